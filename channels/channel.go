@@ -1,0 +1,60 @@
+// Package channels delivers rendered messages: email through pooled SMTP connections (go-mail),
+// SMS through a Twilio-compatible REST API or a generic webhook, and a file outbox for any
+// channel with no provider. Failures are classified as temporary (retry with backoff) or
+// permanent (mark the address, try the next channel).
+package channels
+
+import (
+	"context"
+	"errors"
+)
+
+// Email is a rendered email.
+type Email struct {
+	To      string // address only
+	ToName  string
+	Subject string
+	HTML    string
+	Text    string
+	// MessageID is derived from the send key, so a retried delivery carries the same id.
+	MessageID string
+	// ListUnsubscribe is the signed one-click unsubscribe URL (RFC 8058); empty for none.
+	ListUnsubscribe string
+	// Headers are extra headers (X-Rapport-Campaign, ...).
+	Headers map[string]string
+}
+
+// SMS is a rendered text message.
+type SMS struct {
+	To   string // E.164
+	Text string
+	// Key is the send key, passed to providers that accept an idempotency key.
+	Key string
+}
+
+// Receipt is what a provider answered.
+type Receipt struct {
+	ProviderID string
+}
+
+// EmailSender delivers one email per call.
+type EmailSender interface {
+	SendEmail(ctx context.Context, m *Email) (Receipt, error)
+	Close() error
+}
+
+// SMSSender delivers one SMS per call.
+type SMSSender interface {
+	SendSMS(ctx context.Context, m *SMS) (Receipt, error)
+	Close() error
+}
+
+// ErrPermanent marks a failure that retrying cannot fix (SMTP 5xx, invalid number): the
+// address is marked undeliverable and the next allowed channel is tried.
+var ErrPermanent = errors.New("permanent delivery failure")
+
+// ErrTemporary marks a failure worth retrying with backoff (network, SMTP 4xx, HTTP 429/5xx).
+var ErrTemporary = errors.New("temporary delivery failure")
+
+// IsPermanent reports whether err is a permanent delivery failure.
+func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }

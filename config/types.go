@@ -1,0 +1,266 @@
+// Package config owns everything a marketer or an operator writes: rapport.yaml, campaigns,
+// segments, rewards and holidays. Loading is strict (an unknown key is an error) and every
+// error names file:line:col, so a typo fails at lint time and not at 9:00 on New Year's morning.
+package config
+
+// Config is rapport.yaml. Every key can be overridden by an environment variable named after
+// it: RAPPORT_ + the key path joined by "_" in upper case (RAPPORT_EMAIL_SMTP_URL).
+type Config struct {
+	// RedisURL is redis://, rediss://, redis-cluster:// or redis-sentinel://. Empty means an
+	// embedded in-memory Redis that keeps nothing (demo only).
+	RedisURL string `yaml:"redis_url"`
+	// Listen is the HTTP address of the api role. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// PublicURL is the base of tracking and unsubscribe links. Default http://{Listen}.
+	PublicURL string `yaml:"public_url"`
+	// APIKeys authorise /v1/*. Compared in constant time, never logged.
+	APIKeys []string `yaml:"api_keys"`
+	// Secret signs links, tokens and coupon codes.
+	Secret string `yaml:"secret"`
+	// Dirs are relative to the directory of rapport.yaml.
+	Dirs Dirs `yaml:"dirs"`
+	// DefaultTimezone is used for customers without a valid timezone trait. Default UTC.
+	DefaultTimezone string `yaml:"default_timezone"`
+	// DefaultLocale is used for customers without a locale trait. Default en.
+	DefaultLocale string `yaml:"default_locale"`
+	// Window is the default local sending window. Default 09:00-20:00.
+	Window Window `yaml:"window"`
+	// Limits are frequency caps across campaigns.
+	Limits Limits `yaml:"limits"`
+	// TriggerMaxAge: an event older than this updates the profile but triggers nothing. Default 24h.
+	TriggerMaxAge Duration `yaml:"trigger_max_age"`
+	// CatchUp: a scheduled occurrence missed by less than this is fired on start. Default 6h.
+	CatchUp Duration `yaml:"catch_up"`
+	// BodyLimit is the largest accepted HTTP request body in bytes. Default 1 MiB.
+	BodyLimit int64 `yaml:"body_limit"`
+	// DedupeTTL is how long a messageId is remembered to drop replays. Default 7d.
+	DedupeTTL Duration `yaml:"dedupe_ttl"`
+	Email     Email    `yaml:"email"`
+	SMS       SMS      `yaml:"sms"`
+	// Outbox is the directory used by any channel with no provider. Default ./outbox.
+	Outbox  string  `yaml:"outbox"`
+	Worker  Worker  `yaml:"worker"`
+	Predict Predict `yaml:"predict"`
+	// Log selects the log format: json (default for serve) or console.
+	Log string `yaml:"log"`
+
+	// File is the path rapport.yaml was read from ("" when built from defaults).
+	File string `yaml:"-"`
+}
+
+// Dirs locates campaigns, segments, templates and holidays.
+type Dirs struct {
+	Campaigns string `yaml:"campaigns"` // default campaigns
+	Segments  string `yaml:"segments"`  // default segments
+	Templates string `yaml:"templates"` // default templates
+	Holidays  string `yaml:"holidays"`  // default holidays
+}
+
+// Limits are frequency caps: at most N messages in a period.
+type Limits struct {
+	PerCustomer Limit `yaml:"per_customer"` // default 3/7d; 0/0 disables
+	SMS         Limit `yaml:"sms"`          // default 1/1d
+}
+
+// Email configures the email channel.
+type Email struct {
+	From string `yaml:"from"`
+	// SMTPURL: smtp://user:pass@host:587 (STARTTLS when offered), smtps:// (implicit TLS);
+	// ?tls=required|none. Empty means the file outbox.
+	SMTPURL string `yaml:"smtp_url"`
+	// Pool is the number of persistent SMTP connections per worker. Default 8.
+	Pool int `yaml:"pool"`
+	// Timeout bounds each SMTP dial and command. Default 30s.
+	Timeout Duration `yaml:"timeout"`
+	// RatePerSecond caps messages per second per worker; 0 means no cap.
+	RatePerSecond float64 `yaml:"rate_per_second"`
+}
+
+// SMS configures the SMS channel.
+type SMS struct {
+	Provider string  `yaml:"provider"` // twilio | webhook | outbox; default outbox
+	Twilio   Twilio  `yaml:"twilio"`
+	Webhook  Webhook `yaml:"webhook"`
+	// Timeout bounds each provider request. Default 10s.
+	Timeout Duration `yaml:"timeout"`
+	// DefaultRegion parses national phone numbers (ISO 3166 alpha-2) when the customer has no
+	// country. Default US.
+	DefaultRegion string `yaml:"default_region"`
+}
+
+// Twilio is a Twilio-compatible REST provider.
+type Twilio struct {
+	AccountSID string `yaml:"account_sid"`
+	AuthToken  string `yaml:"auth_token"`
+	From       string `yaml:"from"`
+	BaseURL    string `yaml:"base_url"` // default https://api.twilio.com
+}
+
+// Webhook is a generic JSON SMS provider.
+type Webhook struct {
+	URL   string `yaml:"url"`
+	Token string `yaml:"token"` // sent as Authorization: Bearer when set
+}
+
+// Worker configures the asynq server of the worker role.
+type Worker struct {
+	// Concurrency is the number of tasks processed at once. Default 32.
+	Concurrency int `yaml:"concurrency"`
+	// ShutdownTimeout is how long in-flight sends get to finish on SIGTERM. Default 30s.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// Predict configures the customer-base models.
+type Predict struct {
+	Refit        string   `yaml:"refit"`         // cron; default "0 3 * * *"
+	Unit         string   `yaml:"unit"`          // days | weeks; default weeks
+	Horizon      Duration `yaml:"horizon"`       // CLV horizon; default 365d
+	DiscountRate float64  `yaml:"discount_rate"` // monthly; default 0.01
+	Margin       float64  `yaml:"margin"`        // share of revenue; default 0.3
+}
+
+// Campaign is one file of campaigns/.
+type Campaign struct {
+	ID       string    `yaml:"id"`
+	Name     string    `yaml:"name"`
+	Trigger  Trigger   `yaml:"trigger"`
+	Audience Audience  `yaml:"audience"`
+	Holdout  Percent   `yaml:"holdout"`
+	Repeat   Repeat    `yaml:"repeat"`
+	Channels []string  `yaml:"channels"`  // email | sms; default [email]
+	Window   *Window   `yaml:"window"`    // nil: the configuration's window
+	SendTime string    `yaml:"send_time"` // optimize | exact; default exact
+	Priority string    `yaml:"priority"`  // critical | default | low; default by trigger kind
+	Variants []Variant `yaml:"variants"`
+	Rewards  []Reward  `yaml:"rewards"`
+
+	// File is the path the campaign was read from; Pos the position of its id.
+	File string `yaml:"-"`
+	Pos  Pos    `yaml:"-"`
+}
+
+// Triggered reports whether the campaign reacts to events rather than a schedule.
+func (c *Campaign) Triggered() bool { return c.Trigger.Event != "" }
+
+// Trigger is exactly one of Event, Schedule, Date or Holiday.
+type Trigger struct {
+	Event    string          `yaml:"event"`
+	Where    *Condition      `yaml:"where"`
+	Delay    Duration        `yaml:"delay"`
+	Schedule *Schedule       `yaml:"schedule"`
+	Date     *DateTrigger    `yaml:"date"`
+	Holiday  *HolidayTrigger `yaml:"holiday"`
+}
+
+// Schedule is a cron schedule, in one time zone or in each customer's own.
+type Schedule struct {
+	Cron  string `yaml:"cron"`
+	Local bool   `yaml:"local"` // at that wall-clock time in each customer's time zone
+	TZ    string `yaml:"tz"`    // when not local; default the configuration's default_timezone
+}
+
+// DateTrigger fires yearly on a profile date trait (YYYY-MM-DD), at local time.
+type DateTrigger struct {
+	Trait  string    `yaml:"trait"`
+	At     TimeOfDay `yaml:"at"`
+	Offset Duration  `yaml:"offset"` // whole days, may be negative
+}
+
+// HolidayTrigger fires on a holiday as the customer's country keeps it, at local time.
+type HolidayTrigger struct {
+	Name string    `yaml:"name"`
+	At   TimeOfDay `yaml:"at"`
+}
+
+// Audience restricts who a campaign is for.
+type Audience struct {
+	Segment string     `yaml:"segment"`
+	Where   *Condition `yaml:"where"`
+}
+
+// Variant is one version of the message.
+type Variant struct {
+	ID    string        `yaml:"id"`
+	When  *Condition    `yaml:"when"`
+	Email *EmailContent `yaml:"email"`
+	SMS   *SMSContent   `yaml:"sms"`
+	Pos   Pos           `yaml:"-"`
+}
+
+// EmailContent names the templates of an email. Subject is an inline text/template; HTML and
+// Text are template files under the templates directory (Text optional: generated from HTML).
+type EmailContent struct {
+	Subject string `yaml:"subject"`
+	HTML    string `yaml:"html"`
+	Text    string `yaml:"text"`
+	Pos     Pos    `yaml:"-"`
+}
+
+// SMSContent is an inline text/template, or a template file when File is set.
+type SMSContent struct {
+	Text string `yaml:"text"`
+	File string `yaml:"file"`
+	Pos  Pos    `yaml:"-"`
+}
+
+// Reward is one entry of a campaign's reward list; the decision picks the first that fits.
+type Reward struct {
+	ID      string     `yaml:"id"`
+	Kind    string     `yaml:"kind"` // coupon | points | perk | gift | none
+	When    *Condition `yaml:"when"`
+	Value   string     `yaml:"value"` // "10%", "5 EUR", "200"
+	Text    string     `yaml:"text"`
+	Expires Duration   `yaml:"expires"`
+	Budget  *Budget    `yaml:"budget"`
+	Pos     Pos        `yaml:"-"`
+}
+
+// Budget caps a reward; never overspent whatever the concurrency.
+type Budget struct {
+	Count  int     `yaml:"count"`
+	Amount float64 `yaml:"amount"`
+}
+
+// Segment is one file of segments/.
+type Segment struct {
+	ID    string     `yaml:"id"`
+	Name  string     `yaml:"name"`
+	Where *Condition `yaml:"where"`
+	File  string     `yaml:"-"`
+	Pos   Pos        `yaml:"-"`
+}
+
+// Holiday is a custom holiday from holidays/*.yaml.
+type Holiday struct {
+	ID        string   `yaml:"id"`
+	Name      string   `yaml:"name"`
+	Countries []string `yaml:"countries"` // ISO alpha-2; empty means every country
+	Date      string   `yaml:"date"`      // MM-DD, every year
+	Dates     []string `yaml:"dates"`     // YYYY-MM-DD, explicit list
+	File      string   `yaml:"-"`
+	Pos       Pos      `yaml:"-"`
+}
+
+// Pos is a position in a YAML file.
+type Pos struct {
+	Line, Col int
+}
+
+// Set is everything loaded from the configured directories.
+type Set struct {
+	Campaigns []*Campaign
+	Segments  map[string]*Segment
+	Holidays  []*Holiday
+	// Templates is the root directory of the template files.
+	Templates string
+}
+
+// Campaign returns the campaign with this id, or nil.
+func (s *Set) Campaign(id string) *Campaign {
+	for _, c := range s.Campaigns {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}

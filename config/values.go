@@ -1,0 +1,340 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Duration is a time.Duration that also accepts days and weeks ("30d", "-1d", "2w", "1d12h").
+type Duration time.Duration
+
+// ParseDuration parses "2h", "30m", "30d", "2w", "-1d", "1d12h".
+func ParseDuration(s string) (Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	neg := false
+	rest := s
+	if rest[0] == '-' || rest[0] == '+' {
+		neg = rest[0] == '-'
+		rest = rest[1:]
+	}
+	var total time.Duration
+	// Peel off leading day and week components, hand the remainder to time.ParseDuration.
+	for {
+		i := 0
+		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9') {
+			i++
+		}
+		if i == 0 || i == len(rest) || (rest[i] != 'd' && rest[i] != 'w') {
+			break
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		unit := 24 * time.Hour
+		if rest[i] == 'w' {
+			unit = 7 * 24 * time.Hour
+		}
+		total += time.Duration(n) * unit
+		rest = rest[i+1:]
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("invalid duration %q (use e.g. 30m, 2h, 30d, 2w)", s)
+		}
+		total += d
+	}
+	if neg {
+		total = -total
+	}
+	return Duration(total), nil
+}
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats whole days as "Nd".
+func (d Duration) String() string {
+	td := time.Duration(d)
+	if td != 0 && td%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", td/(24*time.Hour))
+	}
+	return td.String()
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	v, err := ParseDuration(scalar(n))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// TimeOfDay is a local wall-clock time "HH:MM", in minutes after midnight.
+type TimeOfDay struct {
+	Minutes int
+	Set     bool
+}
+
+// ParseTimeOfDay parses "HH:MM" (00:00 to 23:59).
+func ParseTimeOfDay(s string) (TimeOfDay, error) {
+	s = strings.TrimSpace(s)
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
+		return TimeOfDay{}, fmt.Errorf("invalid time of day %q (want HH:MM)", s)
+	}
+	return TimeOfDay{Minutes: hh*60 + mm, Set: true}, nil
+}
+
+// Hour and Minute split the value.
+func (t TimeOfDay) Hour() int   { return t.Minutes / 60 }
+func (t TimeOfDay) Minute() int { return t.Minutes % 60 }
+
+func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute()) }
+
+// On returns that wall-clock time on the given date in loc. In a spring-forward gap Go's
+// time.Date moves the instant forward by the gap, which is what a customer expects
+// (a 02:30 greeting on a day without 02:30 comes at 03:30).
+func (t TimeOfDay) On(year int, month time.Month, day int, loc *time.Location) time.Time {
+	return time.Date(year, month, day, t.Hour(), t.Minute(), 0, 0, loc)
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (t *TimeOfDay) UnmarshalYAML(n ast.Node) error {
+	v, err := ParseTimeOfDay(scalar(n))
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// Window is a local sending window "09:00-20:00". A window whose end is before its start spans
+// midnight ("20:00-08:00"). The zero value means "any time".
+type Window struct {
+	Start, End TimeOfDay
+}
+
+// ParseWindow parses "HH:MM-HH:MM".
+func ParseWindow(s string) (Window, error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		return Window{}, fmt.Errorf("invalid window %q (want HH:MM-HH:MM)", s)
+	}
+	start, err := ParseTimeOfDay(a)
+	if err != nil {
+		return Window{}, fmt.Errorf("invalid window %q: %w", s, err)
+	}
+	end, err := ParseTimeOfDay(b)
+	if err != nil {
+		return Window{}, fmt.Errorf("invalid window %q: %w", s, err)
+	}
+	if start.Minutes == end.Minutes {
+		return Window{}, fmt.Errorf("invalid window %q: empty", s)
+	}
+	return Window{Start: start, End: end}, nil
+}
+
+// IsZero reports an unset window (any time).
+func (w Window) IsZero() bool { return !w.Start.Set && !w.End.Set }
+
+func (w Window) String() string {
+	if w.IsZero() {
+		return "any time"
+	}
+	return w.Start.String() + "-" + w.End.String()
+}
+
+// Contains reports whether the local wall-clock time of t (in t's location) is inside the window.
+func (w Window) Contains(t time.Time) bool {
+	if w.IsZero() {
+		return true
+	}
+	m := t.Hour()*60 + t.Minute()
+	if w.Start.Minutes < w.End.Minutes {
+		return m >= w.Start.Minutes && m < w.End.Minutes
+	}
+	return m >= w.Start.Minutes || m < w.End.Minutes
+}
+
+// Next returns t when it is inside the window, else the window's next opening in t's location.
+func (w Window) Next(t time.Time) time.Time {
+	if w.Contains(t) {
+		return t
+	}
+	y, mo, d := t.Date()
+	open := w.Start.On(y, mo, d, t.Location())
+	if !open.After(t) {
+		open = w.Start.On(y, mo, d+1, t.Location())
+	}
+	return open
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (w *Window) UnmarshalYAML(n ast.Node) error {
+	v, err := ParseWindow(scalar(n))
+	if err != nil {
+		return err
+	}
+	*w = v
+	return nil
+}
+
+// Percent is a share written "10%", stored as a fraction in [0,1].
+type Percent float64
+
+// ParsePercent parses "10%" or "12.5%".
+func ParsePercent(s string) (Percent, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	num, ok := strings.CutSuffix(s, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if !ok || err != nil || f < 0 || f > 100 {
+		return 0, fmt.Errorf("invalid percentage %q (want e.g. 10%%)", s)
+	}
+	return Percent(f / 100), nil
+}
+
+func (p Percent) String() string { return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%" }
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (p *Percent) UnmarshalYAML(n ast.Node) error {
+	v, err := ParsePercent(scalar(n))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// Limit is a frequency cap "3/7d": at most Count messages in Period. The zero value is no cap.
+type Limit struct {
+	Count  int
+	Period Duration
+}
+
+// ParseLimit parses "N/DURATION".
+func ParseLimit(s string) (Limit, error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "/")
+	n, err := strconv.Atoi(strings.TrimSpace(a))
+	if !ok || err != nil || n < 0 {
+		return Limit{}, fmt.Errorf("invalid limit %q (want e.g. 3/7d)", s)
+	}
+	d, err := ParseDuration(b)
+	if err != nil || d <= 0 {
+		return Limit{}, fmt.Errorf("invalid limit %q (want e.g. 3/7d)", s)
+	}
+	return Limit{Count: n, Period: d}, nil
+}
+
+// IsZero reports no cap.
+func (l Limit) IsZero() bool { return l.Period == 0 }
+
+func (l Limit) String() string {
+	if l.IsZero() {
+		return "none"
+	}
+	return fmt.Sprintf("%d/%s", l.Count, l.Period)
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (l *Limit) UnmarshalYAML(n ast.Node) error {
+	v, err := ParseLimit(scalar(n))
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}
+
+// RepeatKind says when a customer may enter a campaign again.
+type RepeatKind string
+
+// Repeat kinds. RepeatEach (the default) allows one message per occurrence: per triggering
+// event, or per scheduled occurrence.
+const (
+	RepeatEach   RepeatKind = ""
+	RepeatOnce   RepeatKind = "once"
+	RepeatYearly RepeatKind = "yearly"
+	RepeatEvery  RepeatKind = "every"
+)
+
+// Repeat is "once", "yearly" or "every 30d".
+type Repeat struct {
+	Kind  RepeatKind
+	Every Duration
+}
+
+// ParseRepeat parses the repeat rule.
+func ParseRepeat(s string) (Repeat, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return Repeat{}, nil
+	case s == "once":
+		return Repeat{Kind: RepeatOnce}, nil
+	case s == "yearly":
+		return Repeat{Kind: RepeatYearly}, nil
+	case strings.HasPrefix(s, "every "):
+		d, err := ParseDuration(strings.TrimPrefix(s, "every "))
+		if err != nil || d <= 0 {
+			return Repeat{}, fmt.Errorf("invalid repeat %q (want once, yearly or every 30d)", s)
+		}
+		return Repeat{Kind: RepeatEvery, Every: d}, nil
+	}
+	return Repeat{}, fmt.Errorf("invalid repeat %q (want once, yearly or every 30d)", s)
+}
+
+func (r Repeat) String() string {
+	switch r.Kind {
+	case RepeatEach:
+		return "each occurrence"
+	case RepeatEvery:
+		return "every " + r.Every.String()
+	}
+	return string(r.Kind)
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (r *Repeat) UnmarshalYAML(n ast.Node) error {
+	v, err := ParseRepeat(scalar(n))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// scalar returns the text of a scalar node ("" for null).
+func scalar(n ast.Node) string {
+	switch v := n.(type) {
+	case *ast.NullNode:
+		return ""
+	case *ast.StringNode:
+		return v.Value
+	}
+	return n.String()
+}
+
+// posOf returns the position of a node.
+func posOf(n ast.Node) Pos {
+	if n == nil || n.GetToken() == nil {
+		return Pos{}
+	}
+	p := n.GetToken().Position
+	return Pos{Line: p.Line, Col: p.Column}
+}
