@@ -1,0 +1,180 @@
+// Package rewards grants the rewards a decision picks: unique coupon codes and budgets that are
+// never overspent, whatever the concurrency. A grant is idempotent per (campaign, reward,
+// customer, occurrence), so a retried delivery offers the same code and spends nothing twice.
+package rewards
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapporthq/rapport/config"
+)
+
+// ErrExhausted is returned when a reward's budget has no room left.
+var ErrExhausted = errors.New("reward budget exhausted")
+
+// Grant is a reward given to one customer for one occurrence.
+type Grant struct {
+	ID        string
+	Kind      string
+	Value     string
+	Code      string
+	Text      string
+	ExpiresAt time.Time
+}
+
+// Ledger issues grants and keeps budgets in Redis.
+type Ledger struct {
+	rdb    redis.UniversalClient
+	secret []byte
+}
+
+// NewLedger returns a ledger; secret makes coupon codes unguessable.
+func NewLedger(rdb redis.UniversalClient, secret string) *Ledger {
+	return &Ledger{rdb: rdb, secret: []byte(secret)}
+}
+
+// budgetKey holds one budgeted reward of one campaign (hash, no expiry):
+// field "n" -> grants so far, field "amount" -> value granted so far (amount budgets),
+// field "g:<grant key>" -> value of one grant, so a repeated grant is recognised and refunds
+// are exact. Its size is bounded by the budget's count.
+func budgetKey(campaign, reward string) string {
+	return "rp:{rw:" + campaign + ":" + reward + "}:budget"
+}
+
+// KEYS[1] -> rp:{rw:CAMPAIGN:REWARD}:budget
+// ARGV[1] -> grant field "g:..."
+// ARGV[2] -> count limit (0: none)
+// ARGV[3] -> amount limit (0: none)
+// ARGV[4] -> value of this grant (for amount budgets)
+// Returns 1 when granted now, 2 when this grant already existed, 0 when the budget is exhausted.
+var grantScript = redis.NewScript(`
+if redis.call("HEXISTS", KEYS[1], ARGV[1]) == 1 then return 2 end
+local n = tonumber(redis.call("HGET", KEYS[1], "n") or "0")
+local amount = tonumber(redis.call("HGET", KEYS[1], "amount") or "0")
+local v = tonumber(ARGV[4])
+if tonumber(ARGV[2]) > 0 and n + 1 > tonumber(ARGV[2]) then return 0 end
+if tonumber(ARGV[3]) > 0 and amount + v > tonumber(ARGV[3]) then return 0 end
+redis.call("HSET", KEYS[1], ARGV[1], ARGV[4], "n", n + 1, "amount", amount + v)
+return 1
+`)
+
+// KEYS[1] -> rp:{rw:CAMPAIGN:REWARD}:budget
+// ARGV[1] -> grant field
+// Returns 1 when the grant was refunded, 0 when there was none.
+var refundScript = redis.NewScript(`
+local v = redis.call("HGET", KEYS[1], ARGV[1])
+if not v then return 0 end
+redis.call("HDEL", KEYS[1], ARGV[1])
+redis.call("HINCRBY", KEYS[1], "n", -1)
+redis.call("HINCRBYFLOAT", KEYS[1], "amount", -tonumber(v))
+return 1
+`)
+
+// Grant gives reward r of campaign to customer for occurrence. Unbudgeted rewards need no
+// Redis: their code is derived from the secret. now sets the expiry.
+func (l *Ledger) Grant(ctx context.Context, campaign string, r *config.Reward, customer, occurrence string, now time.Time) (*Grant, error) {
+	g := &Grant{ID: r.ID, Kind: r.Kind, Value: r.Value, Text: r.Text}
+	if r.Kind == "coupon" {
+		g.Code = l.Code(campaign, r.ID, customer, occurrence)
+	}
+	if r.Expires > 0 {
+		g.ExpiresAt = now.Add(r.Expires.D()).UTC()
+	}
+	if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
+		return g, nil
+	}
+	field := "g:" + customer + "\x00" + occurrence
+	res, err := grantScript.Run(ctx, l.rdb, []string{budgetKey(campaign, r.ID)},
+		field, r.Budget.Count, r.Budget.Amount, strconv.FormatFloat(Amount(r), 'f', -1, 64)).Int()
+	if err != nil {
+		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, err)
+	}
+	if res == 0 {
+		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, ErrExhausted)
+	}
+	return g, nil
+}
+
+// Refund returns a grant's share of the budget, for a message that could not be delivered.
+func (l *Ledger) Refund(ctx context.Context, campaign string, r *config.Reward, customer, occurrence string) error {
+	if r.Budget == nil {
+		return nil
+	}
+	field := "g:" + customer + "\x00" + occurrence
+	if err := refundScript.Run(ctx, l.rdb, []string{budgetKey(campaign, r.ID)}, field).Err(); err != nil {
+		return fmt.Errorf("refund reward %s of %s: %w", r.ID, campaign, err)
+	}
+	return nil
+}
+
+// Spent returns how many grants and how much value a budgeted reward has given.
+func (l *Ledger) Spent(ctx context.Context, campaign, reward string) (count int, amount float64, err error) {
+	vals, err := l.rdb.HMGet(ctx, budgetKey(campaign, reward), "n", "amount").Result()
+	if err != nil {
+		return 0, 0, fmt.Errorf("read budget of %s/%s: %w", campaign, reward, err)
+	}
+	if s, ok := vals[0].(string); ok {
+		count, _ = strconv.Atoi(s)
+	}
+	if s, ok := vals[1].(string); ok {
+		amount, _ = strconv.ParseFloat(s, 64)
+	}
+	return count, amount, nil
+}
+
+// Left reports, per budgeted reward of the campaign, whether it still has room; decisions use
+// it to avoid offering what is known to be gone. The grant itself stays the atomic check.
+func (l *Ledger) Left(ctx context.Context, c *config.Campaign) (map[string]bool, error) {
+	left := map[string]bool{}
+	for i := range c.Rewards {
+		r := &c.Rewards[i]
+		if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
+			continue
+		}
+		n, amount, err := l.Spent(ctx, c.ID, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		left[r.ID] = (r.Budget.Count == 0 || n < r.Budget.Count) &&
+			(r.Budget.Amount == 0 || amount+Amount(r) <= r.Budget.Amount)
+	}
+	return left, nil
+}
+
+// Code derives a unique, unguessable coupon code: the reward id, then 10 characters of an HMAC
+// of (campaign, reward, customer, occurrence). The same grant always yields the same code,
+// and a shop can verify a code offline with the secret.
+func (l *Ledger) Code(campaign, reward, customer, occurrence string) string {
+	m := hmac.New(sha256.New, l.secret)
+	m.Write([]byte(campaign + "\x00" + reward + "\x00" + customer + "\x00" + occurrence))
+	sum := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil))
+	prefix := strings.ToUpper(strings.ReplaceAll(reward, "-", ""))
+	if len(prefix) > 12 {
+		prefix = prefix[:12]
+	}
+	return prefix + "-" + sum[:10]
+}
+
+// Amount is the budget value of one grant: the number in Value ("10%" counts 10, "5 EUR" 5,
+// "200" 200), so an amount budget caps the total face value given.
+func Amount(r *config.Reward) float64 {
+	f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(r.Value), "%"))
+	if len(f) == 0 {
+		return 0
+	}
+	v, err := strconv.ParseFloat(strings.TrimSuffix(f[0], "%"), 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
