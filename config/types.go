@@ -3,6 +3,8 @@
 // error names file:line:col, so a typo fails at lint time and not at 9:00 on New Year's morning.
 package config
 
+import "time"
+
 // Config is rapport.yaml. Every key can be overridden by an environment variable named after
 // it: RAPPORT_ + the key path joined by "_" in upper case (RAPPORT_EMAIL_SMTP_URL).
 type Config struct {
@@ -46,6 +48,12 @@ type Config struct {
 
 	// File is the path rapport.yaml was read from ("" when built from defaults).
 	File string `yaml:"-"`
+
+	// origin remembers where values came from (file positions, environment variables), for
+	// error messages and to tell an explicitly configured directory from a default one.
+	origin *origin
+	// loc is DefaultTimezone, loaded once by Load.
+	loc *time.Location
 }
 
 // Dirs locates campaigns, segments, templates and holidays.

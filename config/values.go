@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,20 +35,20 @@ func ParseDuration(s string) (Duration, error) {
 		if i == 0 || i == len(rest) || (rest[i] != 'd' && rest[i] != 'w') {
 			break
 		}
-		n, err := strconv.Atoi(rest[:i])
-		if err != nil {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
 		unit := 24 * time.Hour
 		if rest[i] == 'w' {
 			unit = 7 * 24 * time.Hour
+		}
+		n, err := strconv.ParseInt(rest[:i], 10, 64)
+		if err != nil || n > int64(maxDuration/unit) || total > maxDuration-time.Duration(n)*unit {
+			return 0, fmt.Errorf("invalid duration %q (out of range)", s)
 		}
 		total += time.Duration(n) * unit
 		rest = rest[i+1:]
 	}
 	if rest != "" {
 		d, err := time.ParseDuration(rest)
-		if err != nil || d < 0 {
+		if err != nil || d < 0 || total > maxDuration-d {
 			return 0, fmt.Errorf("invalid duration %q (use e.g. 30m, 2h, 30d, 2w)", s)
 		}
 		total += d
@@ -57,6 +58,9 @@ func ParseDuration(s string) (Duration, error) {
 	}
 	return Duration(total), nil
 }
+
+// maxDuration is the largest time.Duration (about 292 years).
+const maxDuration = time.Duration(1<<63 - 1)
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
@@ -127,8 +131,12 @@ type Window struct {
 	Start, End TimeOfDay
 }
 
-// ParseWindow parses "HH:MM-HH:MM".
+// ParseWindow parses "HH:MM-HH:MM", or "any" for no restriction (a campaign that must go out
+// at once, such as an order confirmation, overrides the configuration's window with it).
 func ParseWindow(s string) (Window, error) {
+	if t := strings.TrimSpace(s); t == "any" || t == "any time" {
+		return Window{}, nil
+	}
 	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
 	if !ok {
 		return Window{}, fmt.Errorf("invalid window %q (want HH:MM-HH:MM)", s)
@@ -227,8 +235,11 @@ type Limit struct {
 	Period Duration
 }
 
-// ParseLimit parses "N/DURATION".
+// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap.
 func ParseLimit(s string) (Limit, error) {
+	if t := strings.TrimSpace(s); t == "none" || t == "0/0" {
+		return Limit{}, nil
+	}
 	a, b, ok := strings.Cut(strings.TrimSpace(s), "/")
 	n, err := strconv.Atoi(strings.TrimSpace(a))
 	if !ok || err != nil || n < 0 {
@@ -322,19 +333,84 @@ func (r *Repeat) UnmarshalYAML(n ast.Node) error {
 // scalar returns the text of a scalar node ("" for null).
 func scalar(n ast.Node) string {
 	switch v := n.(type) {
-	case *ast.NullNode:
+	case nil, *ast.NullNode:
 		return ""
 	case *ast.StringNode:
 		return v.Value
+	case *ast.LiteralNode:
+		if v.Value == nil {
+			return ""
+		}
+		return v.Value.Value
+	case *ast.MappingKeyNode:
+		return scalar(v.Value)
 	}
 	return n.String()
 }
 
-// posOf returns the position of a node.
+// posOf returns the position of a node. A block mapping's own token is the colon after its
+// first key, so a mapping is placed at its first key instead.
 func posOf(n ast.Node) Pos {
+	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+		n = m.Values[0].Key
+	}
+	if mv, ok := n.(*ast.MappingValueNode); ok {
+		n = mv.Key
+	}
 	if n == nil || n.GetToken() == nil {
 		return Pos{}
 	}
 	p := n.GetToken().Position
 	return Pos{Line: p.Line, Col: p.Column}
+}
+
+// Coupon is the value of a coupon reward: a share off ("10%") or an amount off ("5",
+// "5 EUR"; without a currency, the order's).
+type Coupon struct {
+	Percent  Percent
+	Amount   float64
+	Currency string // ISO 4217, upper case; "" for a percentage or the order's currency
+}
+
+// ParseCoupon parses "10%", "5" or "5 EUR".
+func ParseCoupon(s string) (Coupon, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "%") {
+		p, err := ParsePercent(s)
+		if err != nil || p <= 0 {
+			return Coupon{}, fmt.Errorf("invalid coupon value %q (want e.g. 10%%, 5 or 5 EUR)", s)
+		}
+		return Coupon{Percent: p}, nil
+	}
+	num, cur, _ := strings.Cut(s, " ")
+	cur = strings.TrimSpace(cur)
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) || (cur != "" && !isCurrency(cur)) {
+		return Coupon{}, fmt.Errorf("invalid coupon value %q (want e.g. 10%%, 5 or 5 EUR)", s)
+	}
+	return Coupon{Amount: f, Currency: cur}, nil
+}
+
+func (c Coupon) String() string {
+	if c.Percent > 0 {
+		return c.Percent.String()
+	}
+	s := strconv.FormatFloat(c.Amount, 'f', -1, 64)
+	if c.Currency != "" {
+		s += " " + c.Currency
+	}
+	return s
+}
+
+// isCurrency reports three upper-case letters.
+func isCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }
