@@ -56,5 +56,15 @@ var ErrPermanent = errors.New("permanent delivery failure")
 // ErrTemporary marks a failure worth retrying with backoff (network, SMTP 4xx, HTTP 429/5xx).
 var ErrTemporary = errors.New("temporary delivery failure")
 
+// ErrConfig marks a failure caused by the sending side, not by the recipient: rejected provider
+// credentials, a sender the server refuses, a TLS policy the server cannot meet, or a malformed
+// message from the caller. It always comes together with ErrPermanent (retrying the same request
+// cannot fix it), but the recipient's address is not at fault and must not be marked
+// undeliverable because of it.
+var ErrConfig = errors.New("sending configuration error")
+
 // IsPermanent reports whether err is a permanent delivery failure.
 func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }
+
+// IsConfig reports whether err is a permanent failure on the sending side (see ErrConfig).
+func IsConfig(err error) bool { return errors.Is(err, ErrConfig) }
