@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -197,8 +198,11 @@ func redactURL(s string) string {
 	if err != nil {
 		return redactedValue
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), redactedValue)
+	if _, has := u.User.Password(); !has {
+		return s
 	}
-	return u.String()
+	// url.URL escapes "*" in userinfo, so the mask goes in after formatting.
+	const placeholder = "REDACTED"
+	u.User = url.UserPassword(u.User.Username(), placeholder)
+	return strings.Replace(u.String(), ":"+placeholder+"@", ":"+redactedValue+"@", 1)
 }
