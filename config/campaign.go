@@ -272,7 +272,7 @@ func checkCondition(d *doc, path string, c *Condition) {
 func conditionMessage(source string, err error) string {
 	var fe *file.Error
 	if !errors.As(err, &fe) {
-		return err.Error()
+		return fmt.Sprintf("%v in %q", err, source)
 	}
 	if strings.Contains(source, "\n") {
 		return fmt.Sprintf("%s (line %d, column %d of the condition)", fe.Message, fe.Line, fe.Column+1)

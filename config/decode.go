@@ -96,8 +96,15 @@ func (d *doc) errorf(n ast.Node, path, format string, args ...any) {
 	d.errs.add(d.file, posOf(n), path, format, args...)
 }
 
-// errorAt reports a problem about a key path, at the best position known for it.
+// errorAt reports a problem about a key path, at the best position known for it. A key
+// that already has a problem gets no second one: "invalid time of day" followed by "at:
+// required" for the same key would only be noise.
 func (d *doc) errorAt(path, format string, args ...any) {
+	for _, e := range d.errs {
+		if e.Field == path && e.File == d.file {
+			return
+		}
+	}
 	p, _ := d.at(path)
 	d.errs.add(d.file, p, path, format, args...)
 }

@@ -1,0 +1,178 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// variantsOK is a valid variants list for cases about other keys.
+const variantsOK = "variants:\n  - {id: a, email: {subject: Hi, html: a.html}}\n"
+
+func TestCampaignRulesAreEnforcedAtTheirPosition(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{
+			name: "no trigger, no id, no variants",
+			yaml: "name: x\n",
+			want: []string{
+				"c.yaml:1:1: id: required",
+				"c.yaml:1:1: trigger: needs one of event, schedule, date or holiday",
+				"c.yaml:1:1: variants: at least one variant is required",
+			},
+		},
+		{
+			name: "two triggers, bad id",
+			yaml: "id: Spring_Sale\ntrigger:\n  event: Order Completed\n  holiday: {name: new_year, at: \"10:00\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:1:5: id: "Spring_Sale" must be lower-case letters, digits and dashes`,
+				"c.yaml:3:3: trigger: has event and holiday: use exactly one",
+			},
+		},
+		{
+			name: "where and delay belong to event triggers",
+			yaml: "id: a\ntrigger:\n  schedule: {cron: \"@daily\"}\n  where: event.total > 1\n  delay: 1h\n" + variantsOK,
+			want: []string{
+				"c.yaml:4:10: trigger.where: only an event trigger has where; use audience.where",
+				"c.yaml:5:10: trigger.delay: only an event trigger has a delay",
+			},
+		},
+		{
+			name: "negative delay",
+			yaml: "id: a\ntrigger: {event: Signed Up, delay: -1h}\n" + variantsOK,
+			want: []string{"c.yaml:2:36: trigger.delay: must not be negative, got -1h0m0s"},
+		},
+		{
+			name: "schedule: local and tz, bad tz, missing cron",
+			yaml: "id: a\ntrigger:\n  schedule: {local: true, tz: Europe/Berlin}\n" + variantsOK,
+			want: []string{
+				"c.yaml:3:3: trigger.schedule.cron: required, e.g. \"0 10 * * MON\" or \"@daily\"",
+				"c.yaml:3:31: trigger.schedule.tz: a local schedule runs in each customer's time zone: set local or tz, not both",
+			},
+		},
+		{
+			name: "schedule: unknown tz and a cron with a time zone",
+			yaml: "id: a\ntrigger:\n  schedule: {cron: \"CRON_TZ=UTC 0 9 * * *\", tz: Moon/Base}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:20: trigger.schedule.cron: invalid cron spec "CRON_TZ=UTC 0 9 * * *": set the time zone with tz, not in the spec`,
+				`c.yaml:3:49: trigger.schedule.tz: unknown time zone "Moon/Base"`,
+			},
+		},
+		{
+			name: "date trigger needs trait and at, whole-day offset",
+			yaml: "id: a\ntrigger:\n  date: {offset: 36h}\n" + variantsOK,
+			want: []string{
+				"c.yaml:3:3: trigger.date.trait: required: the profile trait holding the date, e.g. birthday",
+				"c.yaml:3:3: trigger.date.at: required: the local time of day, e.g. \"09:00\"",
+				"c.yaml:3:18: trigger.date.offset: must be whole days, e.g. -1d, got 36h0m0s",
+			},
+		},
+		{
+			name: "holiday trigger name form and at",
+			yaml: "id: a\ntrigger:\n  holiday: {name: New Year}\n" + variantsOK,
+			want: []string{
+				"c.yaml:3:3: trigger.holiday.at: required: the local time of day, e.g. \"10:00\"",
+				`c.yaml:3:19: trigger.holiday.name: "New Year" must be lower-case letters, digits and underscores`,
+			},
+		},
+		{
+			name: "bad time of day is reported while decoding",
+			yaml: "id: a\ntrigger:\n  holiday: {name: new_year, at: \"25:00\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:33: trigger.holiday.at: invalid time of day "25:00" (want HH:MM)`,
+			},
+		},
+		{
+			name: "unknown segment, channels, send_time, priority, holdout",
+			yaml: "id: a\ntrigger: {event: E}\naudience: {segment: vip}\nchannels: [email, push, email]\nsend_time: asap\npriority: urgent\nholdout: 100%\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:21: audience.segment: unknown segment "vip" (known: loyal)`,
+				`c.yaml:4:19: channels[1]: "push" is not email or sms`,
+				`c.yaml:4:25: channels[2]: "email" is listed twice`,
+				`c.yaml:5:12: send_time: "asap" is not exact or optimize`,
+				`c.yaml:6:11: priority: "urgent" is not critical, default or low`,
+				`c.yaml:7:10: holdout: must be below 100%, got 100%`,
+			},
+		},
+		{
+			name: "variant content rules",
+			yaml: `id: a
+trigger: {event: E}
+channels: [sms]
+variants:
+  - id: no-sms
+    email: {subject: Hi, html: a.html}
+  - id: incomplete
+    email: {html: a.html}
+    sms: {}
+  - id: both
+    sms: {text: hi, file: hi.txt}
+  - id: Bad!
+    sms: {text: hi}
+  - sms: {text: hi}
+`,
+			want: []string{
+				"c.yaml:5:5: variants[0]: has no content for the campaign's channels (sms)",
+				"c.yaml:8:5: variants[1].email.subject: required",
+				"c.yaml:9:10: variants[1].sms: needs text or file",
+				"c.yaml:11:27: variants[2].sms.file: set text or file, not both",
+				`c.yaml:12:9: variants[3].id: "Bad!" must be lower-case letters, digits and dashes`,
+				"c.yaml:14:5: variants[4].id: required",
+			},
+		},
+		{
+			name: "reward rules",
+			yaml: "id: a\ntrigger: {event: E}\n" + variantsOK + `rewards:
+  - {id: r, kind: coupon, value: 10 percent}
+  - {id: r, kind: points, value: 2.5}
+  - {id: c, kind: cash}
+  - {id: d, kind: coupon, expires: -1d, budget: {count: -1, amount: -5}}
+  - {kind: none, when: "customer.x ==="}
+`,
+			want: []string{
+				`c.yaml:6:34: rewards[0].value: invalid coupon value "10 percent" (want e.g. 10%, 5 or 5 EUR)`,
+				`c.yaml:7:10: rewards[1].id: duplicate reward id "r" (first at line 6:10)`,
+				`c.yaml:7:34: rewards[1].value: points need a positive whole number, got "2.5"`,
+				`c.yaml:8:19: rewards[2].kind: "cash" is not coupon, points, perk, gift or none`,
+				"c.yaml:9:5: rewards[3].value: required for a coupon, e.g. 10% or 5 EUR",
+				"c.yaml:9:36: rewards[3].expires: must not be negative, got -1d",
+				"c.yaml:9:57: rewards[3].budget.count: must not be negative, got -1",
+				"c.yaml:9:69: rewards[3].budget.amount: must not be negative, got -5",
+				"c.yaml:10:5: rewards[4].id: required",
+				`c.yaml:10:24: rewards[4].when: unexpected token Operator("=") (column 14 of "customer.x ===")`,
+			},
+		},
+		{
+			name: "a condition that is not boolean",
+			yaml: "id: a\ntrigger: {event: E}\naudience: {where: 1 + 2}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:19: audience.where: expected bool, but got int in "1 + 2"`,
+			},
+		},
+		{
+			name: "wrong shapes",
+			yaml: "id: [a]\ntrigger: Order Completed\nvariants: {id: a}\nchannels: email\n",
+			want: []string{
+				"c.yaml:1:5: id: expected text, got a list",
+				`c.yaml:2:10: trigger: expected a mapping of keys, got "Order Completed"`,
+				"c.yaml:3:11: variants: expected a list, got a mapping",
+				"c.yaml:4:11: channels: expected a list, got \"email\"",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeFile(t, dir, "segments/loyal.yaml", loyalSegment)
+			writeFile(t, dir, "campaigns/c.yaml", tc.yaml)
+			_, got := loadLines(t, dir)
+			for i := range got {
+				got[i] = strings.TrimPrefix(got[i], "campaigns/")
+			}
+			sameLines(t, got, tc.want)
+		})
+	}
+}
