@@ -1,0 +1,387 @@
+package templates
+
+import (
+	"html"
+	"strings"
+	"unicode/utf8"
+)
+
+// HTMLToText makes the plain-text alternative of an HTML email: the head, styles, scripts and
+// hidden elements (display:none preheaders, the hidden attribute) are dropped; block elements
+// and <br> become line breaks and paragraphs blank lines; a link becomes "label (url)", or
+// just the url when the label says the same; list items start with "- "; table cells are
+// separated by spaces and rows by lines; entities are decoded; runs of white space collapse
+// except inside <pre>. Lines are not wrapped. Any input is accepted: what is not markup is
+// text, and an unclosed comment, tag or script ends the text.
+func HTMLToText(src string) string {
+	c := converter{src: src}
+	c.run()
+	return c.out.String()
+}
+
+// converter is a single pass over the HTML: a small state machine rather than a full HTML5
+// parser (golang.org/x/net/html is not a dependency), which is enough for the HTML that
+// templates produce.
+type converter struct {
+	src string
+	i   int
+	out strings.Builder
+
+	pendingSpace bool // a space is owed before the next text
+	pendingLines int  // line breaks owed before the next text (at most 2)
+	prefix       string
+	pre          int      // depth of <pre>
+	lists        int      // depth of <ul>/<ol>
+	hidden       string   // tag of the hidden element being skipped, "" when none
+	hiddenDepth  int      // nesting of that tag inside itself
+	links        []link   // open <a> elements
+	headOpen     bool     // inside <head>, whose content is never text
+	lastRunes    [2]rune  // the last two runes written, to collapse breaks
+	written      bool     // anything written yet
+}
+
+type link struct {
+	href  string
+	start int // offset in out where the label starts
+}
+
+// blockTags end a line before and after; paragraphTags leave a blank line.
+var (
+	blockTags = map[string]bool{
+		"div": true, "li": true, "tr": true, "dt": true, "dd": true, "section": true, "article": true,
+		"header": true, "footer": true, "nav": true, "aside": true, "main": true, "form": true,
+		"address": true, "figure": true, "figcaption": true, "center": true, "tbody": true,
+		"thead": true, "tfoot": true, "caption": true, "fieldset": true, "details": true, "summary": true,
+	}
+	paragraphTags = map[string]bool{
+		"p": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+		"ul": true, "ol": true, "dl": true, "table": true, "blockquote": true, "pre": true, "hr": true,
+	}
+	// rawTags hold text that is not markup and not shown.
+	rawTags = map[string]bool{"script": true, "style": true, "title": true, "template": true, "noscript": true, "textarea": true}
+	// voidTags have no end tag, so they cannot be hidden "until their end".
+	voidTags = map[string]bool{
+		"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
+		"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true,
+	}
+)
+
+func (c *converter) run() {
+	for c.i < len(c.src) {
+		lt := strings.IndexByte(c.src[c.i:], '<')
+		if lt < 0 {
+			c.text(c.src[c.i:])
+			break
+		}
+		c.text(c.src[c.i : c.i+lt])
+		c.i += lt
+		c.markup()
+	}
+	c.closeLinks(0)
+	out := c.out.String()
+	c.out.Reset()
+	c.out.WriteString(strings.TrimSpace(trimLineEnds(out)))
+}
+
+// markup handles what starts at a '<': a comment, a declaration, a tag, or a lone '<' that
+// is text.
+func (c *converter) markup() {
+	rest := c.src[c.i:]
+	switch {
+	case strings.HasPrefix(rest, "<!--"):
+		c.skipPast("-->", 4)
+		return
+	case strings.HasPrefix(rest, "<![CDATA["):
+		end := strings.Index(rest[9:], "]]>")
+		if end < 0 {
+			c.text(rest[9:])
+			c.i = len(c.src)
+			return
+		}
+		c.text(rest[9 : 9+end])
+		c.i += 9 + end + 3
+		return
+	case strings.HasPrefix(rest, "<!"), strings.HasPrefix(rest, "<?"):
+		c.skipPast(">", 2)
+		return
+	}
+	closing := strings.HasPrefix(rest, "</")
+	start := 1
+	if closing {
+		start = 2
+	}
+	if start >= len(rest) || !isASCIILetter(rest[start]) {
+		c.text("<")
+		c.i++
+		return
+	}
+	n := start
+	for n < len(rest) && isNameByte(rest[n]) {
+		n++
+	}
+	name := strings.ToLower(rest[start:n])
+	end, attrs, ok := scanAttrs(rest, n)
+	c.i += end
+	if !ok {
+		return // the input ends inside the tag, which browsers drop
+	}
+	if closing {
+		c.endTag(name)
+		return
+	}
+	c.startTag(name, attrs)
+}
+
+// skipPast moves past the next occurrence of marker, searching from from bytes into the
+// markup, or to the end of the input when there is none.
+func (c *converter) skipPast(marker string, from int) {
+	rest := c.src[c.i:]
+	if from > len(rest) {
+		from = len(rest)
+	}
+	if j := strings.Index(rest[from:], marker); j >= 0 {
+		c.i += from + j + len(marker)
+		return
+	}
+	c.i = len(c.src)
+}
+
+func (c *converter) startTag(name string, attrs string) {
+	if rawTags[name] {
+		c.skipRaw(name)
+		return
+	}
+	if c.hidden != "" {
+		if name == c.hidden {
+			c.hiddenDepth++
+		}
+		return
+	}
+	switch name {
+	case "head":
+		c.headOpen = true
+		return
+	case "body":
+		c.headOpen = false
+		return
+	}
+	if c.headOpen {
+		return
+	}
+	if !voidTags[name] && isHidden(attrs) {
+		c.hidden, c.hiddenDepth = name, 1
+		return
+	}
+	switch {
+	case name == "br":
+		c.lineBreak(1)
+	case name == "li":
+		c.lineBreak(1)
+		depth := max(c.lists, 1)
+		c.prefix = strings.Repeat("  ", depth-1) + "- "
+	case name == "ul" || name == "ol":
+		c.lineBreak(paragraphBreak(c.lists))
+		c.lists++
+	case name == "td" || name == "th":
+		c.pendingSpace = true
+	case name == "a":
+		c.closeLinks(0) // an <a> inside an <a> closes the first, as browsers do
+		c.links = append(c.links, link{href: attrValue(attrs, "href"), start: c.out.Len()})
+	case name == "img":
+		if len(c.links) > 0 {
+			c.text(attrValue(attrs, "alt"))
+		}
+	case name == "pre":
+		c.lineBreak(2)
+		c.pre++
+	case paragraphTags[name]:
+		c.lineBreak(2)
+	case blockTags[name]:
+		c.lineBreak(1)
+	}
+}
+
+func (c *converter) endTag(name string) {
+	if c.hidden != "" {
+		if name == c.hidden {
+			c.hiddenDepth--
+			if c.hiddenDepth == 0 {
+				c.hidden = ""
+			}
+		}
+		return
+	}
+	if name == "head" {
+		c.headOpen = false
+		return
+	}
+	if c.headOpen {
+		return
+	}
+	switch {
+	case name == "a":
+		c.closeLinks(len(c.links) - 1)
+	case name == "ul" || name == "ol":
+		if c.lists > 0 {
+			c.lists--
+		}
+		c.lineBreak(paragraphBreak(c.lists))
+	case name == "pre":
+		if c.pre > 0 {
+			c.pre--
+		}
+		c.lineBreak(2)
+	case name == "li":
+		c.prefix = ""
+		c.lineBreak(1)
+	case paragraphTags[name]:
+		c.lineBreak(2)
+	case blockTags[name]:
+		c.lineBreak(1)
+	}
+}
+
+// paragraphBreak is the break around a list: a blank line at the top level, a line break for
+// a list nested in an item.
+func paragraphBreak(lists int) int {
+	if lists > 0 {
+		return 1
+	}
+	return 2
+}
+
+// skipRaw skips the content of a raw-text element up to its end tag.
+func (c *converter) skipRaw(name string) {
+	rest := c.src[c.i:]
+	lower := strings.ToLower(rest)
+	j := strings.Index(lower, "</"+name)
+	if j < 0 {
+		c.i = len(c.src)
+		return
+	}
+	c.i += j
+	c.skipPast(">", 0)
+}
+
+// closeLinks closes the open links from index from on, writing their URLs after their labels.
+func (c *converter) closeLinks(from int) {
+	if from < 0 {
+		return
+	}
+	for len(c.links) > from {
+		l := c.links[len(c.links)-1]
+		c.links = c.links[:len(c.links)-1]
+		href := strings.TrimSpace(l.href)
+		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
+			continue
+		}
+		label := ""
+		if l.start <= c.out.Len() {
+			label = strings.TrimSpace(c.out.String()[l.start:])
+		}
+		switch {
+		case label == "":
+			c.text(href)
+		case label == href || label == strings.TrimPrefix(href, "mailto:") || label == strings.TrimPrefix(href, "tel:"):
+		default:
+			c.text(" (" + href + ")")
+		}
+	}
+}
+
+// text writes character data: entities decoded, white space collapsed (outside <pre>).
+func (c *converter) text(s string) {
+	if s == "" || c.hidden != "" || c.headOpen {
+		return
+	}
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	for _, r := range s {
+		if c.pre == 0 && isHTMLSpace(r) {
+			c.pendingSpace = true
+			continue
+		}
+		if c.pre > 0 && r == '\n' {
+			c.writeRune('\n')
+			continue
+		}
+		c.flush()
+		if r == utf8.RuneError {
+			r = '\uFFFD'
+		}
+		c.writeRune(r)
+	}
+}
+
+// flush writes the line breaks, list prefix or space owed before the next text.
+func (c *converter) flush() {
+	if c.pendingLines > 0 {
+		if c.written {
+			for range c.pendingLines - c.trailingBreaks() {
+				c.writeRune('\n')
+			}
+		}
+		c.pendingLines, c.pendingSpace = 0, false
+	}
+	if c.prefix != "" {
+		c.out.WriteString(c.prefix)
+		c.prefix = ""
+		c.pendingSpace = false
+		c.lastRunes = [2]rune{' ', ' '}
+		c.written = true
+	}
+	if c.pendingSpace {
+		if c.written && c.lastRunes[1] != '\n' && c.lastRunes[1] != ' ' {
+			c.writeRune(' ')
+		}
+		c.pendingSpace = false
+	}
+}
+
+// lineBreak owes n line breaks (1: new line, 2: blank line) before the next text.
+func (c *converter) lineBreak(n int) {
+	c.pendingLines = max(c.pendingLines, n)
+	c.pendingSpace = false
+}
+
+// trailingBreaks counts the line breaks already at the end of the output (0 to 2).
+func (c *converter) trailingBreaks() int {
+	switch {
+	case c.lastRunes[1] != '\n':
+		return 0
+	case c.lastRunes[0] != '\n':
+		return 1
+	}
+	return 2
+}
+
+func (c *converter) writeRune(r rune) {
+	c.out.WriteRune(r)
+	c.lastRunes[0], c.lastRunes[1] = c.lastRunes[1], r
+	c.written = true
+}
+
+// trimLineEnds removes the spaces left at the end of lines.
+func trimLineEnds(s string) string {
+	if !strings.Contains(s, " \n") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// isHTMLSpace is the ASCII white space of HTML. A no-break space is not white space: it is
+// there to hold words (an amount and its currency) together.
+func isHTMLSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
+}
+
+func isASCIILetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
+
+func isNameByte(b byte) bool {
+	return isASCIILetter(b) || b >= '0' && b <= '9' || b == '-' || b == ':' || b == '_'
+}
