@@ -30,14 +30,14 @@ type converter struct {
 	pendingSpace bool // a space is owed before the next text
 	pendingLines int  // line breaks owed before the next text (at most 2)
 	prefix       string
-	pre          int      // depth of <pre>
-	lists        int      // depth of <ul>/<ol>
-	hidden       string   // tag of the hidden element being skipped, "" when none
-	hiddenDepth  int      // nesting of that tag inside itself
-	links        []link   // open <a> elements
-	headOpen     bool     // inside <head>, whose content is never text
-	lastRunes    [2]rune  // the last two runes written, to collapse breaks
-	written      bool     // anything written yet
+	pre          int     // depth of <pre>
+	lists        int     // depth of <ul>/<ol>
+	hidden       string  // tag of the hidden element being skipped, "" when none
+	hiddenDepth  int     // nesting of that tag inside itself
+	links        []link  // open <a> elements
+	headOpen     bool    // inside <head>, whose content is never text
+	lastRunes    [2]rune // the last two runes written, to collapse breaks
+	written      bool    // anything written yet
 }
 
 type link struct {
