@@ -1,0 +1,233 @@
+package customers
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Result is the outcome of one event of Apply.
+type Result struct {
+	Event Event
+	// Duplicate is true when the event was applied before (same messageId, or for an Order
+	// Completed the same order_id): it changed nothing.
+	Duplicate bool
+	// Profile is the customer after the event. Results of one customer may share maps and
+	// slices with each other: treat it as read-only.
+	Profile *Profile
+}
+
+// prepared is an event checked and reduced to what applying it needs.
+type prepared struct {
+	at     int64  // event time, unix ms
+	member string // dedupe member
+	order  *order // Order Completed only
+	rank   uint32 // tie-break between orders at the same millisecond
+}
+
+// group is the events of one customer, in call order.
+type group struct {
+	id  string
+	idx []int
+}
+
+// write is a changed customer waiting for its compare-and-set.
+type write struct {
+	g       *group
+	st      *state
+	members []any
+}
+
+// Apply applies events in order and returns once everything is written to Redis (the reply
+// of the write has arrived; what survives a Redis crash then depends on its persistence
+// settings). It is idempotent: a duplicate (see Result) is reported and changes nothing. It is
+// safe for concurrent callers on the same customer: each customer is written by casScript on
+// the version it read, and re-read and recomputed when another writer came first.
+//
+// A call costs one pipelined read round trip (index, profiles, dedupe lookups) and one
+// pipelined write round trip, plus one per retry of the customers that lost a race. An invalid
+// event fails the whole call before anything is written. On a Redis error some customers may
+// have been written: calling again with the same events is safe.
+//
+// Traits are last-write-wins per trait by event time (ties go to the later arrival); null
+// deletes a trait, and an older value arriving later does not bring it back. Consent is merged
+// per channel the same way. The purchase summary is derived from the stored purchase days, so
+// orders applied late or out of order give the same summary as orders applied in time.
+func (s *Store) Apply(ctx context.Context, events []Event) ([]Result, error) {
+	return s.apply(ctx, events, true)
+}
+
+// apply is Apply; snapshots=false leaves Result.Profile nil, for the importer.
+func (s *Store) apply(ctx context.Context, events []Event, snapshots bool) ([]Result, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	evs := make([]Event, len(events))
+	preps := make([]prepared, len(events))
+	byID := map[string]*group{}
+	var groups []*group
+	for i := range events {
+		ev := events[i]
+		if ev.Timestamp.IsZero() {
+			ev.Timestamp = ev.ReceivedAt
+		}
+		p, err := prepare(&ev)
+		if err != nil {
+			return nil, fmt.Errorf("apply event %s for customer %s: %w", ev.MessageID, ev.UserID, err)
+		}
+		evs[i], preps[i] = ev, p
+		g := byID[ev.UserID]
+		if g == nil {
+			g = &group{id: ev.UserID}
+			byID[ev.UserID] = g
+			groups = append(groups, g)
+		}
+		g.idx = append(g.idx, i)
+	}
+	results := make([]Result, len(events))
+	pending := groups
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt == maxAttempts {
+			return nil, fmt.Errorf("apply events for customer %s: %w", pending[0].id, ErrContention)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, fmt.Errorf("apply events: %w", err)
+		}
+		var err error
+		if pending, err = s.applyRound(ctx, pending, evs, preps, results, snapshots); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// prepare validates an event and works out its dedupe member and order.
+func prepare(ev *Event) (prepared, error) {
+	if ferr := validate(ev); ferr != nil {
+		return prepared{}, ferr
+	}
+	p := prepared{at: ev.Timestamp.UnixMilli(), member: messageMember(ev.MessageID)}
+	if ev.Type == TypeTrack && ev.Event == OrderCompleted {
+		o, ferr := parseOrder(ev.Properties)
+		if ferr != nil {
+			return prepared{}, ferr
+		}
+		if o.id != "" {
+			p.member = orderMember(o.id)
+		}
+		p.order = &o
+		h := fnv.New32a()
+		h.Write([]byte(p.member))
+		p.rank = h.Sum32()
+	}
+	return p, nil
+}
+
+// applyRound reads the pending customers, applies their events in memory and writes the
+// changed ones; it returns the customers that lost a race and must go again.
+func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, preps []prepared, results []Result, snapshots bool) ([]*group, error) {
+	now := s.opts.Now().UnixMilli()
+	expiry := strconv.FormatInt(now+s.opts.DedupeTTL.Milliseconds(), 10)
+
+	// The index entries are written here, a round trip before the profiles, so that the
+	// index never misses a profile, even on Redis Cluster where the two commands go to
+	// different nodes. ZADD of an existing member with the same score changes nothing.
+	pipe := s.rdb.Pipeline()
+	index := make([]redis.Z, len(groups))
+	for i, g := range groups {
+		index[i] = redis.Z{Member: g.id}
+	}
+	pipe.ZAdd(ctx, indexKey, index...)
+	profiles := make([]*redis.MapStringStringCmd, len(groups))
+	seen := make([]*redis.FloatSliceCmd, len(groups))
+	for i, g := range groups {
+		members := make([]string, len(g.idx))
+		for k, j := range g.idx {
+			members[k] = preps[j].member
+		}
+		profiles[i] = pipe.HGetAll(ctx, profileKey(g.id))
+		seen[i] = pipe.ZMScore(ctx, dedupeKey(g.id), members...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("read %d customers: %w", len(groups), err)
+	}
+
+	var writes []write
+	for i, g := range groups {
+		st, err := decodeState(g.id, profiles[i].Val())
+		if err != nil {
+			return nil, fmt.Errorf("apply events for customer %s: %w", g.id, err)
+		}
+		scores := seen[i].Val()
+		applied := map[string]bool{}
+		var members []any
+		for k, j := range g.idx {
+			p := &preps[j]
+			// ZMSCORE answers 0 for a member that is not there; expired ones still are
+			// until casScript prunes them.
+			if (k < len(scores) && scores[k] > float64(now)) || applied[p.member] {
+				results[j] = Result{Event: evs[j], Duplicate: true}
+				if snapshots && (st.exists() || st.dirty != 0) {
+					results[j].Profile = st.snapshot(s.opts.DefaultRegion)
+				}
+				continue
+			}
+			applied[p.member] = true
+			st.applyEvent(&evs[j], p.order, p.rank, p.at, now)
+			score := expiry
+			if p.order != nil {
+				score = "+inf"
+			}
+			members = append(members, score, p.member)
+			results[j] = Result{Event: evs[j]}
+			if snapshots {
+				results[j].Profile = st.snapshot(s.opts.DefaultRegion)
+			}
+		}
+		if len(members) > 0 {
+			writes = append(writes, write{g: g, st: st, members: members})
+		}
+	}
+	if len(writes) == 0 {
+		return nil, nil
+	}
+	return s.writeRound(ctx, writes, now)
+}
+
+// writeRound runs casScript for every changed customer in one pipeline.
+func (s *Store) writeRound(ctx context.Context, writes []write, now int64) ([]*group, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(writes))
+	for i, w := range writes {
+		keys, args, err := casArgs(w.st, now, w.members)
+		if err != nil {
+			return nil, fmt.Errorf("apply events for customer %s: %w", w.g.id, err)
+		}
+		cmds[i] = pipe.EvalSha(ctx, casScript.Hash(), keys, args...)
+	}
+	_, _ = pipe.Exec(ctx) // every command's error is looked at below
+	var again []*group
+	loaded := false
+	for i, cmd := range cmds {
+		v, err := cmd.Int64()
+		switch {
+		case redis.HasErrorPrefix(err, "NOSCRIPT"):
+			// A restarted or failed-over Redis has forgotten the script: nothing ran.
+			if !loaded {
+				if err := casScript.Load(ctx, s.rdb).Err(); err != nil {
+					return nil, fmt.Errorf("load the profile script: %w", err)
+				}
+				loaded = true
+			}
+			again = append(again, writes[i].g)
+		case err != nil:
+			return nil, fmt.Errorf("write customer %s: %w", writes[i].g.id, err)
+		case v == casConflict:
+			again = append(again, writes[i].g)
+		}
+	}
+	return again, nil
+}

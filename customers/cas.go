@@ -1,0 +1,90 @@
+package customers
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// casScript is the only way a profile is written: it checks that the profile is still at the
+// version the caller read, records the events' dedupe members and sets the changed fields, all
+// in one atomic step, so a crash can never apply an event without remembering it, or remember
+// it without applying it.
+//
+// KEYS[1] -> rp:{c:<id>}    profile hash
+// KEYS[2] -> rp:{c:<id>}:m  dedupe set
+// ARGV[1] -> the version the caller read ("0": there was no profile)
+// ARGV[2] -> now, unix ms: members scored at or below it are forgotten
+// ARGV[3] -> n, how many dedupe members follow
+// ARGV[4 .. 3+2n] -> score, member pairs (score "+inf" for orders)
+// ARGV[4+2n ..] -> field, value pairs of the profile; an empty value deletes the field
+// Returns the new version.
+// Returns -1 when the profile changed since it was read, or a member is already recorded (a
+// concurrent writer won): nothing was written; re-read and retry.
+var casScript = redis.NewScript(`
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if v ~= tonumber(ARGV[1]) then return -1 end
+local n = tonumber(ARGV[3])
+local last = 3 + 2 * n
+if n > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+  for i = 4, last, 2 do
+    if redis.call('ZSCORE', KEYS[2], ARGV[i + 1]) then return -1 end
+  end
+  for i = 4, last, 2 do
+    redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
+  end
+  -- The set lives as long as its longest-lived member: for ever once it holds an order.
+  -- Relative to the caller's clock, like the scores, so Redis's own clock does not matter.
+  local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  if top[2] == 'inf' then
+    redis.call('PERSIST', KEYS[2])
+  else
+    redis.call('PEXPIRE', KEYS[2], math.max(1, tonumber(top[2]) - tonumber(ARGV[2])))
+  end
+end
+local set, del = {'v', v + 1}, {}
+for i = last + 1, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    del[#del + 1] = ARGV[i]
+  else
+    set[#set + 1] = ARGV[i]
+    set[#set + 1] = ARGV[i + 1]
+  end
+end
+redis.call('HSET', KEYS[1], unpack(set))
+if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
+return v + 1
+`)
+
+// casConflict is casScript's answer when another writer came first.
+const casConflict = -1
+
+// casArgs builds the keys and arguments of casScript for a changed state and the dedupe
+// members (score, member pairs) of the events it applied.
+func casArgs(st *state, now int64, members []any) ([]string, []any, error) {
+	fields, err := st.encodeDirty()
+	if err != nil {
+		return nil, nil, err
+	}
+	args := make([]any, 0, 3+len(members)+len(fields))
+	args = append(args, strconv.FormatInt(st.base, 10), strconv.FormatInt(now, 10), len(members)/2)
+	args = append(args, members...)
+	args = append(args, fields...)
+	return []string{profileKey(st.id), dedupeKey(st.id)}, args, nil
+}
+
+// runCAS writes one changed state outside a pipeline; it reports false when another writer
+// came first.
+func runCAS(ctx context.Context, rdb redis.Scripter, st *state, now int64) (bool, error) {
+	keys, args, err := casArgs(st, now, nil)
+	if err != nil {
+		return false, err
+	}
+	v, err := casScript.Run(ctx, rdb, keys, args...).Int64()
+	if err != nil {
+		return false, err
+	}
+	return v != casConflict, nil
+}

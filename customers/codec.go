@@ -1,0 +1,347 @@
+package customers
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/rapporthq/rapport/decide"
+)
+
+// Fields of the profile hash rp:{c:<id>}. Names are one byte because Redis stores them in
+// every hash; the compact binary values start with a format byte so that they can evolve.
+//
+//	v  version, decimal; grows by one with every write (optimistic concurrency)
+//	t  traits as received, JSON object (absent when none)
+//	m  meta, binary: first seen, updated, trait write times (codec.go encodeMeta)
+//	o  orders, binary: purchase days and the latest order (encodeOrders; absent when none)
+//	s  recent sends, binary, newest first (encodeSends; absent when none)
+//	u  undeliverable channels, JSON {"sms":"invalid number"} (absent when none)
+//	x  unsubscribed channels, JSON {"email": unix ms} (absent when none)
+const (
+	fieldVersion       = "v"
+	fieldTraits        = "t"
+	fieldMeta          = "m"
+	fieldOrders        = "o"
+	fieldSends         = "s"
+	fieldUndeliverable = "u"
+	fieldUnsubscribed  = "x"
+)
+
+const formatV1 = 1
+
+var errCorrupt = errors.New("corrupt profile field")
+
+// decodeState decodes a profile hash as HGETALL returns it; an empty hash is a new customer.
+func decodeState(id string, h map[string]string) (*state, error) {
+	st := newState(id)
+	if len(h) == 0 {
+		return st, nil
+	}
+	var err error
+	if st.base, err = strconv.ParseInt(h[fieldVersion], 10, 64); err != nil {
+		return nil, fmt.Errorf("field v: %w", errCorrupt)
+	}
+	st.version = st.base
+	if t := h[fieldTraits]; t != "" {
+		if err := json.Unmarshal([]byte(t), &st.traits); err != nil {
+			return nil, fmt.Errorf("field t: %w: %v", errCorrupt, err)
+		}
+	}
+	if err := st.decodeMeta(h[fieldMeta]); err != nil {
+		return nil, fmt.Errorf("field m: %w", err)
+	}
+	if err := st.orders.decode(h[fieldOrders]); err != nil {
+		return nil, fmt.Errorf("field o: %w", err)
+	}
+	if st.sends, err = decodeSends(h[fieldSends]); err != nil {
+		return nil, fmt.Errorf("field s: %w", err)
+	}
+	if u := h[fieldUndeliverable]; u != "" {
+		if err := json.Unmarshal([]byte(u), &st.undeliv); err != nil {
+			return nil, fmt.Errorf("field u: %w: %v", errCorrupt, err)
+		}
+	}
+	if x := h[fieldUnsubscribed]; x != "" {
+		var ms map[string]int64
+		if err := json.Unmarshal([]byte(x), &ms); err != nil {
+			return nil, fmt.Errorf("field x: %w: %v", errCorrupt, err)
+		}
+		st.unsub = make(map[string]time.Time, len(ms))
+		for ch, at := range ms {
+			st.unsub[ch] = time.UnixMilli(at).UTC()
+		}
+	}
+	return st, nil
+}
+
+// encodeDirty returns the field/value pairs of the changed fields; an empty value deletes the
+// field. The version is casScript's to set.
+func (st *state) encodeDirty() ([]any, error) {
+	var args []any
+	add := func(f string, v []byte) { args = append(args, f, v) }
+	if st.dirty&dirtyTraits != 0 {
+		var b []byte
+		if len(st.traits) > 0 {
+			var err error
+			if b, err = json.Marshal(st.traits); err != nil {
+				return nil, fmt.Errorf("encode traits: %w", err)
+			}
+		}
+		add(fieldTraits, b)
+	}
+	if st.dirty&dirtyMeta != 0 {
+		add(fieldMeta, st.encodeMeta())
+	}
+	if st.dirty&dirtyOrders != 0 {
+		add(fieldOrders, st.orders.encode())
+	}
+	if st.dirty&dirtySends != 0 {
+		add(fieldSends, encodeSends(st.sends))
+	}
+	if st.dirty&dirtyUndeliverable != 0 {
+		var b []byte
+		if len(st.undeliv) > 0 {
+			b, _ = json.Marshal(st.undeliv) // map[string]string cannot fail
+		}
+		add(fieldUndeliverable, b)
+	}
+	if st.dirty&dirtyUnsubscribed != 0 {
+		var b []byte
+		if len(st.unsub) > 0 {
+			ms := make(map[string]int64, len(st.unsub))
+			for ch, at := range st.unsub {
+				ms[ch] = at.UnixMilli()
+			}
+			b, _ = json.Marshal(ms)
+		}
+		add(fieldUnsubscribed, b)
+	}
+	return args, nil
+}
+
+// encodeMeta writes first seen, updated and the trait stamps. Most traits of a customer are
+// written by the same identify, so stamps are stored as a base (the newest) plus only the
+// names whose stamp differs from it or whose trait is deleted: a profile imported once
+// costs a few bytes here, not one entry per trait.
+func (st *state) encodeMeta() []byte {
+	b := []byte{formatV1}
+	b = binary.AppendVarint(b, st.firstSeen)
+	b = binary.AppendVarint(b, st.updated)
+	var base int64
+	first := true
+	for _, ts := range st.stamps {
+		if first || ts > base {
+			base, first = ts, false
+		}
+	}
+	b = binary.AppendVarint(b, base)
+	names := make([]string, 0, len(st.stamps))
+	for name, ts := range st.stamps {
+		if ts != base || !st.present(name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		b = appendString(b, name)
+		b = binary.AppendUvarint(b, uint64(base-st.stamps[name]))
+	}
+	return b
+}
+
+func (st *state) decodeMeta(s string) error {
+	if s == "" {
+		return nil
+	}
+	r := reader{b: []byte(s)}
+	if r.byte() != formatV1 {
+		return fmt.Errorf("%w: unknown format", errCorrupt)
+	}
+	st.seen = true
+	st.firstSeen = r.varint()
+	st.updated = r.varint()
+	base := r.varint()
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		name := r.str()
+		st.stamps[name] = base - int64(r.uvarint())
+	}
+	for name := range st.traits {
+		if _, ok := st.stamps[name]; !ok && name != "consent" {
+			st.stamps[name] = base
+		}
+	}
+	consent, _ := st.traits["consent"].(map[string]any)
+	for ch := range consent {
+		if _, ok := st.stamps[consentLeaf+ch]; !ok {
+			st.stamps[consentLeaf+ch] = base
+		}
+	}
+	return r.err
+}
+
+// encode writes the purchase days (delta days, orders, thousandths) and the latest order.
+func (l *orderLog) encode() []byte {
+	if len(l.days) == 0 {
+		return nil
+	}
+	b := []byte{formatV1}
+	b = binary.AppendUvarint(b, uint64(len(l.days)))
+	var prev int32
+	for _, d := range l.days {
+		b = binary.AppendVarint(b, int64(d.day-prev))
+		b = binary.AppendUvarint(b, uint64(d.orders))
+		b = binary.AppendVarint(b, d.milli)
+		prev = d.day
+	}
+	b = binary.AppendVarint(b, l.firstAt)
+	b = binary.AppendUvarint(b, uint64(l.lastAt-l.firstAt))
+	b = binary.AppendUvarint(b, uint64(l.lastRank))
+	b = binary.AppendVarint(b, l.lastMilli)
+	b = appendString(b, l.currency)
+	b = appendString(b, l.coupon)
+	b = binary.AppendUvarint(b, uint64(len(l.categories)))
+	for _, c := range l.categories {
+		b = appendString(b, c)
+	}
+	return b
+}
+
+func (l *orderLog) decode(s string) error {
+	if s == "" {
+		return nil
+	}
+	r := reader{b: []byte(s)}
+	if r.byte() != formatV1 {
+		return fmt.Errorf("%w: unknown format", errCorrupt)
+	}
+	n := r.count()
+	l.days = make([]orderDay, 0, n)
+	var day int32
+	for ; n > 0 && r.err == nil; n-- {
+		day += int32(r.varint())
+		l.days = append(l.days, orderDay{day: day, orders: int32(r.uvarint()), milli: r.varint()})
+	}
+	l.firstAt = r.varint()
+	l.lastAt = l.firstAt + int64(r.uvarint())
+	l.lastRank = uint32(r.uvarint())
+	l.lastMilli = r.varint()
+	l.currency = r.str()
+	l.coupon = r.str()
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		l.categories = append(l.categories, r.str())
+	}
+	return r.err
+}
+
+// encodeSends writes sends newest first, times as deltas from the previous one.
+func encodeSends(sends []decide.Send) []byte {
+	if len(sends) == 0 {
+		return nil
+	}
+	b := []byte{formatV1}
+	b = binary.AppendUvarint(b, uint64(len(sends)))
+	var prev int64
+	for _, s := range sends {
+		at := s.At.UnixMilli()
+		b = binary.AppendVarint(b, at-prev)
+		prev = at
+		for _, f := range []string{s.Campaign, s.Occurrence, s.Variant, s.Channel, s.Reward, s.ProviderID} {
+			b = appendString(b, f)
+		}
+	}
+	return b
+}
+
+func decodeSends(s string) ([]decide.Send, error) {
+	if s == "" {
+		return nil, nil
+	}
+	r := reader{b: []byte(s)}
+	if r.byte() != formatV1 {
+		return nil, fmt.Errorf("%w: unknown format", errCorrupt)
+	}
+	n := r.count()
+	out := make([]decide.Send, 0, n)
+	var at int64
+	for ; n > 0 && r.err == nil; n-- {
+		at += r.varint()
+		out = append(out, decide.Send{
+			At: time.UnixMilli(at).UTC(), Campaign: r.str(), Occurrence: r.str(),
+			Variant: r.str(), Channel: r.str(), Reward: r.str(), ProviderID: r.str(),
+		})
+	}
+	return out, r.err
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// reader decodes the binary fields; the first error sticks and later reads return zeros, so
+// a corrupt value gives an error, never a panic.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) fail() {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: truncated", errCorrupt)
+	}
+	r.b = nil
+}
+
+func (r *reader) byte() byte {
+	if len(r.b) == 0 {
+		r.fail()
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// count reads a length and refuses one longer than the bytes left, so that a corrupt
+// length cannot make us allocate gigabytes.
+func (r *reader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (r *reader) str() string {
+	n := r.count()
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}

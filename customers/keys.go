@@ -1,0 +1,43 @@
+package customers
+
+// Every Redis key of this package is built here. Keys of one customer share the hash tag
+// {c:<id>} so that the profile and its dedupe set live in one Redis Cluster slot and can be
+// changed together by one Lua script.
+//
+//	rp:customers     ZSET  the index of customer ids for paging: member = id, score 0, read
+//	                       with ZRANGEBYLEX. Lifetime: permanent. Every write of a profile
+//	                       adds its id (idempotent, so a crash between the two heals on the
+//	                       next write); Delete removes it. It is a superset of the profiles:
+//	                       see Store.Page.
+//	rp:{c:<id>}      HASH  the profile, fields in codec.go (v, t, m, o, s, u, x). Lifetime:
+//	                       permanent, until Delete.
+//	rp:{c:<id>}:m    ZSET  the events already applied, for idempotency: member "m:<messageId>"
+//	                       scored by the unix ms at which it is forgotten (now + DedupeTTL), or
+//	                       "o:<order key>" scored +inf for orders, which are never counted
+//	                       twice. Lifetime: the key expires when its last finite member does,
+//	                       and is permanent while it holds an order; deleted by Delete.
+//
+// Why one dedupe set per customer rather than one key per messageId: a key with a TTL costs
+// about 100 bytes plus the id in Redis, a listpack member about 10 plus the id; and erasing a
+// customer is then one DEL of known keys instead of a SCAN of the whole key space.
+
+const (
+	keyPrefix = "rp:"
+	indexKey  = keyPrefix + "customers"
+)
+
+// HashTag returns the Redis Cluster hash tag of a customer, "{c:<id>}". Other packages that
+// keep per-customer keys put it in their key names so those keys live in the customer's slot.
+func HashTag(id string) string { return "{c:" + id + "}" }
+
+// profileKey is the customer's profile hash.
+func profileKey(id string) string { return keyPrefix + HashTag(id) }
+
+// dedupeKey is the customer's set of applied events.
+func dedupeKey(id string) string { return keyPrefix + HashTag(id) + ":m" }
+
+// messageMember is the dedupe member of an event's messageId.
+func messageMember(messageID string) string { return "m:" + messageID }
+
+// orderMember is the dedupe member of an order, by its order id.
+func orderMember(orderID string) string { return "o:" + orderID }

@@ -1,0 +1,180 @@
+package customers
+
+import (
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/language"
+
+	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/predict"
+)
+
+// Profile is a stored customer: what decisions see, plus what the store keeps to derive it.
+type Profile struct {
+	decide.Customer // embedded: what decisions see
+
+	// Days are the purchase days, sorted, all orders of one UTC day merged into one.
+	Days []predict.Day
+	// UpdatedAt is when the profile last changed (the store's clock, not an event time).
+	UpdatedAt time.Time
+	// Version grows by one with every write; it is the optimistic-concurrency token.
+	Version int64
+}
+
+// The reserved traits are derived when a profile is read, from Traits as received: Traits
+// stays the single source of truth, and a trait that does not validate (an email without @, a
+// phone that is not a number, a country name instead of a code) is kept in Traits but leaves
+// its Customer field empty, so that nothing is ever sent to a wrong address.
+
+// deriveIdentity fills the Customer fields that come from reserved traits. region parses
+// phone numbers written without a country code when the customer has no address.country.
+func deriveIdentity(c *decide.Customer, traits map[string]any, region string) {
+	c.Email, _ = normEmail(traits["email"])
+	c.FirstName = firstString(traits, "firstName", "first_name")
+	c.LastName = firstString(traits, "lastName", "last_name")
+	c.Birthday, _ = normBirthday(traits["birthday"])
+	c.Timezone, _ = normTimezone(traits["timezone"])
+	c.Locale, _ = normLocale(traits["locale"])
+	c.Country, _ = normCountry(countryTrait(traits))
+	if c.Country != "" {
+		region = c.Country
+	}
+	c.Phone, _ = normPhone(traits["phone"], region)
+	c.CreatedAt, _ = normTime(traits["createdAt"])
+	c.Consent = consentOf(traits["consent"])
+}
+
+func firstString(traits map[string]any, names ...string) string {
+	for _, n := range names {
+		if s, ok := traits[n].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// countryTrait returns address.country, the Segment place for it.
+func countryTrait(traits map[string]any) any {
+	addr, _ := traits["address"].(map[string]any)
+	return addr["country"]
+}
+
+// normEmail returns the lower-case address of a valid email ("Jane <J@X.org>" → "j@x.org").
+func normEmail(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return "", false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || !strings.Contains(addr.Address, "@") {
+		return "", false
+	}
+	return strings.ToLower(addr.Address), true
+}
+
+// normPhone returns the E.164 form of a valid phone number.
+func normPhone(v any, region string) (string, bool) {
+	s, ok := v.(string)
+	if !ok || strings.TrimSpace(s) == "" || len(s) > 64 {
+		return "", false
+	}
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", false
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), true
+}
+
+// normCountry returns the upper-case ISO 3166-1 alpha-2 code of a country. Country names and
+// alpha-3 codes are refused rather than guessed.
+func normCountry(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || len(s) != 2 {
+		return "", false
+	}
+	r, err := language.ParseRegion(s)
+	if err != nil || !r.IsCountry() {
+		return "", false
+	}
+	return r.String(), true
+}
+
+// normLocale returns the canonical BCP 47 form of a locale ("ru_ru" → "ru-RU").
+func normLocale(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" || len(s) > 64 {
+		return "", false
+	}
+	tag, err := language.Parse(s)
+	if err != nil || tag == language.Und {
+		return "", false
+	}
+	return tag.String(), true
+}
+
+// zones caches valid time-zone names: time.LoadLocation reads the zone database from disk on
+// every call, and profiles are derived on every read. Only valid names are cached, so the
+// cache is bounded by the size of the IANA database.
+var zones sync.Map
+
+// normTimezone returns an IANA time-zone name that time.LoadLocation accepts.
+func normTimezone(v any) (string, bool) {
+	s, ok := v.(string)
+	// "Local" would mean the server's zone, which says nothing about the customer.
+	if !ok || s == "" || s == "Local" || len(s) > 64 {
+		return "", false
+	}
+	if _, ok := zones.Load(s); ok {
+		return s, true
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return "", false
+	}
+	zones.Store(s, struct{}{})
+	return s, true
+}
+
+// normBirthday accepts YYYY-MM-DD, a real calendar date.
+func normBirthday(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || len(s) != len(time.DateOnly) {
+		return "", false
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// normTime accepts an RFC 3339 time or a YYYY-MM-DD date (midnight UTC), as createdAt comes in
+// both forms.
+func normTime(v any) (time.Time, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// consentOf reads the consent trait; anything but an explicit boolean is unknown.
+func consentOf(v any) decide.Consent {
+	obj, _ := v.(map[string]any)
+	var c decide.Consent
+	if b, ok := obj["email"].(bool); ok {
+		c.Email = &b
+	}
+	if b, ok := obj["sms"].(bool); ok {
+		c.SMS = &b
+	}
+	return c
+}

@@ -1,0 +1,201 @@
+package customers
+
+import (
+	"maps"
+	"time"
+
+	"github.com/rapporthq/rapport/decide"
+)
+
+// consentLeaf prefixes the stamp of one consent channel ("consent\x1femail"). Trait names
+// cannot hold control characters (validate), so it never collides with a trait.
+const consentLeaf = "consent\x1f"
+
+// dirty bits name the hash fields a change must write back.
+type fieldSet uint8
+
+const (
+	dirtyTraits fieldSet = 1 << iota
+	dirtyMeta
+	dirtyOrders
+	dirtySends
+	dirtyUndeliverable
+	dirtyUnsubscribed
+)
+
+// state is one customer as stored, decoded from its hash, changed in memory and encoded back
+// by field. Maps and slices that a Profile snapshot shares (traits, sends, undeliverable,
+// unsubscribed) are replaced, never changed in place, once the state exists.
+type state struct {
+	id string
+	// base is the version read from Redis (0: no profile); version is base+1 once changed.
+	base, version int64
+	traits        map[string]any
+	// stamps hold the event time (unix ms) of the last write of each trait, and of each
+	// consent channel under consentLeaf, deleted ones included: traits are last-write-wins by
+	// event time, so an identify that arrives late cannot undo a newer one.
+	stamps    map[string]int64
+	seen      bool  // firstSeen is set
+	firstSeen int64 // unix ms of the earliest event applied
+	updated   int64 // unix ms of the last change, by the store's clock
+	orders    orderLog
+	sends     []decide.Send
+	undeliv   map[string]string
+	unsub     map[string]time.Time
+
+	dirty fieldSet
+	ident *decide.Customer // derived from traits; nil when traits changed since
+	snap  *Profile         // the last snapshot; nil when anything changed since
+}
+
+func newState(id string) *state {
+	return &state{id: id, traits: map[string]any{}, stamps: map[string]int64{}}
+}
+
+// exists reports whether the profile is in Redis.
+func (st *state) exists() bool { return st.base > 0 }
+
+// touch records a change of the given fields at now (unix ms).
+func (st *state) touch(f fieldSet, now int64) {
+	st.dirty |= f | dirtyMeta
+	st.version = st.base + 1
+	st.updated = now
+	st.snap = nil
+	if f&dirtyTraits != 0 {
+		st.ident = nil
+	}
+}
+
+// applyEvent applies one validated event happening at at (unix ms); o is its order, if any.
+func (st *state) applyEvent(ev *Event, o *order, rank uint32, at, now int64) {
+	var f fieldSet
+	if !st.seen || at < st.firstSeen {
+		st.seen, st.firstSeen = true, at
+	}
+	switch {
+	case ev.Type == TypeIdentify:
+		if st.identify(ev.Traits, at) {
+			f |= dirtyTraits
+		}
+	case o != nil:
+		st.orders.add(at, rank, *o)
+		f |= dirtyOrders
+	}
+	st.touch(f, now)
+}
+
+// identify merges traits written at at: each trait is last-write-wins by event time (ties go
+// to the later arrival); null deletes a trait and remembers when, so an older value arriving
+// later stays deleted. Objects are replaced whole, except consent, merged per channel.
+// It reports whether Traits changed.
+func (st *state) identify(in map[string]any, at int64) bool {
+	next := st.traits
+	cloned := false
+	set := func(name string, v any) {
+		if !cloned {
+			next, cloned = maps.Clone(st.traits), true
+		}
+		if v == nil {
+			delete(next, name)
+		} else {
+			next[name] = v
+		}
+	}
+	for name, v := range in {
+		if name == "consent" {
+			if c, changed := st.mergeConsent(v, at); changed {
+				set(name, c)
+			}
+			continue
+		}
+		if ts, ok := st.stamps[name]; ok && at < ts {
+			continue
+		}
+		st.stamps[name] = at
+		set(name, v)
+	}
+	if cloned {
+		st.traits = next
+	}
+	return cloned
+}
+
+// mergeConsent merges a consent trait per channel; it returns the new consent object (nil
+// when none is left) and whether it changed.
+func (st *state) mergeConsent(v any, at int64) (any, bool) {
+	cur, _ := st.traits["consent"].(map[string]any)
+	next := maps.Clone(cur)
+	if next == nil {
+		next = map[string]any{}
+	}
+	changed := false
+	apply := func(ch string, val any) {
+		if ts, ok := st.stamps[consentLeaf+ch]; ok && at < ts {
+			return
+		}
+		st.stamps[consentLeaf+ch] = at
+		if val == nil {
+			delete(next, ch)
+		} else {
+			next[ch] = val
+		}
+		changed = true
+	}
+	if obj, ok := v.(map[string]any); ok {
+		for ch, val := range obj {
+			apply(ch, val)
+		}
+	} else {
+		// consent: null withdraws every channel, the well-known ones even when unset, so that
+		// an older opt-in arriving later does not come back.
+		for _, ch := range []string{"email", "sms"} {
+			apply(ch, nil)
+		}
+		for ch := range cur {
+			apply(ch, nil)
+		}
+	}
+	if len(next) == 0 {
+		return nil, changed
+	}
+	return next, changed
+}
+
+// present reports whether a stamp's trait (or consent channel) currently has a value.
+func (st *state) present(name string) bool {
+	if len(name) > len(consentLeaf) && name[:len(consentLeaf)] == consentLeaf {
+		c, _ := st.traits["consent"].(map[string]any)
+		_, ok := c[name[len(consentLeaf):]]
+		return ok
+	}
+	_, ok := st.traits[name]
+	return ok
+}
+
+// snapshot returns the profile as it is now. Snapshots share the state's maps and slices,
+// which are replaced rather than changed afterwards: treat a Profile as read-only.
+func (st *state) snapshot(region string) *Profile {
+	if st.snap != nil {
+		return st.snap
+	}
+	if st.ident == nil {
+		c := decide.Customer{}
+		deriveIdentity(&c, st.traits, region)
+		st.ident = &c
+	}
+	p := &Profile{Customer: *st.ident, Days: st.orders.predictDays(), Version: st.version}
+	if st.updated != 0 {
+		p.UpdatedAt = time.UnixMilli(st.updated).UTC()
+	}
+	p.ID = st.id
+	p.Traits = st.traits
+	if p.CreatedAt.IsZero() && st.seen {
+		p.CreatedAt = time.UnixMilli(st.firstSeen).UTC()
+	}
+	p.Summary = st.orders.summary()
+	p.Sends = st.sends
+	p.Undeliverable = st.undeliv
+	p.Unsubscribed = st.unsub
+	st.snap = p
+	return p
+}
