@@ -1,0 +1,226 @@
+// Package calendar knows the holidays of each country by stable ids ("new_year", "christmas",
+// "nowruz", "lunar_new_year", ...), so that a campaign can greet every customer on the days
+// that matter in their own country.
+//
+// Three sources make a country's calendar:
+//
+//   - the national holidays of github.com/rickar/cal/v2 for the countries it covers, each
+//     mapped to a stable id (builtin_*.go);
+//   - holidays rickar/cal lacks, computed here: Nowruz from the March equinox, Lunar New Year
+//     and the other Chinese-calendar feasts from new moons and solar terms, Orthodox Easter
+//     and Christmas from the Julian computus, and the fixed-date holidays of countries rickar/cal
+//     does not cover (Russia's are in it; Iran's, China's, Korea's... are here);
+//   - custom holidays from holidays/*.yaml (config.Holiday).
+//
+// A holiday is a civil Date: the day itself, not the day off. When a country moves the day
+// off (the US observes Christmas on Friday 24 December when the 25th is a Saturday), the
+// holiday stays on the 25th, because a greeting is about the day. Islamic holidays are not
+// built in: their dates depend on sighting the crescent moon and are announced days ahead,
+// so they belong in custom holidays with explicit dates.
+//
+// The package is pure: no I/O and no clock. Years are parameters; astronomical holidays are
+// computed for 1930-2150 and absent outside that range.
+package calendar
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rapporthq/rapport/config"
+)
+
+// Holiday is one holiday on one date in one country.
+type Holiday struct {
+	// ID is the stable snake_case id campaigns name (trigger.holiday.name).
+	ID string
+	// Name is the English name, or the name a custom holiday gives.
+	Name string
+	Date Date
+	// Country is the ISO 3166 alpha-2 code of the calendar asked for, upper case.
+	Country string
+	// Custom is true for holidays from holidays/*.yaml.
+	Custom bool
+}
+
+// ErrInvalidHoliday is wrapped by every error New returns about a custom holiday.
+var ErrInvalidHoliday = errors.New("invalid holiday")
+
+// Calendar knows the built-in holidays plus custom ones. It is safe for concurrent use.
+type Calendar struct {
+	global    []rule            // custom holidays for every country
+	byCountry map[string][]rule // custom holidays for listed countries
+	known     map[string]bool   // every id, built-in or custom
+
+	mu    sync.Mutex
+	cache map[cacheKey][]Holiday
+}
+
+type cacheKey struct {
+	country string
+	year    int
+}
+
+// maxCached bounds the memo of computed years; a fan-out asks for a handful of (country,
+// year) pairs millions of times, so a small memo saves the astronomy without growing.
+const maxCached = 4096
+
+// New returns a calendar with the built-in holidays and the custom ones. Custom holidays are
+// validated; the error names file:line:col of every bad entry and wraps ErrInvalidHoliday.
+//
+// A custom holiday with the same id as a built-in one replaces it in the countries it names
+// (in every country when it names none): a marketer who keeps a holiday on another day than
+// the built-in rule says has the last word.
+func New(custom []*config.Holiday) (*Calendar, error) {
+	c := &Calendar{
+		byCountry: map[string][]rule{},
+		known:     map[string]bool{},
+		cache:     map[cacheKey][]Holiday{},
+	}
+	for _, rules := range builtin {
+		for _, r := range rules {
+			c.known[r.id] = true
+		}
+	}
+	parsed, err := parseCustom(custom)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range parsed {
+		c.known[h.rule.id] = true
+		if len(h.countries) == 0 {
+			c.global = append(c.global, h.rule)
+		}
+		for _, cc := range h.countries {
+			c.byCountry[cc] = append(c.byCountry[cc], h.rule)
+		}
+	}
+	return c, nil
+}
+
+// Holidays returns the holidays of a country (ISO 3166 alpha-2, any case) in a year, sorted by
+// date then id. An unknown country has only the custom holidays that apply to it. Years
+// outside 1-9999 have none.
+func (c *Calendar) Holidays(country string, year int) []Holiday {
+	if year < 1 || year > 9999 {
+		return nil
+	}
+	cc := normalizeCountry(country)
+	key := cacheKey{cc, year}
+	c.mu.Lock()
+	hs, ok := c.cache[key]
+	c.mu.Unlock()
+	if !ok {
+		hs = c.compute(cc, year)
+		c.mu.Lock()
+		if len(c.cache) >= maxCached {
+			clear(c.cache)
+		}
+		c.cache[key] = hs
+		c.mu.Unlock()
+	}
+	return slices.Clone(hs)
+}
+
+// List is Holidays; it is what `rapport calendar --country CC --year YYYY` prints.
+func (c *Calendar) List(country string, year int) []Holiday { return c.Holidays(country, year) }
+
+func (c *Calendar) compute(cc string, year int) []Holiday {
+	custom := append(slices.Clone(c.byCountry[cc]), c.global...)
+	overridden := map[string]bool{}
+	for _, r := range custom {
+		overridden[r.id] = true
+	}
+	type seenKey struct {
+		id   string
+		date Date
+	}
+	seen := map[seenKey]bool{}
+	var out []Holiday
+	add := func(r rule, isCustom bool) {
+		name := r.name
+		if name == "" {
+			name = englishName(r.id)
+		}
+		for _, d := range r.dates(year) {
+			if seen[seenKey{r.id, d}] {
+				continue
+			}
+			seen[seenKey{r.id, d}] = true
+			out = append(out, Holiday{ID: r.id, Name: name, Date: d, Country: cc, Custom: isCustom})
+		}
+	}
+	for _, r := range builtin[cc] {
+		if !overridden[r.id] {
+			add(r, false)
+		}
+	}
+	for _, r := range custom {
+		add(r, true)
+	}
+	slices.SortFunc(out, func(a, b Holiday) int {
+		if n := a.Date.Compare(b.Date); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// On returns the holidays of a country on a local date; none when the date does not exist.
+func (c *Calendar) On(country string, y int, m time.Month, d int) []Holiday {
+	date := Date{Year: y, Month: m, Day: d}
+	if !date.IsValid() {
+		return nil
+	}
+	var out []Holiday
+	for _, h := range c.Holidays(country, y) {
+		if h.Date == date {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// nextSearchYears is how far Next looks: the year of from and the two after it, so that a
+// holiday kept every year is always found, and one absent this year (a Lunar New Year in late
+// January when from is in February) is found next year.
+const nextSearchYears = 2
+
+// Next returns the first date on or after from on which the holiday id is kept in a country,
+// looking up to two years ahead; false when there is none in that span.
+func (c *Calendar) Next(country, id string, from Date) (Date, bool) {
+	if !from.IsValid() {
+		return Date{}, false
+	}
+	for y := from.Year; y <= from.Year+nextSearchYears && y <= 9999; y++ {
+		for _, h := range c.Holidays(country, y) {
+			if h.ID == id && !h.Date.Before(from) {
+				return h.Date, true
+			}
+		}
+	}
+	return Date{}, false
+}
+
+// Known reports whether id is a holiday of some country, built in or custom: lint uses it to
+// catch a misspelt trigger.holiday.name.
+func (c *Calendar) Known(id string) bool { return c.known[id] }
+
+// Countries returns the ISO 3166 alpha-2 codes with built-in calendars, sorted.
+func Countries() []string { return slices.Sorted(maps.Keys(builtin)) }
+
+// countryAliases maps codes people use in place of the ISO ones: UK for GB, and EL, the
+// European Union's code for Greece.
+var countryAliases = map[string]string{"UK": "GB", "EL": "GR"}
+
+func normalizeCountry(s string) string {
+	cc := strings.ToUpper(strings.TrimSpace(s))
+	if alias, ok := countryAliases[cc]; ok {
+		return alias
+	}
+	return cc
+}
