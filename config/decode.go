@@ -129,6 +129,13 @@ func (d *doc) at(path string) (Pos, bool) {
 	return d.root, d.root.Line > 0
 }
 
+// isMapping reports whether a document's body is a mapping, as every Rapport file is; when it
+// is not, decode has said so and checking keys that cannot be there would only add noise.
+func (d *doc) isMapping(body ast.Node) bool {
+	_, ok := d.resolveQuiet(body).(ast.MapNode)
+	return ok
+}
+
 // written reports whether the file set this key path.
 func (d *doc) written(path string) bool {
 	_, ok := d.spots[path]
@@ -355,7 +362,12 @@ func (d *doc) decodeSlice(n ast.Node, v reflect.Value, path string) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		r := d.resolveQuiet(item)
 		if _, null := r.(*ast.NullNode); null {
-			d.errorf(item, p, "empty list entry")
+			// A null has no text of its own; point at its "-" when there is one.
+			pos := posOf(item)
+			if i < len(seq.Entries) && seq.Entries[i] != nil && seq.Entries[i].Start != nil {
+				pos = Pos{Line: seq.Entries[i].Start.Position.Line, Col: seq.Entries[i].Start.Position.Column}
+			}
+			d.errs.add(d.file, pos, p, "empty list entry")
 			continue
 		}
 		d.spots[p] = spot{Value: posOf(r)}

@@ -177,6 +177,10 @@ func (l *loader) loadCampaign(file string) {
 	}
 	c := &Campaign{}
 	d.decode(body, reflect.ValueOf(c).Elem(), "")
+	if !d.isMapping(body) {
+		l.errs = append(l.errs, d.errs...)
+		return
+	}
 	c.File = file
 	c.Pos = d.root
 	if s, ok := d.spots["id"]; ok {
@@ -219,6 +223,10 @@ func (l *loader) loadSegment(file string) {
 	}
 	s := &Segment{}
 	d.decode(body, reflect.ValueOf(s).Elem(), "")
+	if !d.isMapping(body) {
+		l.errs = append(l.errs, d.errs...)
+		return
+	}
 	s.File = file
 	s.Pos = d.root
 	if sp, ok := d.spots["id"]; ok {
@@ -251,6 +259,10 @@ func (l *loader) loadHolidays(file string) {
 	}
 	var hf holidayFile
 	d.decode(body, reflect.ValueOf(&hf).Elem(), "")
+	if !d.isMapping(body) {
+		l.errs = append(l.errs, d.errs...)
+		return
+	}
 	if !d.written("holidays") && len(d.errs) == 0 {
 		d.errorAt("holidays", "required: a list of holidays")
 	}
