@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,3 +36,26 @@ func MaskPhone(phone string) string {
 	prefix := min(5, max(0, n-suffix-5))
 	return string(r[:prefix]) + strings.Repeat("*", n-prefix-suffix) + string(r[n-suffix:])
 }
+
+// maskedError shows its cause with every occurrence of a personal value (an address, a phone
+// number) replaced by its masked form, whatever the case: servers quote recipients back in
+// their replies ("550 5.1.1 <Anna@example.com>: Recipient address rejected"), and go-mail lists
+// them in its errors. errors.Is and errors.As still see the cause.
+type maskedError struct {
+	err    error
+	secret *regexp.Regexp
+	masked string
+}
+
+func maskIn(err error, secret, masked string) error {
+	if err == nil || secret == "" {
+		return err
+	}
+	return &maskedError{err: err, secret: regexp.MustCompile(`(?i)` + regexp.QuoteMeta(secret)), masked: masked}
+}
+
+func (e *maskedError) Error() string {
+	return e.secret.ReplaceAllLiteralString(e.err.Error(), e.masked)
+}
+
+func (e *maskedError) Unwrap() error { return e.err }

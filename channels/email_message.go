@@ -1,0 +1,159 @@
+package channels
+
+import (
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// reservedHeaders are set by buildMessage itself; an extra header of the same name would
+// duplicate or contradict them.
+var reservedHeaders = map[string]bool{
+	"From": true, "Sender": true, "To": true, "Cc": true, "Bcc": true, "Subject": true,
+	"Date": true, "Message-Id": true, "Mime-Version": true, "Content-Type": true,
+	"Content-Transfer-Encoding": true, "List-Unsubscribe": true, "List-Unsubscribe-Post": true,
+	"Dkim-Signature": true, "Return-Path": true,
+}
+
+// errInvalidRecipient marks a recipient address that cannot be written into a message; it is
+// the address's fault, unlike every other build error.
+var errInvalidRecipient = errors.New("invalid recipient address")
+
+// buildMessage turns an Email into a go-mail message. Every header is checked here so that
+// neither a template nor a trait can inject a line into the message. The pool and the outbox
+// share it, so what the outbox shows is what SMTP would send.
+func buildMessage(from *netmail.Address, m *Email, now time.Time) (*mail.Msg, error) {
+	if m == nil {
+		return nil, errors.New("email is nil")
+	}
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(from)
+
+	to, err := recipient(m.To, m.ToName)
+	if err != nil {
+		return nil, err
+	}
+	msg.ToMailAddress(to)
+
+	// A subject that spans lines is a template slip, not a reason to lose the message: fold it.
+	msg.Subject(strings.Join(strings.Fields(m.Subject), " "))
+
+	if m.MessageID != "" {
+		id, err := cleanMessageID(m.MessageID)
+		if err != nil {
+			return nil, err
+		}
+		msg.SetMessageIDWithValue(id)
+	} else {
+		msg.SetMessageID()
+	}
+	msg.SetDateWithValue(now)
+
+	if m.ListUnsubscribe != "" {
+		if err := setListUnsubscribe(msg, m.ListUnsubscribe); err != nil {
+			return nil, err
+		}
+	}
+	for name, value := range m.Headers {
+		canon, err := checkHeader(name, value)
+		if err != nil {
+			return nil, err
+		}
+		msg.SetGenHeader(mail.Header(canon), value)
+	}
+
+	if strings.TrimSpace(m.Text) == "" {
+		return nil, errors.New("email has no text part (the plain-text alternative is required)")
+	}
+	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	}
+	return msg, nil
+}
+
+func recipient(addr, name string) (*netmail.Address, error) {
+	addr = strings.TrimSpace(addr)
+	parsed, err := netmail.ParseAddress(addr)
+	if err != nil || parsed.Address != addr {
+		return nil, fmt.Errorf("%w: %q is not a bare address", errInvalidRecipient, MaskEmail(addr))
+	}
+	// net/mail encodes any name safely; line breaks are flattened first so that a multi-line
+	// name from a trait reads as one line.
+	return &netmail.Address{Name: strings.Join(strings.Fields(name), " "), Address: parsed.Address}, nil
+}
+
+// cleanMessageID accepts "local@domain" with or without angle brackets and returns it bare.
+func cleanMessageID(id string) (string, error) {
+	id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
+	at := strings.IndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 || strings.Count(id, "@") != 1 {
+		return "", fmt.Errorf("message id %q must look like local@domain", id)
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' || strings.ContainsRune(`<>()[]\,;:"`, r) {
+			return "", fmt.Errorf("message id %q contains %q", id, r)
+		}
+	}
+	return id, nil
+}
+
+// setListUnsubscribe writes List-Unsubscribe and, for web URLs, the RFC 8058 one-click
+// List-Unsubscribe-Post header. go-mail writes these headers verbatim, so the URL is checked
+// here. http is allowed next to https for local and demo setups; mailbox providers only honour
+// one-click over https.
+func setListUnsubscribe(msg *mail.Msg, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("list-unsubscribe url: %w", err)
+	}
+	if strings.ContainsAny(raw, " \t\r\n<>,") {
+		return fmt.Errorf("list-unsubscribe url %q contains a space, comma or angle bracket", raw)
+	}
+	switch u.Scheme {
+	case "https", "http":
+		msg.SetListUnsubscribe(raw)
+		msg.SetListUnsubscribePost()
+	case "mailto":
+		msg.SetListUnsubscribe(raw)
+	default:
+		return fmt.Errorf("list-unsubscribe url scheme %q: want https, http or mailto", u.Scheme)
+	}
+	return nil
+}
+
+// checkHeader validates an extra header and returns its canonical name.
+func checkHeader(name, value string) (string, error) {
+	if name == "" {
+		return "", errors.New("extra header with an empty name")
+	}
+	for _, r := range name {
+		// RFC 5322 field names: printable ASCII except colon.
+		if r <= ' ' || r > '~' || r == ':' {
+			return "", fmt.Errorf("extra header name %q contains %q", name, r)
+		}
+	}
+	canon := textproto.CanonicalMIMEHeaderKey(name)
+	if reservedHeaders[canon] {
+		return "", fmt.Errorf("extra header %q is set by the sender itself", name)
+	}
+	if strings.ContainsAny(value, "\r\n") {
+		return "", fmt.Errorf("extra header %q has a line break in its value", name)
+	}
+	return canon, nil
+}
+
+// classifyBuild wraps a message build error: a bad recipient is the address's fault, anything
+// else is the caller's (ErrConfig).
+func classifyBuild(err error) error {
+	if errors.Is(err, errInvalidRecipient) {
+		return fmt.Errorf("%w: %w", ErrPermanent, err)
+	}
+	return fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err)
+}

@@ -1,0 +1,114 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"syscall"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// sendOutcome is what a failed attempt means for the message and for the connection.
+type sendOutcome struct {
+	err error // wraps ErrTemporary or ErrPermanent (and ErrConfig when the sender is at fault)
+	// redial: the failure came from the connection before the server received any content, so
+	// the same message may go out once more over a fresh connection.
+	redial bool
+	// reusable: the session is in a known state (the server answered) and may serve the next
+	// message after an RSET.
+	reusable bool
+}
+
+// classifySend reads a SendWithSMTPClient error. go-mail's SendError does not unwrap to the
+// underlying error, but carries the stage (Reason) and the server's reply code (0 when the
+// connection failed rather than the server answering).
+//
+// The rule that matters: once DATA was accepted (content writing, the final reply), a failed
+// connection leaves the outcome unknown, because the server may have queued the message. Such a
+// failure is temporary and never resent here; the caller's claim decides about a retry.
+func classifySend(ctx context.Context, err error) sendOutcome {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, err)}
+	}
+	beforeContent := false
+	switch se.Reason {
+	case mail.ErrConnCheck, mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPData:
+		beforeContent = true
+	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
+		// Local checks on the message, before any command: the session is untouched.
+		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, se), reusable: true}
+	}
+	code := se.ErrorCode()
+	switch {
+	case ctxDone(ctx) != nil && code == 0:
+		// The call's own deadline or cancellation cut the exchange.
+		return sendOutcome{err: fmt.Errorf("%w: %w (%s)", ErrTemporary, ctxDone(ctx), unknownIf(!beforeContent, se))}
+	case code == 421:
+		// "Service not available, closing channel": typically an idle session the server dropped.
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, se), redial: beforeContent}
+	case code >= 500 && se.Reason == mail.ErrSMTPMailFrom:
+		// The server refuses our sender (relay denied, sender not owned): nothing about the recipient.
+		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, se), reusable: true}
+	case code >= 500:
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrPermanent, se), reusable: true}
+	case code >= 400:
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, se), reusable: true}
+	case beforeContent:
+		return sendOutcome{err: fmt.Errorf("%w: connection failed before the message was sent: %w", ErrTemporary, se), redial: true}
+	}
+	return sendOutcome{err: fmt.Errorf("%w: connection failed during DATA, outcome unknown: %w", ErrTemporary, se)}
+}
+
+func unknownIf(unknown bool, err error) string {
+	if unknown {
+		return "outcome unknown: " + err.Error()
+	}
+	return "nothing sent: " + err.Error()
+}
+
+// classifyDial reads an error from opening a session. Network failures and 4xx replies are
+// temporary; anything else is the sending side's configuration: a 5xx to EHLO or AUTH
+// (credentials), STARTTLS missing under tls=required, a certificate that does not verify,
+// credentials refused over an unencrypted connection.
+func classifyDial(ctx context.Context, err error) error {
+	if cerr := ctxDone(ctx); cerr != nil {
+		return fmt.Errorf("%w: %w (%w)", ErrTemporary, cerr, err)
+	}
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) {
+		if tpe.Code >= 400 && tpe.Code < 500 {
+			return fmt.Errorf("%w: %w", ErrTemporary, err)
+		}
+		return fmt.Errorf("%w: %w: %w (check the smtp url, credentials and sender)", ErrPermanent, ErrConfig, err)
+	}
+	if isNetworkError(err) {
+		return fmt.Errorf("%w: %w", ErrTemporary, err)
+	}
+	return fmt.Errorf("%w: %w: %w (check the smtp url, tls mode and credentials)", ErrPermanent, ErrConfig, err)
+}
+
+// ctxDone is ctx.Err(), but also reports a deadline that has passed when the context's own
+// timer has not fired yet: the connection's deadline is the same instant, and its timeout can be
+// seen first.
+func ctxDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func isNetworkError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
+}
