@@ -1,0 +1,239 @@
+package decide
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Address errors, returned wrapped so callers can use errors.Is.
+var (
+	// ErrInvalidEmail means the text is not one RFC 5322 address.
+	ErrInvalidEmail = errors.New("invalid email address")
+	// ErrInvalidPhone means the text is not a valid phone number for its region.
+	ErrInvalidPhone = errors.New("invalid phone number")
+)
+
+// maxAddressLen bounds what is handed to the parsers: no real address is longer (RFC 5321
+// allows 254 characters for an email path; E.164 15 digits), and a profile trait can hold
+// anything.
+const maxAddressLen = 320
+
+// ValidEmail parses raw with net/mail and returns the bare, lower-cased address. A display
+// name ("Jane <jane@example.com>") is accepted and dropped. The local part is technically
+// case-sensitive, but no mailbox provider in practice treats it so, and one spelling per
+// customer keeps unsubscribes and bounces matching.
+func ValidEmail(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("%w: empty", ErrInvalidEmail)
+	}
+	if len(raw) > maxAddressLen {
+		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalidEmail, maxAddressLen)
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil {
+		// net/mail's message does not quote the input, so it is safe to keep.
+		return "", fmt.Errorf("%w: %v", ErrInvalidEmail, err)
+	}
+	addr := strings.ToLower(a.Address)
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return "", fmt.Errorf("%w: no domain", ErrInvalidEmail)
+	}
+	return addr, nil
+}
+
+// NormalizePhone returns raw as an E.164 number ("+4915123456789") or an error. region
+// (ISO 3166 alpha-2, any case) reads national numbers ("030 1234567" in DE); a number written
+// with its country code ("+49 ...") needs none. The number must be valid for its country, not
+// merely possible, so an SMS is never paid for a number that cannot exist.
+func NormalizePhone(raw, region string) (e164 string, err error) {
+	// phonenumbers is a port of a large Java library; decide promises no panic on any input,
+	// so a parser bug on a hostile trait becomes an invalid number, not a crashed worker.
+	defer func() {
+		if r := recover(); r != nil {
+			e164, err = "", fmt.Errorf("%w: unparseable", ErrInvalidPhone)
+		}
+	}()
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("%w: empty", ErrInvalidPhone)
+	}
+	if len(raw) > maxAddressLen {
+		return "", fmt.Errorf("%w: too long", ErrInvalidPhone)
+	}
+	n, err := phonenumbers.Parse(raw, strings.ToUpper(strings.TrimSpace(region)))
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidPhone, err)
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("%w: not a valid number in region %s", ErrInvalidPhone,
+			phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode())))
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// maskEmail keeps the first character of the local part and the domain: "j***@example.com".
+// Enough for an operator to tell addresses apart, not enough to write to the customer.
+func maskEmail(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return maskText(addr)
+	}
+	return addr[:1] + "***" + addr[at:]
+}
+
+// maskPhone keeps the first three and last two characters: "+49*********89".
+func maskPhone(num string) string {
+	if len(num) <= 6 {
+		return strings.Repeat("*", len(num))
+	}
+	return num[:3] + strings.Repeat("*", len(num)-5) + num[len(num)-2:]
+}
+
+// maskText hides a value that looks like personal data but is neither address form.
+func maskText(s string) string {
+	if strings.ContainsRune(s, '@') {
+		if at := strings.LastIndexByte(s, '@'); at > 0 {
+			return maskEmail(s)
+		}
+	}
+	if len(s) <= 2 {
+		return "***"
+	}
+	return s[:1] + "***"
+}
+
+// looksPersonal reports a string that may be an email address or a phone number: it holds
+// an '@', or seven digits or more. Used on condition values printed in reasons, whose keys
+// (custom traits) say nothing about what they hold.
+func looksPersonal(s string) bool {
+	if strings.ContainsRune(s, '@') {
+		return true
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			digits++
+		}
+	}
+	return digits >= 7
+}
+
+// secret is one spelling of a customer's address that must never reach a reason.
+type secret struct {
+	raw, lower, mask string
+}
+
+// secrets are every spelling of one customer's addresses.
+type secrets []secret
+
+// secretsOf lists the customer's raw and normalised addresses, and the phone's digits alone,
+// since error texts of condition functions print values in any of these forms.
+func secretsOf(c *Customer, extra ...string) secrets {
+	var s secrets
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if len(v) < 5 { // shorter strings are not addresses, and would mask innocent words
+			return
+		}
+		lower := asciiLower(v)
+		for _, have := range s {
+			if have.lower == lower {
+				return
+			}
+		}
+		mask := maskPhone(v)
+		if strings.ContainsRune(v, '@') {
+			mask = maskEmail(lower)
+		}
+		s = append(s, secret{raw: v, lower: lower, mask: mask})
+	}
+	if c != nil {
+		add(c.Email)
+		add(c.Phone)
+		add(digitsOnly(c.Phone))
+	}
+	for _, v := range extra {
+		add(v)
+		if strings.HasPrefix(v, "+") {
+			add(v[1:])
+		}
+	}
+	return s
+}
+
+// scrub replaces every occurrence of a secret in reason by its mask, ignoring ASCII case.
+// Most reasons hold none, and cost one scan per secret and no allocation.
+func (s secrets) scrub(reason string) string {
+	var lower string
+	for _, v := range s {
+		if lower == "" {
+			lower = asciiLower(reason)
+		}
+		if !strings.Contains(lower, v.lower) {
+			continue
+		}
+		reason = replaceFold(reason, v.raw, v.mask)
+		lower = ""
+	}
+	return reason
+}
+
+// replaceFold is strings.ReplaceAll ignoring ASCII case. Non-ASCII case folding could change
+// byte lengths and offsets; addresses that matter here are ASCII, and the exact spelling is
+// replaced in any case.
+func replaceFold(s, old, repl string) string {
+	if old == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, old, repl)
+	ls, lo := asciiLower(s), asciiLower(old)
+	if !strings.Contains(ls, lo) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(ls, lo)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s, ls = s[i+len(old):], ls[i+len(old):]
+	}
+}
+
+// asciiLower lower-cases ASCII letters only, so byte offsets stay those of s. It allocates
+// only when there is something to lower.
+func asciiLower(s string) string {
+	upper := false
+	for i := 0; i < len(s) && !upper; i++ {
+		upper = s[i] >= 'A' && s[i] <= 'Z'
+	}
+	if !upper {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
