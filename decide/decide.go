@@ -50,6 +50,10 @@ type Decision struct {
 	Eligible bool
 	Skip     SkipReason
 	// Holdout is true when the customer is in the control group (not sent, but counted).
+	// Variant, Reward, Channel and SendAt are still decided, so the control group is
+	// comparable. Skip is SkipHoldout when the customer would otherwise have been sent; when
+	// a later step would have skipped them anyway (no channel, say), Skip names that step and
+	// Holdout stays true: reports count as control only Holdout with Skip == SkipHoldout.
 	Holdout bool
 	Variant *config.Variant
 	Reward  *config.Reward
@@ -80,3 +84,7 @@ const (
 	SkipRepeat        SkipReason = "repeat"
 	SkipConditionFail SkipReason = "condition_error"
 )
+
+// SkipInvalidInput means the input lacks a campaign or a customer; a caller bug, reported
+// rather than panicking.
+const SkipInvalidInput SkipReason = "invalid_input"

@@ -1,0 +1,133 @@
+package decide
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidEmail(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, want string
+	}{
+		{"jane@example.com", "jane@example.com"},
+		{"  Jane.Doe@Example.COM ", "jane.doe@example.com"},
+		{"Jane Doe <jane@example.com>", "jane@example.com"},
+		{"", ""},
+		{"jane", ""},
+		{"jane@", ""},
+		{"@example.com", ""},
+		{"jane@example.com, joe@example.com", ""},
+		{"jane@example.com\r\nBcc: x@example.com", ""},
+		{strings.Repeat("a", 400) + "@example.com", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			t.Parallel()
+			got, err := ValidEmail(tt.raw)
+			if got != tt.want || (tt.want == "") != (err != nil) {
+				t.Fatalf("ValidEmail(%q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidEmail) {
+				t.Errorf("error %v is not ErrInvalidEmail", err)
+			}
+		})
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, region, want string
+	}{
+		{"+49 151 23456789", "DE", "+4915123456789"},
+		{"+49 151 23456789", "", "+4915123456789"}, // the country code needs no region
+		{"+49 151 23456789", "us", "+4915123456789"},
+		{"030 1234567", "DE", "+49301234567"},
+		{"030 1234567", "de", "+49301234567"},
+		{"(415) 555-2671", "US", "+14155552671"},
+		{"030 1234567", "", ""}, // national without a region
+		{"12", "DE", ""},
+		{"not a number", "US", ""},
+		{"", "US", ""},
+		{"+999 1234567", "", ""},
+		{strings.Repeat("1", 400), "US", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw+"/"+tt.region, func(t *testing.T) {
+			t.Parallel()
+			got, err := NormalizePhone(tt.raw, tt.region)
+			if got != tt.want || (tt.want == "") != (err != nil) {
+				t.Fatalf("NormalizePhone(%q, %q) = %q, %v; want %q", tt.raw, tt.region, got, err, tt.want)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidPhone) {
+				t.Errorf("error %v is not ErrInvalidPhone", err)
+			}
+		})
+	}
+}
+
+func TestMasksHideAddresses(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ got, want string }{
+		{maskEmail("jane.doe@example.com"), "j***@example.com"},
+		{maskEmail("noat"), "n***"},
+		{maskPhone("+4915123456789"), "+49*********89"},
+		{maskPhone("12345"), "*****"},
+		{maskText("a"), "***"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("mask = %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+func TestReasonsNeverContainFullAddresses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(*Input)
+	}{
+		{"email chosen", func(*Input) {}},
+		{"sms chosen", func(in *Input) { in.Customer.Consent.Email = no() }},
+		{"condition prints the email", func(in *Input) {
+			in.Campaign.Audience.Where = cond(t, `customer.email != "" && customer.phone != ""`)
+		}},
+		{"condition error quotes the email", func(in *Input) {
+			in.Campaign.Audience.Where = cond(t, `int(customer.email) > 1`)
+		}},
+		{"condition error quotes the phone", func(in *Input) {
+			in.Campaign.Audience.Where = cond(t, `int(customer.phone) > 1`)
+		}},
+		{"custom trait holding the address", func(in *Input) {
+			in.Customer.Traits["contact"] = "JANE.DOE@example.com"
+			in.Customer.Traits["mobile_number"] = "+4915123456789"
+			in.Campaign.Audience.Where = cond(t, `customer.contact != "" && customer.mobile_number != nil`)
+		}},
+		{"bounce text naming the address", func(in *Input) {
+			in.Customer.Undeliverable = map[string]string{"email": "550 jane.doe@example.com: no such user"}
+		}},
+		{"no channel", func(in *Input) { in.Customer.Consent = Consent{} }},
+		{"variant condition on the phone", func(in *Input) {
+			in.Campaign.Variants[0].When = cond(t, `customer.phone startsWith "+49"`)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := input(t)
+			tt.change(&in)
+			d := Decide(in)
+			for _, r := range d.Reasons {
+				l := strings.ToLower(r)
+				for _, secret := range []string{"jane.doe@example.com", "+49 151 23456789", "+4915123456789", "4915123456789", "15123456789"} {
+					if strings.Contains(l, secret) {
+						t.Errorf("reason %q contains %q", r, secret)
+					}
+				}
+			}
+		})
+	}
+}
