@@ -40,6 +40,7 @@ func (o *origin) explicit(path string) bool {
 func Default() *Config {
 	c := defaults()
 	c.fillDerived()
+	c.loc = time.UTC
 	return c
 }
 

@@ -30,12 +30,16 @@ type loader struct {
 }
 
 // LoadSet reads the campaigns, segments and holidays of the configuration's directories
-// (relative to rapport.yaml). A missing directory is fine unless the configuration names it.
+// (relative to rapport.yaml; nil means the defaults). A missing directory is fine unless the
+// configuration names it.
 //
 // Every problem of every file is reported in the returned ErrorList, and the Set is returned
 // all the same: it holds whatever could be read, including campaigns with problems, so that
 // lint can go on to check their templates. A Set that came with an error must not be run.
 func LoadSet(cfg *Config) (*Set, error) {
+	if cfg == nil {
+		cfg = Default()
+	}
 	dir := func(key, path string) dirSpec {
 		return dirSpec{key: key, path: cfg.Dir(path), explicit: cfg.origin.explicit(key)}
 	}

@@ -13,7 +13,8 @@ type Config struct {
 	RedisURL string `yaml:"redis_url"`
 	// Listen is the HTTP address of the api role. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
-	// PublicURL is the base of tracking and unsubscribe links. Default http://{Listen}.
+	// PublicURL is the base of tracking and unsubscribe links. Default http://{Listen}, with
+	// localhost for a wildcard host (0.0.0.0:8080 gives http://localhost:8080).
 	PublicURL string `yaml:"public_url"`
 	// APIKeys authorise /v1/*. Compared in constant time, never logged.
 	APIKeys []string `yaml:"api_keys"`
@@ -25,7 +26,7 @@ type Config struct {
 	DefaultTimezone string `yaml:"default_timezone"`
 	// DefaultLocale is used for customers without a locale trait. Default en.
 	DefaultLocale string `yaml:"default_locale"`
-	// Window is the default local sending window. Default 09:00-20:00.
+	// Window is the default local sending window. Default 09:00-20:00; "any" for none.
 	Window Window `yaml:"window"`
 	// Limits are frequency caps across campaigns.
 	Limits Limits `yaml:"limits"`
@@ -66,7 +67,7 @@ type Dirs struct {
 
 // Limits are frequency caps: at most N messages in a period.
 type Limits struct {
-	PerCustomer Limit `yaml:"per_customer"` // default 3/7d; 0/0 disables
+	PerCustomer Limit `yaml:"per_customer"` // default 3/7d; "none" or 0/0 disables
 	SMS         Limit `yaml:"sms"`          // default 1/1d
 }
 
@@ -135,9 +136,9 @@ type Campaign struct {
 	Audience Audience  `yaml:"audience"`
 	Holdout  Percent   `yaml:"holdout"`
 	Repeat   Repeat    `yaml:"repeat"`
-	Channels []string  `yaml:"channels"`  // email | sms; default [email]
-	Window   *Window   `yaml:"window"`    // nil: the configuration's window
-	SendTime string    `yaml:"send_time"` // optimize | exact; default exact
+	Channels []string  `yaml:"channels"`  // email | sms; default [email] (filled by the loader)
+	Window   *Window   `yaml:"window"`    // nil: the configuration's window; "any": no window
+	SendTime string    `yaml:"send_time"` // optimize | exact; default exact (filled by the loader)
 	Priority string    `yaml:"priority"`  // critical | default | low; default by trigger kind
 	Variants []Variant `yaml:"variants"`
 	Rewards  []Reward  `yaml:"rewards"`
@@ -164,7 +165,7 @@ type Trigger struct {
 type Schedule struct {
 	Cron  string `yaml:"cron"`
 	Local bool   `yaml:"local"` // at that wall-clock time in each customer's time zone
-	TZ    string `yaml:"tz"`    // when not local; default the configuration's default_timezone
+	TZ    string `yaml:"tz"`    // when not local; default the configuration's default_timezone (filled by the loader)
 }
 
 // DateTrigger fires yearly on a profile date trait (YYYY-MM-DD), at local time.
