@@ -176,3 +176,11 @@ variants:
 		})
 	}
 }
+
+func TestKeyWrittenWithoutValueIsReportedAtTheKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "campaigns/c.yaml", "id: a\ntrigger:\n  date:\n    trait: birthday\n    at:\n"+variantsOK)
+	_, got := loadLines(t, dir)
+	sameLines(t, got, []string{`campaigns/c.yaml:5:5: trigger.date.at: required: the local time of day, e.g. "09:00"`})
+}

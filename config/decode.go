@@ -316,7 +316,14 @@ func (d *doc) decodeStruct(n ast.Node, v reflect.Value, path string) {
 			d.errorf(mv.Key, full, "unknown key%s", suggest(name, names))
 			continue
 		}
-		d.spots[full] = spot{Key: keyPos, Value: posOf(d.resolveQuiet(mv.Value))}
+		sp := spot{Key: keyPos}
+		// A null has no text of its own, so a problem with it is shown at its key.
+		if r := d.resolveQuiet(mv.Value); r != nil {
+			if _, null := r.(*ast.NullNode); !null {
+				sp.Value = posOf(r)
+			}
+		}
+		d.spots[full] = sp
 		d.decode(mv.Value, v.Field(i), full)
 	}
 	// Types that carry their own position (Variant, Reward, ...) get the mapping's.

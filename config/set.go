@@ -54,9 +54,16 @@ func LoadSet(cfg *Config) (*Set, error) {
 // `rapport lint DIR` checks it, with the default configuration. Subdirectories may be
 // missing, but not all of them: that is most likely the wrong directory.
 func LoadDir(dir string) (*Set, error) {
+	empty := &Set{Segments: map[string]*Segment{}}
 	fi, err := os.Stat(dir)
-	if err != nil || !fi.IsDir() {
-		return &Set{Segments: map[string]*Segment{}}, ErrorList{{File: dir, Msg: "not a directory"}}
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()):
+		return empty, ErrorList{{File: dir, Msg: "not a directory"}}
+	case errors.As(err, &pe):
+		return empty, ErrorList{{File: dir, Msg: pe.Err.Error()}}
+	case err != nil:
+		return empty, ErrorList{{File: dir, Msg: err.Error()}}
 	}
 	names := []string{"campaigns", "segments", "templates", "holidays"}
 	found := slices.ContainsFunc(names, func(n string) bool {
@@ -64,8 +71,7 @@ func LoadDir(dir string) (*Set, error) {
 		return err == nil && fi.IsDir()
 	})
 	if !found {
-		return &Set{Segments: map[string]*Segment{}}, ErrorList{{File: dir,
-			Msg: "holds none of campaigns/, segments/, templates/, holidays/"}}
+		return empty, ErrorList{{File: dir, Msg: "holds none of campaigns/, segments/, templates/, holidays/"}}
 	}
 	specs := make([]dirSpec, len(names))
 	for i, n := range names {
