@@ -153,6 +153,13 @@ variants:
 			},
 		},
 		{
+			name: "a misspelt name in a condition",
+			yaml: "id: a\ntrigger: {event: E, where: custmer.tier == \"gold\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:2:28: trigger.where: unknown name custmer (column 1 of "custmer.tier == \"gold\"")`,
+			},
+		},
+		{
 			name: "wrong shapes",
 			yaml: "id: [a]\ntrigger: Order Completed\nvariants: {id: a}\nchannels: email\n",
 			want: []string{

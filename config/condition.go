@@ -27,9 +27,10 @@ var conditionEnv = map[string]any{
 }
 
 // Compile parses and type-checks the expression. It is called by the loader; a Condition built
-// by hand must be compiled before Eval.
+// by hand must be compiled before Eval. A name other than those of conditionEnv is a compile
+// error, so that "custmer.tier" fails at lint time; a missing trait or property is still nil.
 func (c *Condition) Compile() error {
-	prog, err := expr.Compile(c.Source, expr.Env(conditionEnv), expr.AsBool(), expr.AllowUndefinedVariables())
+	prog, err := expr.Compile(c.Source, expr.Env(conditionEnv), expr.AsBool())
 	if err != nil {
 		return err
 	}
