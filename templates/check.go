@@ -57,8 +57,8 @@ func (s *Set) Check(campaigns []*config.Campaign, sample *Data) []error {
 			if !ok {
 				continue // rendering would only repeat what is already reported
 			}
-			for _, locale := range s.checkLocales(v) {
-				for _, ch := range variantChannels(v) {
+			for _, ch := range variantChannels(v) {
+				for _, locale := range s.checkLocales(v, ch) {
 					name := ch
 					if locale != "" {
 						name += " (locale " + locale + ")"
@@ -151,14 +151,14 @@ func (s *Set) defaultFile(ref string, k kind) (*file, error) {
 	return f, nil
 }
 
-// checkLocales lists "" (the default) and every locale any file of the variant is translated
-// into, sorted.
-func (s *Set) checkLocales(v *config.Variant) []string {
+// checkLocales lists "" (the default) and every locale a file that a channel of the variant
+// may use is translated into, sorted. An inline SMS may come from the email files' sms blocks.
+func (s *Set) checkLocales(v *config.Variant, ch string) []string {
 	var refs []string
-	if v.Email != nil {
+	if v.Email != nil && (ch == ChannelEmail || v.SMS != nil && v.SMS.File == "") {
 		refs = append(refs, v.Email.HTML, v.Email.Text)
 	}
-	if v.SMS != nil {
+	if ch == ChannelSMS && v.SMS != nil {
 		refs = append(refs, v.SMS.File)
 	}
 	seen := map[string]bool{}

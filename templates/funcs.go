@@ -57,7 +57,9 @@ func commonFuncs(ctx *renderCtx) map[string]any {
 			}
 			return ctx.language().number(v, decimals)
 		},
-		"money": func(v any, currency string) (string, error) { return ctx.language().money(v, currency) },
+		// The currency is any, not string: it usually comes from data (.Event.currency), and a
+		// missing key is a nil interface, which text/template refuses to pass as a string.
+		"money": func(v, currency any) (string, error) { return ctx.language().money(v, toString(currency)) },
 	}
 }
 
