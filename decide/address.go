@@ -44,6 +44,13 @@ func ValidEmail(raw string) (string, error) {
 	if at <= 0 || at == len(addr)-1 {
 		return "", fmt.Errorf("%w: no domain", ErrInvalidEmail)
 	}
+	// net/mail unquotes a quoted local part ("a b"@example.com becomes a b@example.com),
+	// which no longer fits an SMTP command. Such addresses are legal and almost never real;
+	// refusing them is safer than quoting them again for every provider.
+	if strings.ContainsFunc(addr, func(r rune) bool { return r <= ' ' || r == '"' || r == '\\' || r == 0x7f }) ||
+		strings.Count(addr, "@") != 1 {
+		return "", fmt.Errorf("%w: needs quoting", ErrInvalidEmail)
+	}
 	return addr, nil
 }
 

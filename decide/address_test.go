@@ -20,6 +20,8 @@ func TestValidEmail(t *testing.T) {
 		{"@example.com", ""},
 		{"jane@example.com, joe@example.com", ""},
 		{"jane@example.com\r\nBcc: x@example.com", ""},
+		{`"jane doe"@example.com`, ""},
+		{`"jane@home"@example.com`, ""},
 		{strings.Repeat("a", 400) + "@example.com", ""},
 	}
 	for _, tt := range tests {

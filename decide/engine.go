@@ -9,8 +9,8 @@ import (
 )
 
 // Decide makes the decision for one customer and one campaign occurrence. It never panics and
-// never reads the clock: the same Input gives the same Decision. The steps, each adding
-// reasons, and the first that fails sets Skip:
+// never reads the clock: the same Input gives the same Decision. Each step adds reasons; the
+// first that fails sets Skip:
 //
 //  1. trigger where (SkipWhere);
 //  2. segment (SkipSegment), audience where (SkipAudience);
