@@ -13,20 +13,22 @@ import (
 )
 
 // Fields of the profile hash rp:{c:<id>}. Names are one byte because Redis stores them in
-// every hash; the compact binary values start with a format byte so that they can evolve.
+// every hash. There are few fields on purpose: the profile value outgrows Redis's listpack
+// limit (64 bytes), so the hash is a real hash table where each field costs about 40 bytes
+// of overhead and each value is rounded up to an allocator size class. Traits, meta and orders
+// therefore share one field, p: with 10 traits and 10 orders the hash takes ~700 bytes
+// instead of ~870 with one field each. Binary values start with a format byte so that they
+// can evolve.
 //
 //	v  version, decimal; grows by one with every write (optimistic concurrency)
-//	t  traits as received, JSON object (absent when none)
-//	m  meta, binary: first seen, updated, trait write times (codec.go encodeMeta)
-//	o  orders, binary: purchase days and the latest order (encodeOrders; absent when none)
+//	p  profile, binary: format, meta (encodeMeta), orders (orderLog.encode), then the traits
+//	   as received, a JSON object (empty when none), to the end of the value
 //	s  recent sends, binary, newest first (encodeSends; absent when none)
 //	u  undeliverable channels, JSON {"sms":"invalid number"} (absent when none)
 //	x  unsubscribed channels, JSON {"email": unix ms} (absent when none)
 const (
 	fieldVersion       = "v"
-	fieldTraits        = "t"
-	fieldMeta          = "m"
-	fieldOrders        = "o"
+	fieldProfile       = "p"
 	fieldSends         = "s"
 	fieldUndeliverable = "u"
 	fieldUnsubscribed  = "x"
@@ -47,16 +49,8 @@ func decodeState(id string, h map[string]string) (*state, error) {
 		return nil, fmt.Errorf("field v: %w", errCorrupt)
 	}
 	st.version = st.base
-	if t := h[fieldTraits]; t != "" {
-		if err := json.Unmarshal([]byte(t), &st.traits); err != nil {
-			return nil, fmt.Errorf("field t: %w: %v", errCorrupt, err)
-		}
-	}
-	if err := st.decodeMeta(h[fieldMeta]); err != nil {
-		return nil, fmt.Errorf("field m: %w", err)
-	}
-	if err := st.orders.decode(h[fieldOrders]); err != nil {
-		return nil, fmt.Errorf("field o: %w", err)
+	if err := st.decodeProfile(h[fieldProfile]); err != nil {
+		return nil, fmt.Errorf("field p: %w", err)
 	}
 	if st.sends, err = decodeSends(h[fieldSends]); err != nil {
 		return nil, fmt.Errorf("field s: %w", err)
@@ -79,26 +73,50 @@ func decodeState(id string, h map[string]string) (*state, error) {
 	return st, nil
 }
 
+// decodeProfile decodes field p.
+func (st *state) decodeProfile(s string) error {
+	if s == "" {
+		return nil
+	}
+	r := &reader{b: []byte(s)}
+	if r.byte() != formatV1 {
+		return fmt.Errorf("%w: unknown format", errCorrupt)
+	}
+	stamps := st.decodeMeta(r)
+	st.orders.decode(r)
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.b) > 0 {
+		if err := json.Unmarshal(r.b, &st.traits); err != nil {
+			return fmt.Errorf("%w: traits: %v", errCorrupt, err)
+		}
+		st.rawTraits = r.b
+	}
+	st.fillStamps(stamps)
+	return nil
+}
+
 // encodeDirty returns the field/value pairs of the changed fields; an empty value deletes the
 // field. The version is casScript's to set.
 func (st *state) encodeDirty() ([]any, error) {
 	var args []any
 	add := func(f string, v []byte) { args = append(args, f, v) }
-	if st.dirty&dirtyTraits != 0 {
-		var b []byte
-		if len(st.traits) > 0 {
-			var err error
-			if b, err = json.Marshal(st.traits); err != nil {
-				return nil, fmt.Errorf("encode traits: %w", err)
+	if st.dirty&(dirtyTraits|dirtyMeta|dirtyOrders) != 0 {
+		if st.dirty&dirtyTraits != 0 || (st.rawTraits == nil && len(st.traits) > 0) {
+			st.rawTraits = nil
+			if len(st.traits) > 0 {
+				b, err := json.Marshal(st.traits)
+				if err != nil {
+					return nil, fmt.Errorf("encode traits: %w", err)
+				}
+				st.rawTraits = b
 			}
 		}
-		add(fieldTraits, b)
-	}
-	if st.dirty&dirtyMeta != 0 {
-		add(fieldMeta, st.encodeMeta())
-	}
-	if st.dirty&dirtyOrders != 0 {
-		add(fieldOrders, st.orders.encode())
+		b := []byte{formatV1}
+		b = st.encodeMeta(b)
+		b = st.orders.encode(b)
+		add(fieldProfile, append(b, st.rawTraits...))
 	}
 	if st.dirty&dirtySends != 0 {
 		add(fieldSends, encodeSends(st.sends))
@@ -124,12 +142,11 @@ func (st *state) encodeDirty() ([]any, error) {
 	return args, nil
 }
 
-// encodeMeta writes first seen, updated and the trait stamps. Most traits of a customer are
+// encodeMeta appends first seen, updated and the trait stamps. Most traits of a customer are
 // written by the same identify, so stamps are stored as a base (the newest) plus only the
 // names whose stamp differs from it or whose trait is deleted: a profile imported once
 // costs a few bytes here, not one entry per trait.
-func (st *state) encodeMeta() []byte {
-	b := []byte{formatV1}
+func (st *state) encodeMeta(b []byte) []byte {
 	b = binary.AppendVarint(b, st.firstSeen)
 	b = binary.AppendVarint(b, st.updated)
 	var base int64
@@ -155,14 +172,9 @@ func (st *state) encodeMeta() []byte {
 	return b
 }
 
-func (st *state) decodeMeta(s string) error {
-	if s == "" {
-		return nil
-	}
-	r := reader{b: []byte(s)}
-	if r.byte() != formatV1 {
-		return fmt.Errorf("%w: unknown format", errCorrupt)
-	}
+// decodeMeta reads what encodeMeta wrote; it returns the stamp base for fillStamps, which
+// must wait until the traits are decoded.
+func (st *state) decodeMeta(r *reader) int64 {
 	st.seen = true
 	st.firstSeen = r.varint()
 	st.updated = r.varint()
@@ -171,6 +183,12 @@ func (st *state) decodeMeta(s string) error {
 		name := r.str()
 		st.stamps[name] = base - int64(r.uvarint())
 	}
+	return base
+}
+
+// fillStamps gives every present trait and consent channel without a stamp of its own the
+// base stamp.
+func (st *state) fillStamps(base int64) {
 	for name := range st.traits {
 		if _, ok := st.stamps[name]; !ok && name != "consent" {
 			st.stamps[name] = base
@@ -182,16 +200,14 @@ func (st *state) decodeMeta(s string) error {
 			st.stamps[consentLeaf+ch] = base
 		}
 	}
-	return r.err
 }
 
-// encode writes the purchase days (delta days, orders, thousandths) and the latest order.
-func (l *orderLog) encode() []byte {
-	if len(l.days) == 0 {
-		return nil
-	}
-	b := []byte{formatV1}
+// encode appends the purchase days (delta days, orders, thousandths) and the latest order.
+func (l *orderLog) encode(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(l.days)))
+	if len(l.days) == 0 {
+		return b
+	}
 	var prev int32
 	for _, d := range l.days {
 		b = binary.AppendVarint(b, int64(d.day-prev))
@@ -212,15 +228,12 @@ func (l *orderLog) encode() []byte {
 	return b
 }
 
-func (l *orderLog) decode(s string) error {
-	if s == "" {
-		return nil
-	}
-	r := reader{b: []byte(s)}
-	if r.byte() != formatV1 {
-		return fmt.Errorf("%w: unknown format", errCorrupt)
-	}
+// decode reads what encode wrote.
+func (l *orderLog) decode(r *reader) {
 	n := r.count()
+	if n == 0 {
+		return
+	}
 	l.days = make([]orderDay, 0, n)
 	var day int32
 	for ; n > 0 && r.err == nil; n-- {
@@ -236,7 +249,6 @@ func (l *orderLog) decode(s string) error {
 	for n := r.count(); n > 0 && r.err == nil; n-- {
 		l.categories = append(l.categories, r.str())
 	}
-	return r.err
 }
 
 // encodeSends writes sends newest first, times as deltas from the previous one.

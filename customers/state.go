@@ -31,6 +31,7 @@ type state struct {
 	// base is the version read from Redis (0: no profile); version is base+1 once changed.
 	base, version int64
 	traits        map[string]any
+	rawTraits     []byte // traits as JSON while they are unchanged since read or encoded
 	// stamps hold the event time (unix ms) of the last write of each trait, and of each
 	// consent channel under consentLeaf, deleted ones included: traits are last-write-wins by
 	// event time, so an identify that arrives late cannot undo a newer one.
