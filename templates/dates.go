@@ -177,9 +177,12 @@ func toTime(v any, loc *time.Location) (time.Time, bool, error) {
 func (dt *dateTable) format(t time.Time, pattern string) string {
 	y, m, d := t.Year(), int(t.Month()), t.Day()
 	if dt.solarHijri {
-		if jy, jm, jd, ok := solarHijri(y, m, d); ok {
-			y, m, d = jy, jm, jd
+		jy, jm, jd, ok := solarHijri(y, m, d)
+		if !ok || jm < 1 || jm > 12 {
+			// Outside the years the conversion covers: an ISO date is at least not wrong.
+			return dt.digits(t.Format(time.DateOnly))
 		}
+		y, m, d = jy, jm, jd
 	}
 	var b strings.Builder
 	for pattern != "" {

@@ -45,6 +45,7 @@ func TestDateIsWrittenTheLocaleWay(t *testing.T) {
 		{"fa", "long", thursday, utc, "۱۴ اسفند ۱۴۰۴"},
 		{"fa-IR", "full", thursday, utc, "پنجشنبه ۱۴ اسفند ۱۴۰۴"},
 		{"fa", "short", thursday, utc, "۱۴۰۴/۱۲/۱۴"},
+		{"fa", "long", time.Date(9999, 1, 2, 0, 0, 0, 0, time.UTC), utc, "۹۹۹۹-۰۱-۰۲"},
 		{"zh", "long", thursday, utc, "2026年3月5日"},
 		{"zh-Hans-CN", "full", thursday, utc, "2026年3月5日星期四"},
 		{"zh-TW", "short", thursday, utc, "2026/3/5"},
@@ -302,4 +303,27 @@ func TestSafeURLAllowsOnlyMessageSchemes(t *testing.T) {
 			t.Errorf("urlAllowed(%q) = %v, want %v", u, got, want)
 		}
 	}
+}
+
+func FuzzFormattingNeverPanics(f *testing.F) {
+	f.Add("ru-RU", "2024-03-20", "EUR", 1234.5, int64(1700000000))
+	f.Add("fa", "1979-02-11T10:00:00+03:30", "IRR", -0.5, int64(-62135596800))
+	f.Add("zh-Hant-TW", "", "", 1e308, int64(253402300799))
+	f.Fuzz(func(t *testing.T, locale, s, cur string, x float64, unix int64) {
+		l := newLang(locale)
+		at := time.Unix(unix, 0)
+		for _, v := range []any{s, at, x} {
+			for _, style := range []string{"short", "long", "full", "monthday", "2006-01-02"} {
+				_, _ = l.formatDate(v, style, moscow)
+			}
+			_, _ = l.formatTime(v, hawaii)
+			_, _ = l.money(v, cur)
+			_, _ = l.number(v, nil)
+			_, _ = l.number(v, []int{3})
+		}
+		_ = l.title(s) + l.upper(s) + l.lower(s)
+		_ = localeCandidates(locale)
+		_, _, _ = splitLocale(s)
+		_, _ = cleanRef(s)
+	})
 }
