@@ -63,7 +63,7 @@ func parseHoliday(h *config.Holiday) (customHoliday, error) {
 		return customHoliday{}, fmt.Errorf("%s: %w %q: %s", ch.where, ErrInvalidHoliday, h.ID, fmt.Sprintf(format, args...))
 	}
 	if !idPattern.MatchString(h.ID) {
-		return bad("id must match %s", idPattern)
+		return bad("id must be lower-case letters, digits, _ or - (like black_friday)")
 	}
 	for _, c := range h.Countries {
 		cc := normalizeCountry(c)
