@@ -112,7 +112,7 @@ func TestCheckRendersEveryTranslation(t *testing.T) {
 	}
 	for _, w := range []string{
 		"campaigns/thank-you.yaml:8:12: variant v: email (locale ru): ",
-		"a.ru.html:2:11: executing",
+		"a.ru.html:2:11: at <.Customer.Vorname>: ",
 		"can't evaluate field Vorname",
 		"campaigns/thank-you.yaml:9:10: variant v: sms (locale fa): ",
 		`unknown style "lnog"`,

@@ -75,5 +75,8 @@ func positionError(err error) *Error {
 	}
 	line, _ := strconv.Atoi(m[2])
 	col, _ := strconv.Atoi(m[3])
-	return &Error{File: m[1], Line: line, Col: col, Msg: m[4], Err: err}
+	// Execution errors name the template twice ("a.html:3:14: executing "a.html" at <.X>");
+	// once is enough when it is the file itself.
+	text := strings.TrimPrefix(m[4], `executing "`+m[1]+`" `)
+	return &Error{File: m[1], Line: line, Col: col, Msg: text, Err: err}
 }

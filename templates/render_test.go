@@ -340,7 +340,7 @@ func TestRenderErrorsSayWhatIsWrong(t *testing.T) {
 		{"path outside the root", emailVariant("S", "../etc/passwd.html"), "email", "relative"},
 		{"no subject anywhere", emailVariant("", "ok.html"), "email", "no subject"},
 		{"broken inline subject", emailVariant("{{.X", "ok.html"), "email", "email subject:1:"},
-		{"unknown field", emailVariant("S", "a.html"), "email", "a.html:1:14: executing"},
+		{"unknown field", emailVariant("S", "a.html"), "email", "a.html:1:14: at <.Customer.Nope>: can't evaluate field Nope"},
 	}
 	for _, tt := range tests {
 		_, err := s.Render(tt.v, tt.ch, "en", nil, d)
