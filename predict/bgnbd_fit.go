@@ -17,6 +17,9 @@ type BGNBDFit struct {
 	Iterations int
 	// Evaluations counts likelihood evaluations over all starts.
 	Evaluations int
+	// StdErr holds the asymptotic standard errors of the four parameters (from the
+	// observed information at the optimum, delta method); NaN when not converged.
+	StdErr BGNBD
 	// Starts is how many starting points were tried.
 	Starts int
 	// Converged is true when the winning start met the gradient tolerance inside the
@@ -244,6 +247,8 @@ func FitBGNBD(groups []Group, opts FitOptions) (BGNBDFit, error) {
 		Customers:    int(d.n),
 		Groups:       len(groups),
 	}
+	se := scaleStdErr(best.stdErr, d.n, 4)
+	fit.StdErr = BGNBD{R: se[0], Alpha: se[1], A: se[2], B: se[3]}
 	if !fit.Converged {
 		return fit, fmt.Errorf("fit BG/NBD on %d customers: %s: %w", fit.Customers, best.reason, ErrNotConverged)
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -55,8 +56,9 @@ type objective interface {
 // run is the outcome of one start.
 type run struct {
 	theta      []float64
-	f          float64 // negative mean log-likelihood
-	gradNorm   float64 // infinity norm of the gradient at theta
+	f          float64   // negative mean log-likelihood
+	gradNorm   float64   // infinity norm of the gradient at theta
+	stdErr     []float64 // standard errors of the natural parameters, per customer base
 	iterations int
 	evals      int
 	converged  bool
@@ -159,9 +161,71 @@ func minimizeOne(obj objective, start []float64, o FitOptions) run {
 			r.reason += " (" + err.Error() + ")"
 		}
 	default:
+		var ok bool
+		r.stdErr, ok = stdErrors(obj, r.theta)
+		r.evals += 2 * dim
+		if !ok {
+			r.reason = "the log-likelihood is not strictly concave at the end point (a saddle or a flat ridge)"
+			break
+		}
 		r.converged = true
 	}
 	return r
+}
+
+// stdErrors returns the asymptotic standard errors of the natural parameters at an optimum
+// θ of the mean negative log-likelihood f: the covariance of θ is H⁻¹/N with H the Hessian of
+// f (the observed information per customer), and by the delta method
+// se(e^θᵢ) = e^θᵢ·√(H⁻¹)ᵢᵢ/√N. The Hessian is the central difference of the analytic
+// gradient. ok is false when H is not positive definite: then θ is not a strict maximum of
+// the likelihood and must not be published. The N is applied by the caller (see scaleStdErr).
+func stdErrors(obj objective, theta []float64) (se []float64, ok bool) {
+	dim := len(theta)
+	const h = 1e-4
+	hess := mat.NewSymDense(dim, nil)
+	gp, gm, tp := make([]float64, dim), make([]float64, dim), make([]float64, dim)
+	cols := make([][]float64, dim)
+	for j := range dim {
+		copy(tp, theta)
+		tp[j] += h
+		obj.eval(tp, gp)
+		tp[j] -= 2 * h
+		obj.eval(tp, gm)
+		cols[j] = make([]float64, dim)
+		for i := range dim {
+			cols[j][i] = (gp[i] - gm[i]) / (2 * h)
+		}
+	}
+	for i := range dim {
+		for j := i; j < dim; j++ {
+			hess.SetSym(i, j, (cols[i][j]+cols[j][i])/2)
+		}
+	}
+	var chol mat.Cholesky
+	if !finite(hess.RawSymmetric().Data...) || !chol.Factorize(hess) {
+		return nil, false
+	}
+	var cov mat.SymDense
+	if err := chol.InverseTo(&cov); err != nil {
+		return nil, false
+	}
+	se = make([]float64, dim)
+	for i := range dim {
+		se[i] = math.Exp(theta[i]) * math.Sqrt(cov.At(i, i))
+	}
+	return se, finite(se...)
+}
+
+// scaleStdErr turns per-customer standard errors into those of a base of n customers.
+func scaleStdErr(se []float64, n float64, dim int) []float64 {
+	out := make([]float64, dim)
+	for i := range out {
+		out[i] = math.NaN()
+		if i < len(se) {
+			out[i] = se[i] / math.Sqrt(n)
+		}
+	}
+	return out
 }
 
 func infNorm(g []float64) float64 {

@@ -61,7 +61,9 @@ type GammaGammaFit struct {
 	// its mean: the densities differ by the Jacobian 1/x, so LLTotalSpend = LL − Σ ln x
 	// (−4659.29 on CDNOW). Both have the same maximiser.
 	LLTotalSpend float64
-	// Iterations, Evaluations, Starts, Converged and GradientNorm are as in BGNBDFit.
+	// StdErr, Iterations, Evaluations, Starts, Converged and GradientNorm are as in
+	// BGNBDFit.
+	StdErr                          GammaGamma
 	Iterations, Evaluations, Starts int
 	Converged                       bool
 	GradientNorm                    float64
@@ -188,6 +190,8 @@ func FitGammaGamma(groups []SpendGroup, opts FitOptions) (GammaGammaFit, error) 
 		Groups:       len(groups),
 	}
 	fit.LLTotalSpend = fit.LL - d.sumLnX
+	se := scaleStdErr(best.stdErr, d.n, 3)
+	fit.StdErr = GammaGamma{P: se[0], Q: se[1], Gamma: se[2]}
 	if !fit.Converged {
 		return fit, fmt.Errorf("fit Gamma-Gamma on %d customers: %s: %w", fit.Customers, best.reason, ErrNotConverged)
 	}
