@@ -123,10 +123,10 @@ func newStream(r *rand.Rand, b *base) *stream {
 		order(p.find(cc, func(c *customer) bool { return len(c.orders) == 0 && c.ConsentEmail }), 30, 150, "welcome, first order of a known customer")
 	}
 	order(p.find("RU", func(c *customer) bool { return loyal(c) && vip(c) && c.Tier == "gold" }), bigOrderUSD, 600, "big-order, vip (and thank-you, gold)")
-	for _, cc := range []string{"US", "ES"} {
+	for _, cc := range []string{"CN", "US"} {
 		order(p.find(cc, func(c *customer) bool { return c.ConsentEmail && vip(c) }), bigOrderUSD, 600, "big-order, vip")
 	}
-	for _, cc := range []string{"DE", "CN", "IR"} {
+	for _, cc := range []string{"DE", "ES", "IR"} {
 		order(p.find(cc, func(c *customer) bool { return c.ConsentEmail && notVIP(c) }), bigOrderUSD, 450, "big-order, standard")
 	}
 	for _, tier := range []string{"gold", "standard"} {
@@ -140,7 +140,7 @@ func newStream(r *rand.Rand, b *base) *stream {
 	// Everyday orders from anyone not yet in the stream fill it up; many of these customers
 	// are not loyal yet, so only some of them are thanked.
 	for tracks(scenes) < streamTracks-2 {
-		order(p.find("", func(c *customer) bool { return len(c.orders) > 0 }), 20, 180, "everyday order")
+		order(p.find("", func(c *customer) bool { return len(c.orders) > 0 && c.ConsentEmail }), 20, 180, "everyday order")
 	}
 
 	// Shuffle the scenes, keeping each identify before its order; number messages and orders
@@ -203,29 +203,39 @@ func tracks(scenes [][]line) int {
 	return n
 }
 
+type item struct {
+	category string
+	usd      float64
+}
+
 // track is an Order Completed for c worth between minUSD and maxUSD, in c's currency.
 func (s *stream) track(r *rand.Rand, c *customer, minUSD, maxUSD float64, note string) line {
 	m := c.country.Money
 	target := minUSD + r.Float64()*(maxUSD-minUSD)
 	var items []product
 	var total int64
-	for float64(total)/math.Pow10(m.Decimals)/m.PerUSD < target {
-		cat, usd := categories[len(categories)-1].Name, 12.0 // a small beauty item, unless a bigger one fits
+	spent := func() float64 { return float64(total) / math.Pow10(m.Decimals) / m.PerUSD }
+	for spent() < target {
+		// An item that fits what is left of the target (give or take a fifth), or else the
+		// cheapest: a small beauty item.
+		cat, usd := categories[len(categories)-1].Name, 12.0
 		if minUSD >= 15 {
-			var fits [][2]any
+			var fits []item
 			for _, c := range categories {
 				for _, p := range c.Prices {
-					if p <= math.Max(target*1.2, 30) {
-						fits = append(fits, [2]any{c.Name, p})
+					if p <= (target-spent())*1.2 {
+						fits = append(fits, item{c.Name, p})
 					}
 				}
 			}
-			f := pick(r, fits)
-			cat, usd = f[0].(string), f[1].(float64)
+			if len(fits) > 0 {
+				f := pick(r, fits)
+				cat, usd = f.category, f.usd
+			}
 		}
 		q := 1
-		if usd < 40 && r.IntN(3) == 0 {
-			q = 2
+		if 2*usd <= (target-spent())*1.2 && r.IntN(3) == 0 {
+			q = 2 // two of a small thing
 		}
 		price := shelfPrice(usd, m)
 		p := product{Category: cat, Price: json.Number(formatMinor(price, m.Decimals)), Quantity: q}
