@@ -1,0 +1,17 @@
+// Package examples holds the example content of Rapport: the configuration, campaigns,
+// segments, templates and holidays that `rapport demo` loads, a synthetic customer base with
+// its past orders, and the stream of purchase events the demo plays. The documentation quotes
+// the same files, so what a reader sees is what runs.
+//
+// The customer base and the stream are written by gen (go run ./examples/gen) from a fixed
+// seed; scheduled/ holds the scheduled campaigns (birthday, holidays, win-back), which `rapport
+// lint examples/scheduled` checks and the demo does not load yet.
+package examples
+
+import "embed"
+
+// FS is this directory as the demo unpacks it: rapport.yaml, campaigns/, segments/,
+// templates/, holidays/, customers/, events/ and scheduled/. The generator is not included.
+//
+//go:embed rapport.yaml campaigns segments templates holidays customers events scheduled
+var FS embed.FS
