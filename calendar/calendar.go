@@ -105,24 +105,32 @@ func New(custom []*config.Holiday) (*Calendar, error) {
 // date then id. An unknown country has only the custom holidays that apply to it. Years
 // outside 1-9999 have none.
 func (c *Calendar) Holidays(country string, year int) []Holiday {
+	return slices.Clone(c.year(normalizeCountry(country), year))
+}
+
+// year returns the memoised holidays of a country in a year. The slice is shared: callers
+// copy before handing it out.
+func (c *Calendar) year(cc string, year int) []Holiday {
 	if year < 1 || year > 9999 {
 		return nil
 	}
-	cc := normalizeCountry(country)
 	key := cacheKey{cc, year}
 	c.mu.Lock()
 	hs, ok := c.cache[key]
 	c.mu.Unlock()
-	if !ok {
-		hs = c.compute(cc, year)
-		c.mu.Lock()
-		if len(c.cache) >= maxCached {
-			clear(c.cache)
-		}
-		c.cache[key] = hs
-		c.mu.Unlock()
+	if ok {
+		return hs
 	}
-	return slices.Clone(hs)
+	// Two goroutines may compute the same year at once; both results are equal, so the
+	// duplicate work is cheaper than holding the lock through the astronomy.
+	hs = c.compute(cc, year)
+	c.mu.Lock()
+	if len(c.cache) >= maxCached {
+		clear(c.cache)
+	}
+	c.cache[key] = hs
+	c.mu.Unlock()
+	return hs
 }
 
 // List is Holidays; it is what `rapport calendar --country CC --year YYYY` prints.
@@ -177,7 +185,7 @@ func (c *Calendar) On(country string, y int, m time.Month, d int) []Holiday {
 		return nil
 	}
 	var out []Holiday
-	for _, h := range c.Holidays(country, y) {
+	for _, h := range c.year(normalizeCountry(country), y) {
 		if h.Date == date {
 			out = append(out, h)
 		}
@@ -196,8 +204,9 @@ func (c *Calendar) Next(country, id string, from Date) (Date, bool) {
 	if !from.IsValid() {
 		return Date{}, false
 	}
+	cc := normalizeCountry(country)
 	for y := from.Year; y <= from.Year+nextSearchYears && y <= 9999; y++ {
-		for _, h := range c.Holidays(country, y) {
+		for _, h := range c.year(cc, y) {
 			if h.ID == id && !h.Date.Before(from) {
 				return h.Date, true
 			}
