@@ -202,7 +202,7 @@ func (s *Store) writeRound(ctx context.Context, writes []write, now int64) ([]*g
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(writes))
 	for i, w := range writes {
-		keys, args, err := casArgs(w.st, now, w.members)
+		keys, args, err := casArgs(w.st, s.opts.DefaultRegion, now, w.members)
 		if err != nil {
 			return nil, fmt.Errorf("apply events for customer %s: %w", w.g.id, err)
 		}

@@ -63,8 +63,8 @@ const casConflict = -1
 
 // casArgs builds the keys and arguments of casScript for a changed state and the dedupe
 // members (score, member pairs) of the events it applied.
-func casArgs(st *state, now int64, members []any) ([]string, []any, error) {
-	fields, err := st.encodeDirty()
+func casArgs(st *state, region string, now int64, members []any) ([]string, []any, error) {
+	fields, err := st.encodeDirty(region)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,8 +77,8 @@ func casArgs(st *state, now int64, members []any) ([]string, []any, error) {
 
 // runCAS writes one changed state outside a pipeline; it reports false when another writer
 // came first.
-func runCAS(ctx context.Context, rdb redis.Scripter, st *state, now int64) (bool, error) {
-	keys, args, err := casArgs(st, now, nil)
+func runCAS(ctx context.Context, rdb redis.Scripter, st *state, region string, now int64) (bool, error) {
+	keys, args, err := casArgs(st, region, now, nil)
 	if err != nil {
 		return false, err
 	}

@@ -21,8 +21,10 @@ import (
 // can evolve.
 //
 //	v  version, decimal; grows by one with every write (optimistic concurrency)
-//	p  profile, binary: format, meta (encodeMeta), orders (orderLog.encode), then the traits
-//	   as received, a JSON object (empty when none), to the end of the value
+//	p  profile, binary: format, meta (encodeMeta), orders (orderLog.encode), the E.164 phone
+//	   derived when the traits last changed (state.phone: a later change of
+//	   Options.DefaultRegion applies from the customer's next identify), then the traits as
+//	   received, a JSON object (empty when none), to the end of the value
 //	s  recent sends, binary, newest first (encodeSends; absent when none)
 //	u  undeliverable channels, JSON {"sms":"invalid number"} (absent when none)
 //	x  unsubscribed channels, JSON {"email": unix ms} (absent when none)
@@ -84,6 +86,7 @@ func (st *state) decodeProfile(s string) error {
 	}
 	stamps := st.decodeMeta(r)
 	st.orders.decode(r)
+	st.phone, st.phoneKnown = r.str(), true
 	if r.err != nil {
 		return r.err
 	}
@@ -98,8 +101,8 @@ func (st *state) decodeProfile(s string) error {
 }
 
 // encodeDirty returns the field/value pairs of the changed fields; an empty value deletes the
-// field. The version is casScript's to set.
-func (st *state) encodeDirty() ([]any, error) {
+// field. The version is casScript's to set. region is Options.DefaultRegion.
+func (st *state) encodeDirty(region string) ([]any, error) {
 	var args []any
 	add := func(f string, v []byte) { args = append(args, f, v) }
 	if st.dirty&(dirtyTraits|dirtyMeta|dirtyOrders) != 0 {
@@ -116,6 +119,7 @@ func (st *state) encodeDirty() ([]any, error) {
 		b := []byte{formatV1}
 		b = st.encodeMeta(b)
 		b = st.orders.encode(b)
+		b = appendString(b, st.derivedPhone(region))
 		add(fieldProfile, append(b, st.rawTraits...))
 	}
 	if st.dirty&dirtySends != 0 {

@@ -42,8 +42,8 @@ type Event struct {
 // FieldError names the JSON field that is wrong, so that the API can answer
 // {"error": "...", "field": "batch[3].userId"}. Field is empty when the whole body is wrong.
 type FieldError struct {
-	Field string
-	Msg   string
+	Field string `json:"field"`
+	Msg   string `json:"error"`
 }
 
 func (e *FieldError) Error() string {

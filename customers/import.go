@@ -76,8 +76,10 @@ func (e ImportError) Error() string {
 // nothing unless SkipBad. Rows without a messageId get one derived from their content, so
 // importing the same file twice changes nothing. Memory stays bounded whatever the size of
 // the file (a set of 8-byte hashes to count customers aside): r is read twice, seeking back
-// when it can, else through a temporary file. Import writes profiles only: it never
-// triggers campaigns, the data are history.
+// when it can, else through a temporary file. An import that fails while loading (Redis
+// down) has loaded some batches: running it again completes it, the loaded rows coming back
+// as duplicates. Import writes profiles only: it never triggers campaigns, the data are
+// history.
 func Import(ctx context.Context, s *Store, r io.Reader, name string, opts ImportOptions) (ImportReport, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()

@@ -40,7 +40,7 @@ func (s *Store) mutate(ctx context.Context, op, id string, change func(st *state
 		if !change(st, now) {
 			return nil
 		}
-		ok, err := runCAS(ctx, s.rdb, st, now)
+		ok, err := runCAS(ctx, s.rdb, st, s.opts.DefaultRegion, now)
 		if err != nil {
 			return fmt.Errorf("%s for customer %s: %w", op, id, err)
 		}

@@ -30,9 +30,9 @@ type Profile struct {
 // phone that is not a number, a country name instead of a code) is kept in Traits but leaves
 // its Customer field empty, so that nothing is ever sent to a wrong address.
 
-// deriveIdentity fills the Customer fields that come from reserved traits. region parses
-// phone numbers written without a country code when the customer has no address.country.
-func deriveIdentity(c *decide.Customer, traits map[string]any, region string) {
+// deriveIdentity fills the Customer fields that come from reserved traits. phone is the
+// customer's E.164 number as derivePhone gives it.
+func deriveIdentity(c *decide.Customer, traits map[string]any, phone string) {
 	c.Email, _ = normEmail(traits["email"])
 	c.FirstName = firstString(traits, "firstName", "first_name")
 	c.LastName = firstString(traits, "lastName", "last_name")
@@ -40,12 +40,19 @@ func deriveIdentity(c *decide.Customer, traits map[string]any, region string) {
 	c.Timezone, _ = normTimezone(traits["timezone"])
 	c.Locale, _ = normLocale(traits["locale"])
 	c.Country, _ = normCountry(countryTrait(traits))
-	if c.Country != "" {
-		region = c.Country
-	}
-	c.Phone, _ = normPhone(traits["phone"], region)
+	c.Phone = phone
 	c.CreatedAt, _ = normTime(traits["createdAt"])
 	c.Consent = consentOf(traits["consent"])
+}
+
+// derivePhone returns the E.164 form of the phone trait, read in the customer's country, else
+// in region (numbers written without a country code); "" when it is not a valid number.
+func derivePhone(traits map[string]any, region string) string {
+	if c, ok := normCountry(countryTrait(traits)); ok {
+		region = c
+	}
+	phone, _ := normPhone(traits["phone"], region)
+	return phone
 }
 
 func firstString(traits map[string]any, names ...string) string {

@@ -51,6 +51,15 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
+// Validate reports options that cannot work; call it on the options as configured.
+func (o Options) Validate() error {
+	o = o.WithDefaults()
+	if _, ok := normCountry(o.DefaultRegion); !ok {
+		return fmt.Errorf("DefaultRegion %q is not an ISO 3166-1 alpha-2 country code such as US", o.DefaultRegion)
+	}
+	return nil
+}
+
 // Store keeps customer profiles in Redis. It is safe for concurrent use, by any number of
 // processes: every write is a compare-and-set on the profile's version (casScript).
 type Store struct {

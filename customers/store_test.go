@@ -216,3 +216,15 @@ func TestProfileWithTenTraitsAndTenOrdersIsUnderOneKiB(t *testing.T) {
 		t.Fatalf("profile uses %d bytes, want < 1024", profile)
 	}
 }
+
+func TestOptionsValidateRefusesAnUnknownRegion(t *testing.T) {
+	if err := (Options{}).Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if err := (Options{DefaultRegion: "de"}).Validate(); err != nil {
+		t.Fatalf("lower case: %v", err)
+	}
+	if err := (Options{DefaultRegion: "Germany"}).Validate(); err == nil {
+		t.Fatal("a country name must be refused")
+	}
+}
