@@ -61,7 +61,7 @@ var asia = map[string][]rule{
 	"ID": {
 		fixed("new_year", time.January, 1), lunar("lunar_new_year", 1, 1, chinaClock),
 		fromCal("good_friday", aa.GoodFriday), fixed("labour_day", time.May, 1),
-		fromCal("ascension_day", aa.AscensionDay), fixed("pancasila_day", time.June, 1),
+		fromCal("ascension_day", aa.AscensionDay), fixed("pancasila_day", time.June, 1).years(2017, 0),
 		fixed("independence_day", time.August, 17), fixed("christmas", time.December, 25),
 	},
 	"KR": {
@@ -121,8 +121,9 @@ var asia = map[string][]rule{
 	},
 	"TM": {
 		fixed("new_year", time.January, 1), fixed("international_womens_day", time.March, 8),
-		fixed("nowruz", time.March, 21), fixed("independence_day", time.September, 27),
-		fixed("neutrality_day", time.December, 12),
+		fixed("nowruz", time.March, 21), fixed("neutrality_day", time.December, 12),
+		// Independence Day moved from 27 October to 27 September in 2018.
+		fixed("independence_day", time.October, 27).years(0, 2017), fixed("independence_day", time.September, 27).years(2018, 0),
 	},
 	"UZ": {
 		fixed("new_year", time.January, 1), fixed("international_womens_day", time.March, 8),

@@ -90,7 +90,7 @@ var names = map[string]string{
 	"independence_day":                       "Independence Day",
 	"independence_movement_day":              "Independence Movement Day",
 	"independence_restoration_day":           "Restoration of Independence Day",
-	"international_womens_day":               "International Women's Day",
+	"international_womens_day":               "International Women's Day", // AZ BY CN GE KG KZ MD RU TM UA UZ VN; TJ keeps 8 March as Mother's Day
 	"islamic_republic_day":                   "Islamic Republic Day",
 	"jan_hus_day":                            "Jan Hus Day",
 	"june_bank_holiday":                      "June Bank Holiday",
