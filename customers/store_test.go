@@ -25,8 +25,12 @@ func TestDeleteErasesEverythingOfTheCustomer(t *testing.T) {
 	if err != nil || !found {
 		t.Fatalf("delete: %v %v", found, err)
 	}
-	keys, _, err := b.redis.Client.Scan(b.ctx, 0, "*{c:u1}*", 1000).Result()
-	if err != nil || len(keys) != 0 {
+	var keys []string
+	iter := b.redis.Client.Scan(b.ctx, 0, "*{c:u1}*", 100).Iterator()
+	for iter.Next(b.ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil || len(keys) != 0 {
 		t.Fatalf("keys left: %v %v", keys, err)
 	}
 	if _, err := b.store.Get(b.ctx, "u1"); !errors.Is(err, ErrNotFound) {
@@ -226,5 +230,46 @@ func TestOptionsValidateRefusesAnUnknownRegion(t *testing.T) {
 	}
 	if err := (Options{DefaultRegion: "Germany"}).Validate(); err == nil {
 		t.Fatal("a country name must be refused")
+	}
+}
+
+func TestApplyReloadsTheScriptAfterRedisForgotIt(t *testing.T) {
+	b := setup(t)
+	b.apply(t, orderEvent("u1", "m1", day(2), 1))
+	if err := b.redis.Client.ScriptFlush(b.ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	b.apply(t, orderEvent("u1", "m2", day(1), 1), orderEvent("u2", "m1", day(1), 1))
+	if err := b.redis.Client.ScriptFlush(b.ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.MarkUndeliverable(b.ctx, "u1", "sms", "invalid number"); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get(t, "u1"); p.Summary.Orders != 2 || p.Undeliverable["sms"] == "" {
+		t.Fatalf("profile %+v", p.Summary)
+	}
+}
+
+func TestCorruptProfileIsAnErrorNotAPanic(t *testing.T) {
+	b := setup(t)
+	for i, fields := range []map[string]any{
+		{"v": "x"},
+		{"v": "1", "p": "\x01\xff"},
+		{"v": "1", "p": "\x09"},
+		{"v": "1", "p": "\x01\x00\x00\x00\x05"},
+		{"v": "1", "s": "\x01\xff\xff\xff\xff\x0f"},
+		{"v": "1", "u": "[1]"},
+	} {
+		id := fmt.Sprintf("bad%d", i)
+		if err := b.redis.Client.HSet(b.ctx, profileKey(id), fields).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.store.Get(b.ctx, id); err == nil {
+			t.Errorf("%v: want an error", fields)
+		}
+		if _, err := b.store.Apply(b.ctx, []Event{orderEvent(id, "m", day(1), 1)}); err == nil {
+			t.Errorf("%v: apply on a corrupt profile must fail, not overwrite it", fields)
+		}
 	}
 }
