@@ -28,17 +28,21 @@ var reference = time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)
 
 func main() {
 	dir := flag.String("dir", "examples", "directory that receives customers/ and events/")
-	seed := flag.Uint64("seed", 20261101, "random seed; the committed files use the default")
+	seed := flag.Uint64("seed", defaultSeed, "random seed; the committed files use the default")
 	flag.Parse()
 
-	if err := run(*dir, *seed); err != nil {
+	if err := run(*dir, *seed, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, seed uint64) error {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
+// defaultSeed is the seed of the committed files.
+const defaultSeed = 20261101
+
+// run writes the files under dir and a summary of what they hold to out.
+func run(dir string, seed uint64, out io.Writer) error {
+	r := newRand(seed)
 	base := newBase(r)
 	stream := newStream(r, base)
 
@@ -55,10 +59,13 @@ func run(dir string, seed uint64) error {
 			return err
 		}
 	}
-	base.summary(os.Stdout)
-	stream.summary(os.Stdout)
+	base.summary(out)
+	stream.summary(out)
 	return nil
 }
+
+// newRand is the generator's only source of randomness.
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed)) }
 
 // writeFile creates path (and its directory) and fills it with write.
 func writeFile(path string, write func(io.Writer) error) error {
