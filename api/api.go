@@ -1,0 +1,196 @@
+// Package api serves Rapport over HTTP: Segment-compatible ingest (identify, track, batch),
+// customer read and erase, unsubscribe, health, readiness and Prometheus metrics. A request is
+// answered 2xx only after what it carries is durably in Redis; bad input gets a 4xx with a JSON
+// error naming the field.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/links"
+)
+
+// Ingester applies events and enqueues what they trigger (jobs.Ingester).
+type Ingester interface {
+	Ingest(ctx context.Context, events []customers.Event) ([]customers.Result, error)
+}
+
+// Customers is what the API reads and erases.
+type Customers interface {
+	Get(ctx context.Context, id string) (*customers.Profile, error)
+	Delete(ctx context.Context, id string) (bool, error)
+	SetUnsubscribed(ctx context.Context, id, channel string, at time.Time) error
+}
+
+// Server is the HTTP API. Fields documented with a default may be left zero.
+type Server struct {
+	Ingest    Ingester
+	Customers Customers
+	// Ready reports whether Redis answers; /readyz fails when it does not.
+	Ready func(ctx context.Context) error
+	// APIKeys authorise /v1/*.
+	APIKeys []string
+	// Links verifies unsubscribe tokens.
+	Links *links.Signer
+	// BodyLimit caps request bodies. Default 1 MiB.
+	BodyLimit int64
+	// Extra mounts more handlers (dashboard, asynqmon) by pattern.
+	Extra map[string]http.Handler
+	Now   func() time.Time
+	Log   *zap.Logger
+
+	keyHashes [][32]byte
+}
+
+var (
+	httpRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "rapport_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	httpSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "rapport_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	}, []string{"route"})
+)
+
+// Handler returns the routed handler.
+func (s *Server) Handler() http.Handler {
+	if s.BodyLimit <= 0 {
+		s.BodyLimit = 1 << 20
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = zap.NewNop()
+	}
+	s.keyHashes = nil
+	for _, k := range s.APIKeys {
+		if k != "" {
+			s.keyHashes = append(s.keyHashes, sha256.Sum256([]byte(k)))
+		}
+	}
+	mux := http.NewServeMux()
+	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.instrument(pattern, h)) }
+	route("POST /v1/identify", s.auth(s.handleSingle("identify")))
+	route("POST /v1/track", s.auth(s.handleSingle("track")))
+	route("POST /v1/batch", s.auth(s.handleBatch))
+	route("GET /v1/customers/{id}", s.auth(s.handleGetCustomer))
+	route("DELETE /v1/customers/{id}", s.auth(s.handleDeleteCustomer))
+	route("GET /u/{token}", s.handleUnsubscribePage)
+	route("POST /u/{token}", s.handleUnsubscribe)
+	route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	route("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", promhttp.Handler())
+	for pattern, h := range s.Extra {
+		mux.Handle(pattern, h)
+	}
+	return mux
+}
+
+// auth accepts "Authorization: Bearer KEY" or HTTP Basic with the key as user name (as
+// Segment sends it). Keys are compared as SHA-256 digests in constant time, so neither the
+// content nor the length of a key leaks through timing.
+func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := ""
+		if user, _, ok := r.BasicAuth(); ok {
+			key = user
+		} else if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			key = strings.TrimSpace(b)
+		}
+		if key == "" || !s.validKey(key) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rapport"`)
+			writeError(w, http.StatusUnauthorized, "", "missing or invalid API key")
+			return
+		}
+		next(w, r)
+	}
+}
+
+func (s *Server) validKey(key string) bool {
+	h := sha256.Sum256([]byte(key))
+	ok := 0
+	for _, k := range s.keyHashes {
+		ok |= subtle.ConstantTimeCompare(h[:], k[:])
+	}
+	return ok == 1
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			return
+		}
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}
+
+// statusRecorder remembers the status code for metrics and logs.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) { r.code = code; r.ResponseWriter.WriteHeader(code) }
+
+func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: 200}
+		h(rec, r)
+		d := time.Since(start)
+		httpRequests.WithLabelValues(route, http.StatusText(rec.code)).Inc()
+		httpSeconds.WithLabelValues(route).Observe(d.Seconds())
+		if rec.code >= 500 {
+			s.Log.Error("request failed", zap.String("route", route), zap.Int("status", rec.code), zap.Duration("took", d))
+		}
+	})
+}
+
+// apiError is the JSON body of every error.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, code int, field, msg string) {
+	writeJSON(w, code, apiError{Error: msg, Field: field})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readBody reads a request body within the limit, answering 413 when it is larger.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.BodyLimit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "", "request body larger than the limit of "+byteSize(s.BodyLimit))
+		} else {
+			writeError(w, http.StatusBadRequest, "", "read body: "+err.Error())
+		}
+		return nil, false
+	}
+	return body, true
+}

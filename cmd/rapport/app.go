@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/rapporthq/rapport/channels"
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/rewards"
+	"github.com/rapporthq/rapport/templates"
+)
+
+// app holds every wired component of one process.
+type app struct {
+	cfg       *config.Config
+	log       *zap.Logger
+	rdb       redis.UniversalClient
+	embedded  *miniredis.Miniredis
+	store     *customers.Store
+	catalog   *jobs.CatalogRef
+	claims    *jobs.Claims
+	ledger    *rewards.Ledger
+	signer    *links.Signer
+	client    *asynq.Client
+	email     channels.EmailSender
+	sms       channels.SMSSender
+	deliverer *jobs.Deliverer
+	ingester  *jobs.Ingester
+}
+
+// newLogger returns a JSON logger for production or a console one for people.
+func newLogger(format string) *zap.Logger {
+	if format == "console" {
+		cfg := zap.NewDevelopmentConfig()
+		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		cfg.DisableStacktrace = true
+		l, _ := cfg.Build()
+		return l
+	}
+	l, _ := zap.NewProduction()
+	return l
+}
+
+// loadConfig reads rapport.yaml (or defaults) with environment overrides.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path, osEnviron())
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// loadCatalog loads campaigns, segments, holidays and templates and checks them the way
+// `rapport lint` does: a process does not start on a configuration lint would refuse.
+func loadCatalog(cfg *config.Config) (*jobs.Catalog, error) {
+	set, err := config.LoadSet(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := templates.Load(set.Templates)
+	if err != nil {
+		return nil, err
+	}
+	if errs := tpl.Check(set.Campaigns, templates.SampleData(time.Now())); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return jobs.NewCatalog(set, tpl), nil
+}
+
+// openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.
+func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	if cfg.RedisURL == "" {
+		m, err := miniredis.Run()
+		if err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		a.embedded = m
+		a.rdb = redis.NewClient(&redis.Options{Addr: m.Addr()})
+		log.Warn("NO REDIS CONFIGURED: using an embedded in-memory Redis. NOTHING IS KEPT when this process stops. Set redis_url or RAPPORT_REDIS_URL for real use.")
+	} else {
+		rdb, err := jobs.OpenRedis(cfg.RedisURL)
+		if err != nil {
+			return nil, err
+		}
+		a.rdb = rdb
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.rdb.Ping(pctx).Err(); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	cat, err := loadCatalog(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.catalog = jobs.NewCatalogRef(cat)
+	a.store = customers.NewStore(a.rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion})
+	a.claims = jobs.NewClaims(a.rdb)
+	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
+	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)
+	a.client = asynq.NewClientFromRedisClient(a.rdb)
+	if a.email, a.sms, err = openChannels(cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.deliverer = &jobs.Deliverer{
+		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
+		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(cfg),
+		MessageDomain: domainOf(cfg.Email.From), Now: time.Now, Log: log,
+	}
+	a.ingester = &jobs.Ingester{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
+		MaxAge: cfg.TriggerMaxAge.D(), Now: time.Now, Log: log}
+	return a, nil
+}
+
+// openChannels picks a provider per channel; a channel without one writes to the outbox.
+func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, channels.SMSSender, error) {
+	var outbox *channels.Outbox
+	outboxFor := func(what string) (*channels.Outbox, error) {
+		if outbox == nil {
+			o, err := channels.NewOutbox(cfg.Outbox)
+			if err != nil {
+				return nil, err
+			}
+			outbox = o
+		}
+		log.Info("channel writes to the file outbox", zap.String("channel", what), zap.String("dir", cfg.Outbox))
+		return outbox, nil
+	}
+	var email channels.EmailSender
+	if cfg.Email.SMTPURL != "" {
+		pool, err := channels.NewSMTPPool(channels.SMTPConfig{
+			URL: cfg.Email.SMTPURL, From: cfg.Email.From, Size: cfg.Email.Pool,
+			Timeout: cfg.Email.Timeout.D(), RatePerSecond: cfg.Email.RatePerSecond,
+		}, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		email = pool
+	} else {
+		o, err := outboxFor("email")
+		if err != nil {
+			return nil, nil, err
+		}
+		email = o
+	}
+	hc := &http.Client{Timeout: cfg.SMS.Timeout.D()}
+	var sms channels.SMSSender
+	switch cfg.SMS.Provider {
+	case "twilio":
+		t := cfg.SMS.Twilio
+		sms = channels.NewTwilio(channels.TwilioConfig{AccountSID: t.AccountSID, AuthToken: t.AuthToken, From: t.From, BaseURL: t.BaseURL, Timeout: cfg.SMS.Timeout.D()}, hc)
+	case "webhook":
+		sms = channels.NewWebhook(channels.WebhookConfig{URL: cfg.SMS.Webhook.URL, Token: cfg.SMS.Webhook.Token, Timeout: cfg.SMS.Timeout.D()}, hc)
+	default:
+		o, err := outboxFor("sms")
+		if err != nil {
+			return nil, nil, err
+		}
+		sms = o
+	}
+	return email, sms, nil
+}
+
+func policyOf(cfg *config.Config) decide.Policy {
+	return decide.Policy{
+		DefaultTimezone: cfg.Location(), DefaultLocale: cfg.DefaultLocale, Window: cfg.Window,
+		PerCustomer: cfg.Limits.PerCustomer, SMS: cfg.Limits.SMS, DefaultRegion: cfg.SMS.DefaultRegion,
+	}
+}
+
+// domainOf returns the domain of the From address, used in Message-IDs.
+func domainOf(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok {
+			return d
+		}
+	}
+	return "rapport.local"
+}
+
+// Close releases connections; safe on a partly opened app.
+func (a *app) Close() {
+	if a.client != nil {
+		_ = a.client.Close()
+	}
+	if a.email != nil {
+		_ = a.email.Close()
+	}
+	if a.sms != nil && any(a.sms) != any(a.email) {
+		_ = a.sms.Close()
+	}
+	if a.rdb != nil {
+		_ = a.rdb.Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Close()
+	}
+}

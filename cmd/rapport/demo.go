@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/examples"
+	"github.com/rapporthq/rapport/jobs"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset, cfgPath := newFlags("demo", "demo [--listen ADDR] [--outbox DIR] [--config F]", stderr)
+	listen := fset.String("listen", "127.0.0.1:8080", "address of the API and dashboard")
+	outbox := fset.String("outbox", "outbox", "directory the messages are written to")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "rapport-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.CopyFS(dir, examples.FS); err != nil {
+		return fmt.Errorf("unpack the examples: %w", err)
+	}
+	path := *cfgPath
+	if path == "" {
+		path = filepath.Join(dir, "rapport.yaml")
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	cfg.Listen = *listen
+	if cfg.PublicURL == "" || strings.Contains(cfg.PublicURL, "127.0.0.1:8080") {
+		cfg.PublicURL = "http://" + *listen
+	}
+	if cfg.Outbox, err = filepath.Abs(*outbox); err != nil {
+		return err
+	}
+	log := newLogger("console")
+	defer log.Sync() //nolint:errcheck
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	rec := &demoRecorder{}
+	a.deliverer.Observe = rec.observe
+	for _, name := range []string{"customers/customers.csv", "customers/orders.csv"} {
+		rep, err := importFile(ctx, a.store, filepath.Join(dir, name), customers.ImportOptions{Now: time.Now()})
+		if err != nil {
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+		fmt.Fprintf(stdout, "imported %s: %d customers, %d orders\n", name, rep.Customers, rep.Orders)
+	}
+
+	apiAddr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- a.serve(ctx, map[string]bool{"api": true, "worker": true, "scheduler": true}, func(s string) { apiAddr <- s })
+	}()
+	select {
+	case addr := <-apiAddr:
+		fmt.Fprintf(stdout, "API and dashboard on http://%s (API key: %s)\n", addr, strings.Join(cfg.APIKeys, ", "))
+	case err := <-done:
+		return err
+	}
+
+	n, err := playStream(ctx, a, filepath.Join(dir, "events", "stream.jsonl"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "played %d purchase events; waiting for the worker...\n", n)
+	waitIdle(ctx, a, 60*time.Second)
+	rec.print(stdout, cfg.Outbox)
+	fmt.Fprintf(stdout, "\nTry it: curl -H 'Authorization: Bearer %s' http://%s/v1/customers/%s\nCtrl-C to stop. Nothing is kept.\n",
+		firstOr(cfg.APIKeys, "KEY"), cfg.Listen, rec.someCustomer())
+	return <-done
+}
+
+// playStream ingests the example events as if they had happened over the last three hours, so
+// the delays of the example campaigns (30 minutes to 2 hours) have passed and messages go out
+// now, or wait for the customer's local sending window.
+func playStream(ctx context.Context, a *app, path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var events []customers.Event
+	now := time.Now()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		ev, err := customers.DecodeEvent(sc.Bytes(), "", now)
+		if err != nil {
+			return 0, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		events = append(events, ev)
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	for i := range events {
+		events[i].Timestamp = now.Add(-3*time.Hour + time.Duration(i)*time.Minute)
+	}
+	if _, err := a.ingester.Ingest(ctx, events); err != nil {
+		return 0, err
+	}
+	return len(events), nil
+}
+
+// waitIdle waits until the triggered queue has nothing pending, running or retrying.
+func waitIdle(ctx context.Context, a *app, max time.Duration) {
+	insp := asynq.NewInspectorFromRedisClient(a.rdb)
+	deadline := time.Now().Add(max)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if idle, err := jobs.Idle(insp, jobs.QueueCritical); err == nil && idle {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	a.log.Warn("the worker is still busy; the summary is partial")
+}
+
+// demoRecorder collects outcomes for the summary.
+type demoRecorder struct {
+	mu   sync.Mutex
+	rows []demoRow
+}
+
+type demoRow struct {
+	customer, campaign string
+	out                jobs.Outcome
+}
+
+func (r *demoRecorder) observe(p *jobs.SendPayload, out jobs.Outcome) {
+	r.mu.Lock()
+	r.rows = append(r.rows, demoRow{customer: p.Customer, campaign: p.Campaign, out: out})
+	r.mu.Unlock()
+}
+
+func (r *demoRecorder) someCustomer() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, row := range r.rows {
+		if row.out.State == "sent" {
+			return row.customer
+		}
+	}
+	return "ID"
+}
+
+func (r *demoRecorder) print(w io.Writer, outbox string) {
+	r.mu.Lock()
+	rows := append([]demoRow(nil), r.rows...)
+	r.mu.Unlock()
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].customer < rows[j].customer })
+	counts := map[string]int{}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nCUSTOMER\tCAMPAIGN\tOUTCOME\tVARIANT\tCHANNEL\tWHY")
+	for _, row := range rows {
+		counts[row.out.State]++
+		state := row.out.State
+		switch {
+		case state == "deferred":
+			state = "waits until " + row.out.SendAt.UTC().Format("15:04 UTC")
+		case row.out.Reason != "" && state != "sent":
+			state += " (" + row.out.Reason + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.customer, row.campaign, state, row.out.Variant, row.out.Channel, lastReason(row.out.Reasons))
+	}
+	_ = tw.Flush()
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+	}
+	fmt.Fprintf(w, "\n%s. Messages are in %s (emails as .eml, SMS in sms.jsonl).\n", strings.Join(parts, ", "), outbox)
+	if n := countFiles(outbox); n > 0 {
+		fmt.Fprintf(w, "%d files in the outbox.\n", n)
+	}
+}
+
+func lastReason(r []string) string {
+	if len(r) == 0 {
+		return ""
+	}
+	s := r[len(r)-1]
+	if len(s) > 90 {
+		s = s[:87] + "..."
+	}
+	return s
+}
+
+func countFiles(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}

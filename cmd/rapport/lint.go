@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/templates"
+)
+
+func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("lint", "lint [--config F] [DIR]", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var (
+		set *config.Set
+		err error
+	)
+	what := ""
+	if dir := fs.Arg(0); dir != "" {
+		what = dir
+		set, err = config.LoadDir(dir)
+	} else {
+		cfg, cerr := loadConfig(*cfgPath)
+		if cerr != nil {
+			return cerr
+		}
+		what = cfg.File
+		set, err = config.LoadSet(cfg)
+	}
+	problems := lintProblems(set, err)
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "%d problem(s) found\n", len(problems))
+		return exitError{1}
+	}
+	n := 0
+	if set != nil {
+		n = len(set.Campaigns)
+	}
+	fmt.Fprintf(stderr, "ok: %d campaign(s) in %s\n", n, strings.TrimSpace(what))
+	return nil
+}
+
+// lintProblems gathers every problem: configuration and campaign errors, template parse errors
+// and template checks against a sample customer, one line each.
+func lintProblems(set *config.Set, loadErr error) []string {
+	var out []string
+	add := func(err error) {
+		if err == nil {
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	add(loadErr)
+	if set == nil {
+		return out
+	}
+	tpl, err := templates.Load(set.Templates)
+	add(err)
+	if tpl != nil {
+		var checks []error
+		checks = append(checks, tpl.Check(set.Campaigns, templates.SampleData(time.Now()))...)
+		add(errors.Join(checks...))
+	}
+	return out
+}

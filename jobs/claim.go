@@ -1,0 +1,161 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapporthq/rapport/config"
+)
+
+// A delivery record is both the claim that guarantees at most one delivery per (campaign,
+// occurrence, customer) and the place where the outcome is written down. asynq's TaskID only
+// deduplicates while the task exists, and on shutdown asynq may requeue a task whose handler is
+// still sending, so the claim is taken in Redis before the SMTP DATA or the SMS request.
+//
+// Key: rp:{c:CUSTOMER}:d:CAMPAIGN:OCCURRENCE (string), sharing the customer's hash tag.
+// Value: "claimed|TOKEN" while a delivery is in progress (lease: claimLease), then
+// "sent|CHANNEL|PROVIDER_ID|UNIX", "skipped|REASON|DETAIL" or "holdout|...". The lifetime
+// depends on the campaign's repeat rule (recordTTL).
+func deliveryKey(customer, campaign, occurrence string) string {
+	return "rp:{c:" + customer + "}:d:" + safeKeyPart(campaign) + ":" + safeKeyPart(occurrence)
+}
+
+// claimLease bounds how long a claim blocks others when its holder crashed mid-send. It is
+// longer than any single send (SMTP timeout 30 s) so a live holder never loses its claim.
+const claimLease = 2 * time.Minute
+
+// Claim states.
+const (
+	stateClaimed = "claimed"
+	stateSent    = "sent"
+	stateSkipped = "skipped"
+	stateHoldout = "holdout"
+)
+
+// ErrClaimHeld is returned when another handler is delivering the same occurrence right now
+// (a task requeued on shutdown while its first handler still sends). The task retries shortly
+// and then finds the outcome.
+var ErrClaimHeld = errors.New("delivery in progress elsewhere")
+
+// KEYS[1] -> rp:{c:ID}:d:CAMPAIGN:OCCURRENCE
+// ARGV[1] -> token of this attempt
+// ARGV[2] -> lease in milliseconds
+// Returns {1, ""} when the claim is taken (or was already ours);
+// returns {0, VALUE} when a final outcome or another live claim exists.
+var claimScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if not v then
+  redis.call("SET", KEYS[1], "claimed|" .. ARGV[1], "PX", ARGV[2])
+  return {1, ""}
+end
+if v == "claimed|" .. ARGV[1] then
+  redis.call("PEXPIRE", KEYS[1], ARGV[2])
+  return {1, ""}
+end
+return {0, v}
+`)
+
+// KEYS[1] -> rp:{c:ID}:d:CAMPAIGN:OCCURRENCE
+// ARGV[1] -> token that must hold the claim
+// ARGV[2] -> final value
+// ARGV[3] -> TTL in milliseconds (0: keep forever)
+// Returns 1 when written, 0 when the claim was lost (expired and taken by someone else).
+var finishScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if v and v ~= "claimed|" .. ARGV[1] then
+  return 0
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+else
+  redis.call("SET", KEYS[1], ARGV[2])
+end
+return 1
+`)
+
+// KEYS[1] -> rp:{c:ID}:d:CAMPAIGN:OCCURRENCE
+// ARGV[1] -> token
+// Deletes the claim when it is still ours, so a retry after a temporary failure can send.
+var releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == "claimed|" .. ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+end
+return 0
+`)
+
+// Claims takes and settles delivery claims.
+type Claims struct {
+	rdb redis.UniversalClient
+}
+
+// NewClaims returns a claim store on rdb.
+func NewClaims(rdb redis.UniversalClient) *Claims { return &Claims{rdb: rdb} }
+
+// Take claims a delivery for token. ok is false when an outcome already exists (prior holds it)
+// or another attempt holds a live claim (err is ErrClaimHeld).
+func (c *Claims) Take(ctx context.Context, key, token string) (ok bool, prior string, err error) {
+	res, err := claimScript.Run(ctx, c.rdb, []string{key}, token, claimLease.Milliseconds()).Slice()
+	if err != nil {
+		return false, "", fmt.Errorf("claim %s: %w", key, err)
+	}
+	if n, _ := res[0].(int64); n == 1 {
+		return true, "", nil
+	}
+	prior, _ = res[1].(string)
+	if strings.HasPrefix(prior, stateClaimed+"|") {
+		return false, prior, ErrClaimHeld
+	}
+	return false, prior, nil
+}
+
+// Finish writes the outcome over our claim. A lost claim (it expired and someone else took
+// it) is reported so the caller can log it: the message may then have gone out twice.
+func (c *Claims) Finish(ctx context.Context, key, token, value string, ttl time.Duration) error {
+	n, err := finishScript.Run(ctx, c.rdb, []string{key}, token, value, ttl.Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("record outcome %s: %w", key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("record outcome %s: claim lost to another worker", key)
+	}
+	return nil
+}
+
+// Release drops our claim after a failure that did not deliver.
+func (c *Claims) Release(ctx context.Context, key, token string) error {
+	if err := releaseScript.Run(ctx, c.rdb, []string{key}, token).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("release claim %s: %w", key, err)
+	}
+	return nil
+}
+
+// Outcome returns the recorded outcome of a delivery, or "" when there is none.
+func (c *Claims) Outcome(ctx context.Context, customer, campaign, occurrence string) (string, error) {
+	v, err := c.rdb.Get(ctx, deliveryKey(customer, campaign, occurrence)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return v, err
+}
+
+// occurrenceFor maps a campaign's repeat rule onto the claim's occurrence: "once" campaigns
+// share one claim per customer forever; "yearly" one per local year; "every D" one that lives
+// D; the default one per occurrence.
+func occurrenceFor(c *config.Campaign, occurrence string, due time.Time, loc *time.Location) (string, time.Duration) {
+	switch c.Repeat.Kind {
+	case config.RepeatOnce:
+		return "once", 0
+	case config.RepeatYearly:
+		return fmt.Sprintf("year-%d", due.In(loc).Year()), 400 * 24 * time.Hour
+	case config.RepeatEvery:
+		return "every", c.Repeat.Every.D()
+	}
+	// Long enough to outlive the messageId dedupe window plus any delay, so a replay of the
+	// same event cannot send again.
+	return occurrence, 60 * 24 * time.Hour
+}

@@ -1,0 +1,170 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"go.uber.org/zap"
+
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
+)
+
+// maxRetry bounds retries of a send; with the backoff of retryDelay it spans about two days.
+const maxRetry = 20
+
+// Applier is what ingest needs of the customer store.
+type Applier interface {
+	Apply(ctx context.Context, events []customers.Event) ([]customers.Result, error)
+	Get(ctx context.Context, id string) (*customers.Profile, error)
+}
+
+// Ingester applies events to profiles and enqueues the sends they trigger.
+type Ingester struct {
+	Catalog *CatalogRef
+	Store   Applier
+	Enqueue Enqueuer
+	// MaxAge: an event older than this updates the profile but triggers nothing (a backfill,
+	// an import, a late replay).
+	MaxAge time.Duration
+	Now    func() time.Time
+	Log    *zap.Logger
+}
+
+// enqueueParallelism bounds concurrent enqueues per request: asynq enqueues one task per round
+// trip, so a batch of 100 orders triggering two campaigns each would otherwise wait on 200
+// sequential round trips.
+const enqueueParallelism = 16
+
+// Ingest applies events and enqueues triggered sends; it returns only once both are in Redis.
+// Duplicates (a messageId seen before) change nothing on the profile, but their triggers are
+// enqueued again: if a previous attempt stored the event and failed before enqueuing, the
+// client's retry must still trigger. The deterministic TaskID and the delivery claim make
+// this harmless when the first attempt did enqueue.
+func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]customers.Result, error) {
+	results, err := in.Store.Apply(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	now := in.Now()
+	cat := in.Catalog.Load()
+	var tasks []pendingTask
+	for i := range results {
+		r := &results[i]
+		outcome := "applied"
+		if r.Duplicate {
+			outcome = "duplicate"
+		}
+		eventsTotal.WithLabelValues(r.Event.Type, outcome).Inc()
+		if r.Event.Type != "track" {
+			continue
+		}
+		camps := cat.Triggered(r.Event.Event)
+		if len(camps) == 0 {
+			continue
+		}
+		if now.Sub(r.Event.Timestamp) > in.MaxAge {
+			for _, c := range camps {
+				triggersTotal.WithLabelValues(c.ID, "too_old").Inc()
+			}
+			continue
+		}
+		prof := r.Profile
+		if prof == nil {
+			if prof, err = in.Store.Get(ctx, r.Event.UserID); err != nil {
+				return nil, fmt.Errorf("load customer %s for triggers: %w", r.Event.UserID, err)
+			}
+		}
+		ev := &decide.Event{ID: r.Event.MessageID, Name: r.Event.Event, Properties: r.Event.Properties, Timestamp: r.Event.Timestamp}
+		env := decide.Env(&prof.Customer, ev, now)
+		for _, c := range camps {
+			ok, err := c.Trigger.Where.Eval(env)
+			if err != nil {
+				in.Log.Warn("trigger condition failed; not triggered", zap.String("campaign", c.ID), zap.Error(err))
+			}
+			if !ok {
+				triggersTotal.WithLabelValues(c.ID, "where_false").Inc()
+				continue
+			}
+			tasks = append(tasks, pendingTask{camp: c, event: r.Event})
+		}
+	}
+	if err := in.enqueueAll(ctx, tasks, now); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+type pendingTask struct {
+	camp  *config.Campaign
+	event customers.Event
+}
+
+func (in *Ingester) enqueueAll(ctx context.Context, tasks []pendingTask, now time.Time) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	sem := make(chan struct{}, enqueueParallelism)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for _, t := range tasks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(t pendingTask) {
+			defer func() { <-sem; wg.Done() }()
+			if err := in.enqueue(ctx, t, now); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}(t)
+	}
+	wg.Wait()
+	return first
+}
+
+func (in *Ingester) enqueue(ctx context.Context, t pendingTask, now time.Time) error {
+	due := t.event.Timestamp.Add(t.camp.Trigger.Delay.D())
+	p := &SendPayload{
+		Campaign: t.camp.ID, Customer: t.event.UserID, Occurrence: t.event.MessageID, Due: due.UTC(),
+		Event: &EventPayload{ID: t.event.MessageID, Name: t.event.Event, Properties: t.event.Properties, Timestamp: t.event.Timestamp.UTC()},
+	}
+	body, err := p.marshal()
+	if err != nil {
+		return err
+	}
+	opts := []asynq.Option{
+		asynq.TaskID(SendTaskID(t.camp.ID, t.event.UserID, t.event.MessageID)),
+		asynq.Queue(queueFor(t.camp)), asynq.MaxRetry(maxRetry),
+	}
+	if due.After(now) {
+		opts = append(opts, asynq.ProcessAt(due))
+	}
+	_, err = in.Enqueue.EnqueueContext(ctx, asynq.NewTask(TypeSend, body), opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue %s for customer %s: %w", t.camp.ID, t.event.UserID, err)
+	}
+	triggersTotal.WithLabelValues(t.camp.ID, "enqueued").Inc()
+	return nil
+}
+
+// queueFor picks the asynq queue: triggered messages are time-critical, scheduled ones not.
+func queueFor(c *config.Campaign) string {
+	if c.Priority != "" {
+		return c.Priority
+	}
+	if c.Triggered() {
+		return QueueCritical
+	}
+	return QueueDefault
+}
