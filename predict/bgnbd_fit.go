@@ -18,7 +18,7 @@ type BGNBDFit struct {
 	// Evaluations counts likelihood evaluations over all starts.
 	Evaluations int
 	// StdErr holds the asymptotic standard errors of the four parameters (from the
-	// observed information at the optimum, delta method); NaN when not converged.
+	// observed information at the optimum, delta method); NaN when no start converged.
 	StdErr BGNBD
 	// Starts is how many starting points were tried.
 	Starts int
@@ -192,10 +192,10 @@ func (o *bgObjective) eval(theta, grad []float64) float64 {
 		var w2, l float64
 		if l2 > l1 {
 			e := math.Exp(l1 - l2)
-			l, w2 = l2+math.Log1p(e), 1/(1+e)
+			l, w2 = l2+math.Log(1+e), 1/(1+e)
 		} else {
 			e := math.Exp(l2 - l1)
-			l, w2 = l1+math.Log1p(e), e/(1+e)
+			l, w2 = l1+math.Log(1+e), e/(1+e)
 		}
 		w1 := 1 - w2
 		ll += g.n * l
@@ -212,13 +212,16 @@ func (o *bgObjective) eval(theta, grad []float64) float64 {
 	return inv * ll
 }
 
+func (o *bgObjective) customers() float64 { return o.d.n }
+
 // FitBGNBD fits the BG/NBD model by maximum likelihood on grouped data (see Stats):
 // BFGS from gonum/optimize on the log-parameters (so every trial point is a valid model)
 // with the analytic gradient, from several starting points; the best converged optimum
 // wins. It returns ErrInsufficientData when the model is not identified (no customers, or
 // no repeat purchase at all) and ErrNotConverged, together with the fit for diagnosis,
-// when no start reached a stationary point inside the parameter space; such parameters must
-// not be published.
+// when no start reached a strict maximum inside the parameter space whose parameters the
+// data pin down (gradient below tolerance, Hessian negative definite, every standard error
+// below 10 times its parameter); such parameters must not be published.
 func FitBGNBD(groups []Group, opts FitOptions) (BGNBDFit, error) {
 	d, err := newBGData(groups)
 	if err != nil {
@@ -247,7 +250,7 @@ func FitBGNBD(groups []Group, opts FitOptions) (BGNBDFit, error) {
 		Customers:    int(d.n),
 		Groups:       len(groups),
 	}
-	se := scaleStdErr(best.stdErr, d.n, 4)
+	se := stdErrOrNaN(best.stdErr, 4)
 	fit.StdErr = BGNBD{R: se[0], Alpha: se[1], A: se[2], B: se[3]}
 	if !fit.Converged {
 		return fit, fmt.Errorf("fit BG/NBD on %d customers: %s: %w", fit.Customers, best.reason, ErrNotConverged)

@@ -1,9 +1,11 @@
 package predict
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -22,7 +24,9 @@ type FitOptions struct {
 	GradientTolerance float64
 	// Starts replaces the default starting points (natural parameters in the model's
 	// order: r, α, a, b or p, q, γ). The defaults are four points spread over the usual
-	// range, with the scale parameter matched to the data's mean rate or spend.
+	// range, with the scale parameter matched to the data's mean rate or spend. Starts
+	// are tried in order, and the search stops once two of them agree on the best optimum
+	// (see minimizeStarts).
 	Starts [][]float64
 	// Parallel is how many starts run at once. Default GOMAXPROCS. The result does not
 	// depend on it.
@@ -51,6 +55,8 @@ func (o FitOptions) withDefaults() FitOptions {
 // the log-parameters θ. Each start gets its own objective, so scratch space is not shared.
 type objective interface {
 	eval(theta, grad []float64) float64
+	// customers is N, the number of customers the mean is over.
+	customers() float64
 }
 
 // run is the outcome of one start.
@@ -65,34 +71,103 @@ type run struct {
 	reason     string
 }
 
-// minimizeStarts runs BFGS (gonum/optimize, with the analytic gradient) from every start
-// (given as natural parameters) and returns the best run, the best converged one if any.
+// minimizeStarts runs BFGS (gonum/optimize, with the analytic gradient) from the starts
+// (natural parameters), in order, and returns the best run that converged, or the best run
+// when none did. total counts the likelihood evaluations behind the result.
+//
+// The search stops early, after the first k ≥ 2 starts, when two of them converged to the
+// same optimum (log-likelihood equal to 1e-10, parameters to 1e-4 on the log scale) and no
+// other start among them did better: the BG/NBD and Gamma-Gamma likelihoods are smooth in
+// four or three parameters, and two starts from different places agreeing on the best point
+// is the evidence several starts are there to give; on a million customers it halves the
+// time. Starts run Parallel at a time, but the stopping rule is applied in start order and
+// runs past the stopping point are discarded, so the result does not depend on Parallel.
 func minimizeStarts(newObj func() objective, starts [][]float64, o FitOptions) (best run, total int) {
 	runs := make([]run, len(starts))
-	sem := make(chan struct{}, o.Parallel)
-	var wg sync.WaitGroup
-	for i, st := range starts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			runs[i] = minimizeOne(newObj(), st, o)
-		}()
+	used := len(starts)
+	for done := 0; done < len(starts) && used == len(starts); {
+		batch := min(o.Parallel, len(starts)-done)
+		var wg sync.WaitGroup
+		for i := done; i < done+batch; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runs[i] = minimizeOne(newObj(), starts[i], o)
+			}()
+		}
+		wg.Wait()
+		for k := done + 1; k <= done+batch; k++ {
+			if k >= 2 && agree(runs[:k]) {
+				used = k
+				break
+			}
+		}
+		done += batch
 	}
-	wg.Wait()
-	best = run{f: math.Inf(1)}
+	runs = runs[:used]
 	for _, r := range runs {
 		total += r.evals
-		better := r.f < best.f
-		if r.converged != best.converged {
-			better = r.converged
+	}
+	// Candidates best first; the first whose Hessian shows a strict maximum is published.
+	order := make([]int, len(runs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(runs[i].f, runs[j].f) })
+	for _, i := range order {
+		r := &runs[i]
+		if !r.converged {
+			continue
 		}
-		if better || best.theta == nil {
-			best = r
+		se, ok := stdErrors(newObj(), r.theta)
+		total += 2 * len(r.theta)
+		if !ok {
+			r.converged = false
+			r.reason = "the log-likelihood is not strictly concave at the end point (a saddle or a flat ridge)"
+			continue
+		}
+		r.stdErr = se
+		if i, lse := worstLogSE(se, r.theta); lse > maxLogStdErr {
+			r.converged = false
+			r.reason = fmt.Sprintf("parameter %d is not identified by the data (standard error %.3g times its value)", i+1, lse)
+			continue
+		}
+		return *r, total
+	}
+	best = runs[order[0]]
+	for _, i := range order {
+		if finite(runs[i].f) {
+			return runs[i], total
 		}
 	}
 	return best, total
+}
+
+// agree reports whether the best converged run among runs is matched by another one.
+func agree(runs []run) bool {
+	bi := -1
+	for i, r := range runs {
+		if r.converged && (bi < 0 || r.f < runs[bi].f) {
+			bi = i
+		}
+	}
+	if bi < 0 {
+		return false
+	}
+	b := runs[bi]
+	for i, r := range runs {
+		if i == bi || !r.converged || math.Abs(r.f-b.f) > 1e-10*math.Max(1, math.Abs(b.f)) {
+			continue
+		}
+		close := true
+		for j := range r.theta {
+			close = close && math.Abs(r.theta[j]-b.theta[j]) <= 1e-4
+		}
+		if close {
+			return true
+		}
+	}
+	return false
 }
 
 // minimizeOne runs one start and judges its end point itself: gonum's line search may stop
@@ -161,14 +236,7 @@ func minimizeOne(obj objective, start []float64, o FitOptions) run {
 			r.reason += " (" + err.Error() + ")"
 		}
 	default:
-		var ok bool
-		r.stdErr, ok = stdErrors(obj, r.theta)
-		r.evals += 2 * dim
-		if !ok {
-			r.reason = "the log-likelihood is not strictly concave at the end point (a saddle or a flat ridge)"
-			break
-		}
-		r.converged = true
+		r.converged = true // provisionally: minimizeStarts checks the Hessian of the winner
 	}
 	return r
 }
@@ -178,7 +246,7 @@ func minimizeOne(obj objective, start []float64, o FitOptions) run {
 // f (the observed information per customer), and by the delta method
 // se(e^θᵢ) = e^θᵢ·√(H⁻¹)ᵢᵢ/√N. The Hessian is the central difference of the analytic
 // gradient. ok is false when H is not positive definite: then θ is not a strict maximum of
-// the likelihood and must not be published. The N is applied by the caller (see scaleStdErr).
+// the likelihood and must not be published.
 func stdErrors(obj objective, theta []float64) (se []float64, ok bool) {
 	dim := len(theta)
 	const h = 1e-4
@@ -211,18 +279,37 @@ func stdErrors(obj objective, theta []float64) (se []float64, ok bool) {
 	}
 	se = make([]float64, dim)
 	for i := range dim {
-		se[i] = math.Exp(theta[i]) * math.Sqrt(cov.At(i, i))
+		se[i] = math.Exp(theta[i]) * math.Sqrt(cov.At(i, i)/obj.customers())
 	}
 	return se, finite(se...)
 }
 
-// scaleStdErr turns per-customer standard errors into those of a base of n customers.
-func scaleStdErr(se []float64, n float64, dim int) []float64 {
+// maxLogStdErr bounds the standard error of a log-parameter (≈ the relative standard error
+// of the parameter) in a published fit. On a flat ridge the optimiser can stop where the
+// gradient is tiny yet the parameters are arbitrary (r = 4e6 and b = 3e-7 on 20 customers,
+// with standard errors 40 to 700 times the values). Real estimates stay far below: 0.05 to
+// 0.29 on CDNOW, at most 1.2 for the BG/NBD and 4.2 for the Gamma-Gamma (its p-γ ridge) on
+// simulated bases of only 100 customers, whose predictions are still sound.
+const maxLogStdErr = 10
+
+// worstLogSE returns the parameter with the largest standard error relative to its value.
+func worstLogSE(se, theta []float64) (int, float64) {
+	wi, w := 0, 0.0
+	for i := range se {
+		if v := se[i] / math.Exp(theta[i]); v > w || math.IsNaN(v) {
+			wi, w = i, v
+		}
+	}
+	return wi, w
+}
+
+// stdErrOrNaN returns se as a slice of dim values, NaN when se is missing (no converged run).
+func stdErrOrNaN(se []float64, dim int) []float64 {
 	out := make([]float64, dim)
 	for i := range out {
 		out[i] = math.NaN()
 		if i < len(se) {
-			out[i] = se[i] / math.Sqrt(n)
+			out[i] = se[i]
 		}
 	}
 	return out

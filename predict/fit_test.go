@@ -34,6 +34,7 @@ func TestFitsRefuseDataThatDoNotIdentifyTheModel(t *testing.T) {
 		{"no customers", nil, ErrInsufficientData},
 		{"nobody bought twice", []Group{{X: 0, T: 30, N: 500}, {X: 0, T: 10, N: 20}}, ErrInsufficientData},
 		{"a single customer", []Group{{X: 3, Tx: 20, T: 30, N: 1}}, ErrNotConverged},
+		{"twenty customers on a flat ridge", []Group{{X: 1, Tx: 20, T: 30, N: 10}, {X: 0, T: 30, N: 10}}, ErrNotConverged},
 		{"NaN in a group", []Group{{X: 1, Tx: math.NaN(), T: 30, N: 1}}, ErrInvalidInput},
 		{"recency after age", []Group{{X: 1, Tx: 40, T: 30, N: 1}}, ErrInvalidInput},
 		{"zero count", []Group{{X: 1, Tx: 10, T: 30, N: 0}}, ErrInvalidInput},

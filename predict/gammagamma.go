@@ -119,6 +119,8 @@ func newGGData(groups []SpendGroup) (*ggData, error) {
 
 type ggObjective struct{ d *ggData }
 
+func (o ggObjective) customers() float64 { return o.d.n }
+
 // eval returns −LL/N and its gradient in θ = (ln p, ln q, ln γ). With z = x·m:
 //
 //	∂ℓ/∂p = x[ψ(px+q) − ψ(px) + ln m + ln x − ln(γ+z)]
@@ -190,7 +192,7 @@ func FitGammaGamma(groups []SpendGroup, opts FitOptions) (GammaGammaFit, error) 
 		Groups:       len(groups),
 	}
 	fit.LLTotalSpend = fit.LL - d.sumLnX
-	se := scaleStdErr(best.stdErr, d.n, 3)
+	se := stdErrOrNaN(best.stdErr, 3)
 	fit.StdErr = GammaGamma{P: se[0], Q: se[1], Gamma: se[2]}
 	if !fit.Converged {
 		return fit, fmt.Errorf("fit Gamma-Gamma on %d customers: %s: %w", fit.Customers, best.reason, ErrNotConverged)
