@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"gonum.org/v1/gonum/mathext"
 )
 
 // BGNBD holds the parameters of the beta-geometric/negative binomial distribution model of
@@ -41,7 +43,7 @@ func (m BGNBD) check(x, tx, T float64) error {
 }
 
 // logOddsDead returns ln of the odds that the customer is no longer alive,
-// ln[a/(b+x−1) · ((α+T)/(α+tx))^(r+x)] (FHL 2005, eq. 11), or −Inf when x = 0: under the
+// ln[a/(b+x−1) · ((α+T)/(α+tx))^(r+x)] (see PAlive), or −Inf when x = 0: under the
 // BG/NBD a customer cannot drop out before a repeat purchase.
 func (m BGNBD) logOddsDead(x, tx, T float64) float64 {
 	if x == 0 {
@@ -50,7 +52,8 @@ func (m BGNBD) logOddsDead(x, tx, T float64) float64 {
 	return math.Log(m.A/(m.B+x-1)) + (m.R+x)*math.Log((m.Alpha+T)/(m.Alpha+tx))
 }
 
-// PAlive returns the probability that the customer is still alive at T (FHL 2005, eq. 11):
+// PAlive returns the probability that the customer is still alive at T (Fader, Hardie and
+// Lee, "Computing P(alive) using the BG/NBD model", Hardie's note 021):
 //
 //	P(alive | x, tx, T) = 1 / (1 + [x>0] · a/(b+x−1) · ((α+T)/(α+tx))^(r+x))
 //
@@ -78,8 +81,12 @@ func pAlive(lod float64) float64 {
 //	E[Y(t) | x, tx, T] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
 //	                     · P(alive | x, tx, T)
 //
-// evaluated in the Euler-transformed form described in hyp2f1.go, which is exact and stable
-// for every a (including a = 1) and every x.
+// It is evaluated through the Euler transformation ₂F₁(r+x, b+x; c; z) =
+// (1−z)^(a−1−r−x) ₂F₁(a+b−1−r, a−1; c; z), c = a+b+x−1, whose series shrinks with x instead
+// of growing like (1−z)^−x, with the factors (a−1) and c carried analytically: exact and
+// stable for every a (a = 1 included) and every x. The series needs about 36/(1−z) terms, so
+// the cost grows with t/(α+T): microseconds for a customer a few days old, well under one
+// for a typical one.
 func (m BGNBD) ExpectedPurchases(t, x, tx, T float64) (float64, error) {
 	if err := m.check(x, tx, T); err != nil {
 		return math.NaN(), fmt.Errorf("expected purchases: %w", err)
@@ -134,11 +141,10 @@ func (m BGNBD) ProbPurchases(n int, t float64) (float64, error) {
 	if n == 0 {
 		return first, nil
 	}
-	cdf := 0.0
-	for j := 0; j < n; j++ {
-		cdf += math.Exp(nbd(float64(j)))
-	}
-	second := math.Exp(lbeta(a+1, b+fn-1)-lbeta(a, b)) * math.Max(0, 1-cdf)
+	// 1 − Σ_{j<n} NBD(j) is the NBD's upper tail, I_{t/(α+t)}(n, r) (regularised incomplete
+	// beta): one call instead of n terms, and no cancellation.
+	tail := mathext.RegIncBeta(fn, r, t/(m.Alpha+t))
+	second := math.Exp(lbeta(a+1, b+fn-1)-lbeta(a, b)) * tail
 	return first + second, nil
 }
 

@@ -10,8 +10,8 @@ import (
 // BGNBDFit is the outcome of FitBGNBD.
 type BGNBDFit struct {
 	Params BGNBD
-	// LL is the maximised log-likelihood, summed over customers (FHL 2005, eq. 6 and
-	// appendix): comparable with the published −9582.4 on CDNOW.
+	// LL is the maximised log-likelihood, summed over customers (FHL 2005, eq. 6):
+	// comparable with the published −9582.4 on CDNOW.
 	LL float64
 	// Iterations is the number of BFGS iterations of the winning start.
 	Iterations int
@@ -22,8 +22,8 @@ type BGNBDFit struct {
 	StdErr BGNBD
 	// Starts is how many starting points were tried.
 	Starts int
-	// Converged is true when the winning start met the gradient tolerance inside the
-	// parameter space. FitBGNBD returns ErrNotConverged whenever it is false.
+	// Converged is true when the winning start is a strict maximum that the data pin down
+	// (see FitBGNBD). FitBGNBD returns ErrNotConverged whenever it is false.
 	Converged bool
 	// GradientNorm is the largest partial derivative of the mean log-likelihood per
 	// customer with respect to the log-parameters at the optimum.

@@ -57,8 +57,8 @@ func (o CLVOptions) withDefaults() (CLVOptions, error) {
 // of each month is the usual monthly-cash-flow convention. m is the customer's mean repeat
 // spend (Summary.Monetary), ignored when x = 0.
 //
-// The twelve expectations share one hypergeometric series (see hyp2f1ScaledMany), so the
-// cost is close to that of a single ExpectedPurchases.
+// The monthly expectations share the coefficients of one hypergeometric series, so a
+// 12-month CLV costs a few times a single ExpectedPurchases, not twelve times.
 func CLV(bg BGNBD, gg GammaGamma, x, tx, T, m float64, o CLVOptions) (float64, error) {
 	o, err := o.withDefaults()
 	if err != nil {

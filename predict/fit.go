@@ -25,8 +25,9 @@ type FitOptions struct {
 	// Starts replaces the default starting points (natural parameters in the model's
 	// order: r, α, a, b or p, q, γ). The defaults are four points spread over the usual
 	// range, with the scale parameter matched to the data's mean rate or spend. Starts
-	// are tried in order, and the search stops once two of them agree on the best optimum
-	// (see minimizeStarts).
+	// are tried in order, and the search stops once two of them have converged to the same
+	// best optimum: on these smooth likelihoods that is the evidence several starts are
+	// there to give, at half the cost of running all four.
 	Starts [][]float64
 	// Parallel is how many starts run at once. Default GOMAXPROCS. The result does not
 	// depend on it.

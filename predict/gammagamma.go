@@ -26,7 +26,7 @@ func (m GammaGamma) Validate() error {
 }
 
 // ExpectedAverageValue returns the expected value of the customer's future transactions
-// given x repeat purchases with mean value mean (FHL 2005 "RFM and CLV", eq. 5):
+// given x repeat purchases with mean value mean (FHL 2005 "RFM and CLV"; note 025):
 //
 //	E[M | x, m] = p(γ + x·m) / (p·x + q − 1)
 //

@@ -3,6 +3,7 @@ package predict
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // Stage is a customer's lifecycle stage, usable in conditions as customer.lifecycle.
@@ -28,6 +29,18 @@ type LifecycleInput struct {
 	// PAlive is the BG/NBD P(alive), or NaN when there is no fit (then only the day rules
 	// apply).
 	PAlive float64
+}
+
+// LifecycleInputOf measures a customer's purchase days as of asOf's UTC day (days after it
+// are ignored, as in Summarize); pAlive is passed through (NaN when there is no fit). ok is
+// false when there was no purchase by then.
+func LifecycleInputOf(days []Day, asOf time.Time, pAlive float64) (in LifecycleInput, ok bool) {
+	end := dayNumber(asOf)
+	first, last, n, _ := span(days, end)
+	if n == 0 {
+		return LifecycleInput{}, false
+	}
+	return LifecycleInput{Orders: n, DaysSinceFirst: float64(end - first), DaysSinceLast: float64(end - last), PAlive: pAlive}, true
 }
 
 // LifecycleThresholds configure Lifecycle. The zero value gives the defaults.

@@ -80,3 +80,16 @@ func TestLifecycleRefusesBadInputAndContradictoryThresholds(t *testing.T) {
 		}
 	}
 }
+
+func TestLifecycleInputOfPurchaseDays(t *testing.T) {
+	t.Parallel()
+	days := []Day{day("2024-03-01", 30), day("2024-01-01", 10), day("2024-03-01", 5), day("2024-05-01", 99)}
+	in, ok := LifecycleInputOf(days, date("2024-03-11"), 0.8)
+	want := LifecycleInput{Orders: 2, DaysSinceFirst: 70, DaysSinceLast: 10, PAlive: 0.8}
+	if !ok || in != want {
+		t.Errorf("got %+v %v, want %+v", in, ok, want)
+	}
+	if _, ok := LifecycleInputOf(days, date("2023-12-31"), 1); ok {
+		t.Error("a customer with no purchase by asOf has a lifecycle input")
+	}
+}

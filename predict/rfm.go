@@ -2,7 +2,6 @@ package predict
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 )
@@ -25,24 +24,11 @@ type RFMValues struct {
 // Non-finite values count as 0, as in Summarize.
 func RFMValuesOf(days []Day, asOf time.Time) (v RFMValues, ok bool) {
 	end := dayNumber(asOf)
-	seen := make(map[int32]struct{}, len(days))
-	last := int64(math.MinInt64)
-	for _, d := range days {
-		if int64(d.Day) > end {
-			continue
-		}
-		seen[d.Day] = struct{}{}
-		last = max(last, int64(d.Day))
-		if finite(d.Value) {
-			v.Monetary += d.Value
-		}
-	}
-	if len(seen) == 0 {
+	_, last, n, total := span(days, end)
+	if n == 0 {
 		return RFMValues{}, false
 	}
-	v.Recency = float64(end - last)
-	v.Frequency = float64(len(seen))
-	return v, true
+	return RFMValues{Recency: float64(end - last), Frequency: float64(n), Monetary: total}, true
 }
 
 // RFM is a customer's quintile scores, each 1 (worst fifth of the population) to 5 (best).

@@ -14,7 +14,7 @@ import (
 type Simulator struct {
 	bg  BGNBD
 	gg  GammaGamma
-	T   float64
+	t   float64 // default age
 	rng *rand.Rand
 	src rand.Source
 }
@@ -32,15 +32,15 @@ func NewSimulator(bg BGNBD, gg GammaGamma, T float64, seed uint64) (*Simulator, 
 		return nil, fmt.Errorf("simulate for T=%v: want a finite T ≥ 0: %w", T, ErrInvalidInput)
 	}
 	src := rand.NewPCG(seed, 0x9e3779b97f4a7c15)
-	return &Simulator{bg: bg, gg: gg, T: T, rng: rand.New(src), src: src}, nil
+	return &Simulator{bg: bg, gg: gg, t: T, rng: rand.New(src), src: src}, nil
 }
 
-// Next draws one customer (FHL 2005, section 3): born with a purchase at time 0; rate
+// Next draws one customer as the BG/NBD story goes (FHL 2005): born with a purchase at time 0; rate
 // λ ~ Gamma(r, α) and dropout probability p ~ Beta(a, b); exponential waits at rate λ
 // until T, each repeat purchase followed by dropout with probability p. Each repeat
 // purchase's value is Gamma(p_gg, ν) with ν ~ Gamma(q, γ) (the Gamma-Gamma model);
 // Monetary is their mean. Times are continuous; group with a TimeStep to bound the groups.
-func (s *Simulator) Next() Summary { return s.NextAged(s.T) }
+func (s *Simulator) Next() Summary { return s.NextAged(s.t) }
 
 // NextAged draws one customer observed for T time units instead of the simulator's own T:
 // a base acquired over time is a mix of ages. An invalid T (NaN, negative) counts as 0.

@@ -58,12 +58,7 @@ func Summarize(days []Day, asOf time.Time, unit Unit) (s Summary, ok bool) {
 		return Summary{}, false
 	}
 	end := dayNumber(asOf)
-	if !slices.IsSortedFunc(days, func(a, b Day) int { return int(a.Day) - int(b.Day) }) {
-		// Stored records are kept sorted, so this copy is the exception (replays,
-		// hand-built slices), not the rule.
-		days = slices.Clone(days)
-		slices.SortStableFunc(days, func(a, b Day) int { return int(a.Day) - int(b.Day) })
-	}
+	days = sortedDays(days)
 	var (
 		first, last int64
 		started     bool
@@ -101,6 +96,40 @@ func Summarize(days []Day, asOf time.Time, unit Unit) (s Summary, ok bool) {
 		s.Monetary = repeat / float64(x)
 	}
 	return s, true
+}
+
+// sortedDays returns days in day order: days itself when already sorted (stored records are
+// kept sorted), else a sorted copy, so the caller's slice is never reordered.
+func sortedDays(days []Day) []Day {
+	byDay := func(a, b Day) int { return int(a.Day) - int(b.Day) }
+	if slices.IsSortedFunc(days, byDay) {
+		return days
+	}
+	days = slices.Clone(days)
+	slices.SortStableFunc(days, byDay)
+	return days
+}
+
+// span returns the first and last purchase day on or before end, and the number of distinct
+// purchase days and the total value up to it (non-finite values count as 0).
+func span(days []Day, end int64) (first, last int64, n int, total float64) {
+	for _, d := range sortedDays(days) {
+		day := int64(d.Day)
+		if day > end {
+			break
+		}
+		if n == 0 || day != last {
+			if n == 0 {
+				first = day
+			}
+			last = day
+			n++
+		}
+		if finite(d.Value) {
+			total += d.Value
+		}
+	}
+	return first, last, n, total
 }
 
 // dayNumber returns the number of days from 1970-01-01 to t's UTC calendar day, the
