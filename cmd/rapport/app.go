@@ -136,9 +136,12 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 	var outbox *channels.Outbox
 	outboxFor := func(what string) (*channels.Outbox, error) {
 		if outbox == nil {
-			o, err := channels.NewOutbox(cfg.Outbox)
+			o, err := channels.NewOutbox(cfg.Dir(cfg.Outbox))
 			if err != nil {
 				return nil, err
+			}
+			if cfg.Email.From != "" {
+				o.From = cfg.Email.From
 			}
 			outbox = o
 		}

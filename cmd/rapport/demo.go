@@ -186,7 +186,7 @@ func (r *demoRecorder) print(w io.Writer, outbox string) {
 		case row.out.Reason != "" && state != "sent":
 			state += " (" + row.out.Reason + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.customer, row.campaign, state, row.out.Variant, row.out.Channel, lastReason(row.out.Reasons))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.customer, row.campaign, state, row.out.Variant, row.out.Channel, keyReason(row.out))
 	}
 	_ = tw.Flush()
 	keys := make([]string, 0, len(counts))
@@ -204,11 +204,20 @@ func (r *demoRecorder) print(w io.Writer, outbox string) {
 	}
 }
 
-func lastReason(r []string) string {
+// keyReason picks the reason that explains the outcome: the variant choice for a send, the
+// window for a wait, the step that stopped it for a skip.
+func keyReason(out jobs.Outcome) string {
+	r := out.Reasons
 	if len(r) == 0 {
 		return ""
 	}
 	s := r[len(r)-1]
+	prefix := map[string]string{"sent": "variant ", "deferred": "window ", "holdout": "holdout "}[out.State]
+	for _, reason := range r {
+		if prefix != "" && strings.HasPrefix(reason, prefix) {
+			s = reason
+		}
+	}
 	if len(s) > 90 {
 		s = s[:87] + "..."
 	}
