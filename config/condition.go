@@ -52,12 +52,17 @@ func (c *Condition) Eval(env map[string]any) (bool, error) {
 	if c == nil {
 		return true, nil
 	}
-	if c.prog == nil {
-		if err := c.Compile(); err != nil {
+	prog := c.prog
+	if prog == nil {
+		// Not compiled by the loader: compile a private copy rather than writing c.prog, which
+		// other goroutines may be reading.
+		cc := &Condition{Source: c.Source}
+		if err := cc.Compile(); err != nil {
 			return false, err
 		}
+		prog = cc.prog
 	}
-	out, err := expr.Run(c.prog, env)
+	out, err := expr.Run(prog, env)
 	if err != nil {
 		return false, fmt.Errorf("evaluate %q: %w", c.Source, err)
 	}

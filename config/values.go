@@ -108,11 +108,21 @@ func (t TimeOfDay) Minute() int { return t.Minutes % 60 }
 
 func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute()) }
 
-// On returns that wall-clock time on the given date in loc. In a spring-forward gap Go's
-// time.Date moves the instant forward by the gap, which is what a customer expects
-// (a 02:30 greeting on a day without 02:30 comes at 03:30).
+// On returns that wall-clock time on the given date in loc. A time that does not exist that
+// day (a spring-forward gap) comes as late as the gap is long: a 02:30 greeting on a day
+// without 02:30 comes at 03:30. time.Date alone does not promise that: for zones west of UTC it
+// returns the instant before the gap (01:30), which would send before the customer's morning
+// or outside the window.
 func (t TimeOfDay) On(year int, month time.Month, day int, loc *time.Location) time.Time {
-	return time.Date(year, month, day, t.Hour(), t.Minute(), 0, 0, loc)
+	at := time.Date(year, month, day, t.Hour(), t.Minute(), 0, 0, loc)
+	if at.Hour() == t.Hour() && at.Minute() == t.Minute() {
+		return at
+	}
+	// In a gap: read the wall time with the offset in force before the gap (a day earlier;
+	// no zone changes its offset twice in a day), which lands after the gap.
+	wall := time.Date(year, month, day, t.Hour(), t.Minute(), 0, 0, time.UTC)
+	_, before := wall.Add(-24 * time.Hour).In(loc).Zone()
+	return wall.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
