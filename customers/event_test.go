@@ -129,3 +129,19 @@ func TestDecodeBatchRefusesABodyWithoutBatch(t *testing.T) {
 		t.Fatalf("empty batch: %v %v", events, err)
 	}
 }
+
+func TestOrderWithoutTotalGetsOneFromRevenueOrProducts(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for name, body := range map[string]string{
+		"revenue":  `{"userId":"u","event":"Order Completed","messageId":"m","properties":{"revenue":42.5}}`,
+		"products": `{"userId":"u","event":"Order Completed","messageId":"m","properties":{"products":[{"price":20,"quantity":2},{"price":2.5}]}}`,
+	} {
+		ev, err := DecodeEvent([]byte(body), "track", now)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ev.Properties["total"] != 42.5 {
+			t.Errorf("%s: total = %v, want 42.5", name, ev.Properties["total"])
+		}
+	}
+}

@@ -45,8 +45,17 @@ func validate(ev *Event) *FieldError {
 		return ferr
 	}
 	if ev.Event == OrderCompleted {
-		if _, ferr := parseOrder(ev.Properties); ferr != nil {
+		o, ferr := parseOrder(ev.Properties)
+		if ferr != nil {
 			return ferr
+		}
+		// Conditions and templates read event.total; senders that only give revenue or
+		// products get it filled in, so `event.total >= 20` means the same for every source.
+		if _, ok := ev.Properties["total"]; !ok {
+			if ev.Properties == nil {
+				ev.Properties = map[string]any{}
+			}
+			ev.Properties["total"] = float64(o.milli) / 1000
 		}
 	}
 	return nil

@@ -85,7 +85,11 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 		for _, c := range camps {
 			ok, err := c.Trigger.Where.Eval(env)
 			if err != nil {
-				in.Log.Warn("trigger condition failed; not triggered", zap.String("campaign", c.ID), zap.Error(err))
+				// expr's error text may quote customer values, so only the condition is logged.
+				in.Log.Warn("trigger condition could not be evaluated; not triggered",
+					zap.String("campaign", c.ID), zap.String("condition", c.Trigger.Where.String()), zap.String("customer", r.Event.UserID))
+				triggersTotal.WithLabelValues(c.ID, "condition_error").Inc()
+				continue
 			}
 			if !ok {
 				triggersTotal.WithLabelValues(c.ID, "where_false").Inc()
