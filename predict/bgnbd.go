@@ -81,12 +81,10 @@ func pAlive(lod float64) float64 {
 //	E[Y(t) | x, tx, T] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
 //	                     · P(alive | x, tx, T)
 //
-// It is evaluated through the Euler transformation ₂F₁(r+x, b+x; c; z) =
-// (1−z)^(a−1−r−x) ₂F₁(a+b−1−r, a−1; c; z), c = a+b+x−1, whose series shrinks with x instead
-// of growing like (1−z)^−x, with the factors (a−1) and c carried analytically: exact and
-// stable for every a (a = 1 included) and every x. The series needs about 36/(1−z) terms, so
-// the cost grows with t/(α+T): microseconds for a customer a few days old, well under one
-// for a typical one.
+// It is evaluated by one of two series chosen for the parameters (see expectation.go), exact
+// and stable for every a (a = 1 included) and every x. The series needs about 36/(1−z)
+// terms, z = t/(α+T+t), so the cost grows with t/(α+T): a few microseconds for a customer a
+// few days old, a fraction of one for a typical customer.
 func (m BGNBD) ExpectedPurchases(t, x, tx, T float64) (float64, error) {
 	if err := m.check(x, tx, T); err != nil {
 		return math.NaN(), fmt.Errorf("expected purchases: %w", err)
@@ -186,45 +184,6 @@ func (m BGNBD) ExpectedNextPurchase(x, tx, T float64, asOf time.Time, unit Unit)
 	}
 	whole := math.Floor(days)
 	return asOf.AddDate(0, 0, int(whole)).Add(time.Duration((days - whole) * float64(24*time.Hour))), nil
-}
-
-// cumulative returns E[Y(t)]/P(alive): the expected purchases in the next t units of a
-// customer known to be alive with x repeat purchases and age T. With ε = a−1,
-// c = a+b+x−1, L = ln((α+T)/(α+T+t)) and z = t/(α+T+t), eq. 10's bracket divided by (a−1)
-// and multiplied by c is
-//
-//	c·(1 − e^(εL))/ε − e^(εL) · S(a+b−1−r, a−1, c, z)
-//
-// with S from hyp2f1Scaled; (1 − e^(εL))/ε → −L as ε → 0.
-func (m BGNBD) cumulative(t, x, T float64) (float64, error) {
-	if t == 0 {
-		return 0, nil
-	}
-	c := m.A + m.B + x - 1
-	eps := m.A - 1
-	base := m.Alpha + T
-	z := t / (base + t)
-	if z >= 1 {
-		// t so much larger than α+T that t/(α+T+t) rounds to 1: beyond the model's use.
-		return math.NaN(), fmt.Errorf("horizon %v against α+T=%v: %w", t, base, ErrInvalidInput)
-	}
-	s, err := hyp2f1Scaled(m.A+m.B-1-m.R, eps, c, z)
-	if err != nil {
-		return math.NaN(), err
-	}
-	L := -math.Log1p(t / base)
-	em1 := expm1OverEps(eps, L)
-	decay := 1 - eps*em1 // e^(εL) = ((α+T)/(α+T+t))^(a−1)
-	return c*em1 - decay*s, nil
-}
-
-// expm1OverEps returns (1 − e^(εL))/ε, and its limit −L at ε = 0.
-func expm1OverEps(eps, L float64) float64 {
-	u := eps * L
-	if math.Abs(u) < 1e-8 {
-		return -L * (1 + u/2)
-	}
-	return -math.Expm1(u) / eps
 }
 
 func lgamma(x float64) float64 {

@@ -80,7 +80,11 @@ func expectedByIntegral(m BGNBD, t, x, tx, T float64) float64 {
 
 func TestExpectedPurchasesEqualsItsDefinitionAsAnIntegral(t *testing.T) {
 	t.Parallel()
-	models := []BGNBD{published, {1.5, 20, 3, 8}, {0.5, 2, 1, 1.5}, {0.3, 10, 1.0000001, 4}, {0.4, 30, 0.3, 0.5}}
+	models := []BGNBD{published, {1.5, 20, 3, 8}, {0.5, 2, 1, 1.5}, {0.3, 10, 1.0000001, 4}, {0.4, 30, 0.3, 0.5},
+		{0.3, 5, 25, 60},       // a > r+x+2 for small x: the direct series
+		{0.5, 5, 2.5, 4},       // a = r+2: the boundary between the two series at x = 0
+		{0.5, 5, 2.5000001, 4}, // just past it
+	}
 	custs := []Summary{{0, 0, 0, 0}, {0, 0, 20, 0}, {2, 30.43, 38.86, 0}, {12, 35, 39, 0}, {1, 0.5, 3, 0}}
 	for _, m := range models {
 		for _, c := range custs {

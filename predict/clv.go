@@ -85,38 +85,3 @@ func CLV(bg BGNBD, gg GammaGamma, x, tx, T, m float64, o CLVOptions) (float64, e
 	}
 	return o.Margin * value * pa * sum, nil
 }
-
-// cumulativeMonths fills out[k] with cumulative(t_k, x, T) for t_k = (k+1)·month, in one
-// pass over the series. It trades the last digits for speed where cumulative does not:
-// logarithms and exponentials by the assembly math.Log and math.Exp rather than Log1p and
-// Expm1 (relative error about 1e-14 instead of 1e-16, far below any use of a CLV).
-func (m BGNBD) cumulativeMonths(x, T float64, months int, month float64, out []float64) error {
-	var zs, ls [maxMonths]float64
-	base := m.Alpha + T
-	lb := math.Log(base)
-	for k := 0; k < months; k++ {
-		t := float64(k+1) * month
-		zs[k] = t / (base + t)
-		ls[k] = lb - math.Log(base+t)
-		if !(zs[k] < 1) {
-			return fmt.Errorf("horizon %v against α+T=%v: %w", t, base, ErrInvalidInput)
-		}
-	}
-	c, eps := m.A+m.B+x-1, m.A-1
-	if err := hyp2f1ScaledMany(m.A+m.B-1-m.R, eps, c, zs[:months], out[:months]); err != nil {
-		return err
-	}
-	for k := 0; k < months; k++ {
-		u := eps * ls[k]
-		var em1, decay float64 // (1 − e^(εL))/ε and e^(εL)
-		if math.Abs(u) < 1e-3 {
-			em1 = expm1OverEps(eps, ls[k])
-			decay = 1 - eps*em1
-		} else {
-			decay = math.Exp(u)
-			em1 = (1 - decay) / eps
-		}
-		out[k] = c*em1 - decay*out[k]
-	}
-	return nil
-}

@@ -66,15 +66,18 @@ func TestCLVIsTheDiscountedSumOfMonthlyExpectedMargins(t *testing.T) {
 		{Months: 36, MonthlyDiscount: 0, Margin: 1, Unit: Weeks},
 		{Months: 1, MonthlyDiscount: 0.05, Margin: 0.5, Unit: Weeks},
 	}
-	for _, o := range opts {
-		for _, c := range custs {
-			got, err := CLV(mle, publishedGG, c.X, c.Tx, c.T, c.Monetary, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := clvBySum(t, mle, publishedGG, c.X, c.Tx, c.T, c.Monetary, o)
-			if math.Abs(got-want) > 1e-9*math.Max(1, want) {
-				t.Errorf("%+v %+v: CLV %.12g, by months %.12g", o, c, got, want)
+	// mle uses Euler's series, the second model the direct one (a > r+x+2).
+	for _, bg := range []BGNBD{mle, {R: 0.3, Alpha: 5, A: 25, B: 60}} {
+		for _, o := range opts {
+			for _, c := range custs {
+				got, err := CLV(bg, publishedGG, c.X, c.Tx, c.T, c.Monetary, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := clvBySum(t, bg, publishedGG, c.X, c.Tx, c.T, c.Monetary, o)
+				if math.Abs(got-want) > 1e-9*math.Max(1, want) {
+					t.Errorf("%+v %+v %+v: CLV %.12g, by months %.12g", bg, o, c, got, want)
+				}
 			}
 		}
 	}

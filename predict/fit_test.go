@@ -3,6 +3,7 @@ package predict
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -215,4 +216,49 @@ func TestGammaGammaFitRecoversSimulatedParameters(t *testing.T) {
 			t.Errorf("parameter %d = %.4f (se %.4f), want %v within 10%% and 4 se", i, got[i], se[i], w)
 		}
 	}
+}
+
+func TestFitsOnRandomSmallBasesNeverPanicNorPublishNaN(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	published := 0
+	for i := range 300 {
+		var groups []Group
+		var spend []SpendGroup
+		for range 1 + rng.IntN(12) {
+			T := []float64{0, 0.5, 1, 30, 1e4}[rng.IntN(5)]
+			x := float64(rng.IntN(4) * rng.IntN(30))
+			tx := 0.0
+			if x > 0 {
+				tx = T * rng.Float64()
+			}
+			groups = append(groups, Group{X: x, Tx: tx, T: T, N: 1 + rng.IntN(50)})
+			if x > 0 {
+				spend = append(spend, SpendGroup{X: x, Mean: math.Exp(rng.NormFloat64() * 3), N: 1 + rng.IntN(5)})
+			}
+		}
+		bg, err := FitBGNBD(groups, FitOptions{})
+		if err == nil {
+			published++
+			// What is published must predict for the very customers it was fitted on.
+			for _, g := range groups {
+				e, err1 := bg.Params.ExpectedPurchases(52, g.X, g.Tx, g.T)
+				pa, err2 := bg.Params.PAlive(g.X, g.Tx, g.T)
+				if err1 != nil || err2 != nil || !finite(e, pa) {
+					t.Errorf("set %d: %+v on %+v: E %v %v, P(alive) %v %v", i, bg.Params, g, e, err1, pa, err2)
+				}
+			}
+		}
+		if err == nil && (!bg.Converged || bg.Params.Validate() != nil || !finite(bg.LL)) {
+			t.Errorf("set %d: published %+v", i, bg)
+		}
+		if err != nil && !errors.Is(err, ErrNotConverged) && !errors.Is(err, ErrInsufficientData) {
+			t.Errorf("set %d: unexpected error %v", i, err)
+		}
+		gg, err := FitGammaGamma(spend, FitOptions{})
+		if err == nil && (!gg.Converged || gg.Params.Validate() != nil || !finite(gg.LL)) {
+			t.Errorf("set %d: published %+v", i, gg)
+		}
+	}
+	t.Logf("%d of 300 random small bases gave a publishable BG/NBD fit", published)
 }

@@ -10,13 +10,9 @@ import (
 // Cephes code) covers that range, but the BG/NBD form ₂F₁(r+x, b+x; a+b+x−1; z) is a sum of
 // positive terms that grows like (1−z)^−x, and the quantity wanted is 1 − (1−z)^(r+x)·₂F₁,
 // a difference of two numbers close to 1 for short horizons, multiplied by
-// (a+b+x−1)/(a−1), which is 0/0 at a = 1. We therefore evaluate our own series on the
-// Euler-transformed function (Abramowitz and Stegun 15.3.3)
-//
-//	(1−z)^(r+x) ₂F₁(r+x, b+x; c; z) = (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; c; z),  c = a+b+x−1,
-//
-// whose terms shrink with x instead of growing, and we carry the factor (a−1) and the
-// factor c analytically (see hyp2f1Scaled), so a = 1 and a+b < 1 need no special case.
+// (a+b+x−1)/(a−1), which is 0/0 at a = 1. We therefore sum our own series, on the
+// Euler-transformed function where that helps (see expectation.go), with the factors b and c
+// carried term by term (hyp2f1Scaled), so a = 1 and a+b < 1 need no special case.
 
 // maxSeriesTerms bounds a series; it is reached only for z within about 1e-4 of 1, i.e. a
 // horizon thousands of times longer than α+T.
