@@ -110,11 +110,11 @@ func hyp2f1ScaledMany(a, b, c float64, zs, out []float64) error {
 			out[k] += coef * pw[k]
 		}
 		// Same tail bound as hyp2f1Scaled, for the smallest z still running, to a relative
-		// 1e-14: a CLV needs far less, and each digit costs terms.
+		// 1e-12: a CLV needs far less, and each digit costs terms.
 		for lo < len(zs) {
 			z := zs[lo]
 			rho := math.Max(math.Abs(ratio)*z, z)
-			if !(rho < 1 && math.Abs(coef*pw[lo])*rho <= 1e-14*(1-rho)*math.Abs(out[lo])) {
+			if !(rho < 1 && math.Abs(coef*pw[lo])*rho <= 1e-12*(1-rho)*math.Abs(out[lo])) {
 				break
 			}
 			lo++
