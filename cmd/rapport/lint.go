@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapporthq/rapport/calendar"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -66,6 +67,17 @@ func lintProblems(set *config.Set, loadErr error) []string {
 	add(loadErr)
 	if set == nil {
 		return out
+	}
+	// config cannot know holiday names: they come from the calendar and holidays/*.yaml.
+	cal, err := calendar.New(set.Holidays)
+	add(err)
+	if cal != nil {
+		for _, c := range set.Campaigns {
+			if h := c.Trigger.Holiday; h != nil && h.Name != "" && !cal.Known(h.Name) {
+				out = append(out, fmt.Sprintf("%s:%d:%d: trigger.holiday.name: no holiday %q in any country's calendar or in holidays/ (see rapport calendar --country CC)",
+					c.File, c.Pos.Line, c.Pos.Col, h.Name))
+			}
+		}
 	}
 	tpl, err := templates.Load(set.Templates)
 	add(err)

@@ -43,6 +43,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Links, unsubscribe tokens and coupon codes are signed with the secret: without one,
+	// anybody could unsubscribe anybody or mint coupons.
+	if strings.TrimSpace(cfg.Secret) == "" {
+		return fmt.Errorf("secret is empty: set secret in rapport.yaml or RAPPORT_SECRET (a long random string)")
+	}
+	if len(cfg.APIKeys) == 0 && want["api"] {
+		return fmt.Errorf("api_keys is empty: set api_keys in rapport.yaml or RAPPORT_API_KEYS, or the ingest API accepts nobody")
+	}
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
