@@ -89,7 +89,8 @@ func (m BGNBD) cumulative(t, x, T float64) (float64, error) {
 // cumulativeMonths fills out[k] with cumulative(t_k, x, T) for t_k = (k+1)·month, in one
 // pass over the series, trading the last digits for speed: the series to a relative 1e-12
 // (hyp2f1ScaledMany), the exponentials to 1e-13 (expectation.value). A CLV needs nowhere
-// near that, and it makes a typical customer's 12-month CLV about a third cheaper.
+// near that; each digit less saves about 1/ln(1/z) terms (four at z = 0.57, a typical
+// customer's last month).
 func (m BGNBD) cumulativeMonths(x, T float64, months int, month float64, out []float64) error {
 	var zs, ls [maxMonths]float64
 	base := m.Alpha + T
