@@ -126,10 +126,9 @@ func newBGData(groups []Group) (*bgData, error) {
 // bgObjective is the negative mean BG/NBD log-likelihood over grouped data, with scratch
 // space for one optimisation run.
 type bgObjective struct {
-	d                  *bgData
-	lt, it, ltx, itx   []float64 // ln(α+T), 1/(α+T), ln(α+tx), 1/(α+tx)
-	cx, ibx            []float64 // ln a − ln(b+x−1), 1/(b+x−1) per distinct x
-	sr, sa, sb, lconst float64
+	d                *bgData
+	lt, it, ltx, itx []float64 // ln(α+T), 1/(α+T), ln(α+tx), 1/(α+tx)
+	cx, ibx          []float64 // ln a − ln(b+x−1), 1/(b+x−1) per distinct x
 }
 
 func newBGObjective(d *bgData) *bgObjective {

@@ -85,8 +85,8 @@ type run struct {
 // same optimum (log-likelihood equal to 1e-10, parameters to 1e-4 on the log scale) and no
 // other start among them did better: the BG/NBD and Gamma-Gamma likelihoods are smooth in
 // four or three parameters, and two starts from different places agreeing on the best point
-// is the evidence several starts are there to give; on a million customers it halves the
-// time. Starts run Parallel at a time, but the stopping rule is applied in start order and
+// is the evidence several starts are there to give; on a million customers it cut the
+// likelihood evaluations from 125 to 54. Starts run Parallel at a time, but the stopping rule is applied in start order and
 // runs past the stopping point are discarded, so the result does not depend on Parallel.
 func minimizeStarts(newObj func() objective, starts [][]float64, o FitOptions) (best run, total int) {
 	runs := make([]run, len(starts))
@@ -223,7 +223,7 @@ func minimizeOne(obj objective, start []float64, o FitOptions) run {
 	}
 	res, err := optimize.Minimize(p, theta0, settings, &optimize.BFGS{})
 	r := run{theta: theta0, f: math.Inf(1), gradNorm: math.Inf(1)}
-	if res != nil {
+	if res != nil && finite(res.X...) {
 		r.theta = append([]float64(nil), res.X...)
 		r.iterations = res.MajorIterations
 	}
@@ -233,6 +233,7 @@ func minimizeOne(obj objective, start []float64, o FitOptions) run {
 	r.gradNorm = infNorm(g)
 	switch {
 	case !finite(r.f) || math.IsNaN(r.gradNorm):
+		r.f = math.Inf(1) // a refused fit reports LL = −Inf, never NaN
 		r.reason = "likelihood not finite at the end point"
 	case maxAbs(r.theta) > maxLogParam:
 		r.reason = fmt.Sprintf("a parameter ran to the edge of the parameter space (ln = %.1f)", maxAbs(r.theta))

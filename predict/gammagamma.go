@@ -114,6 +114,9 @@ func newGGData(groups []SpendGroup) (*ggData, error) {
 		return nil, fmt.Errorf("Gamma-Gamma fit on %.0f repeat customers: want at least 2: %w", d.n, ErrInsufficientData)
 	}
 	d.meanSpend = sum / d.n
+	if !(d.meanSpend > 0) || math.IsInf(d.meanSpend, 0) {
+		d.meanSpend = 1 // only scales the default starts
+	}
 	return d, nil
 }
 
