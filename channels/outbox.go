@@ -1,0 +1,196 @@
+package channels
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	netmail "net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// outboxSMSFile is the JSON-lines file that SMS are appended to.
+const outboxSMSFile = "sms.jsonl"
+
+// DefaultOutboxFrom is the sender written into outbox emails unless Outbox.From is set.
+const DefaultOutboxFrom = "Rapport Outbox <outbox@rapport.invalid>"
+
+// Outbox writes messages to files instead of sending them: it stands in for any channel with no
+// provider (rapport demo, development). Emails become RFC 5322 .eml files named
+// "<UTC time>-<message id>.eml", written atomically; a message id seen before overwrites its
+// file, so a retried send leaves one file. SMS are appended as JSON lines to sms.jsonl.
+type Outbox struct {
+	// From is the sender written into emails; set it before the first send. Default
+	// DefaultOutboxFrom.
+	From string
+
+	dir string
+
+	mu    sync.Mutex        // guards names and the sms.jsonl appends
+	names map[string]string // sanitised message id -> file name, so a resend overwrites
+}
+
+// NewOutbox creates dir if needed and indexes the .eml files already there, so a send retried
+// after a restart still overwrites its file.
+func NewOutbox(dir string) (*Outbox, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("outbox directory is empty")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create outbox %s: %w", dir, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox %s: %w", dir, err)
+	}
+	o := &Outbox{dir: dir, names: map[string]string{}}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		// "<time>-<id>.eml": the time has no '-', so the id is everything after the first one.
+		if _, id, ok := strings.Cut(strings.TrimSuffix(name, ".eml"), "-"); ok {
+			o.names[id] = name
+		}
+	}
+	return o, nil
+}
+
+// Dir returns the outbox directory.
+func (o *Outbox) Dir() string { return o.dir }
+
+// SendEmail writes m as an .eml file; the receipt's ProviderID is the file name.
+func (o *Outbox) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
+	to := ""
+	if m != nil {
+		to = m.To
+	}
+	fail := func(err error) (Receipt, error) {
+		return Receipt{}, fmt.Errorf("outbox email to %s: %w", MaskEmail(to), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTemporary, err))
+	}
+	fromText := o.From
+	if fromText == "" {
+		fromText = DefaultOutboxFrom
+	}
+	from, err := netmail.ParseAddress(fromText)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w: outbox sender %q: %w", ErrPermanent, ErrConfig, fromText, err))
+	}
+	now := time.Now().UTC()
+	msg, err := buildMessage(from, m, now)
+	if err != nil {
+		return fail(classifyBuild(err))
+	}
+	id := outboxID(trimAngles(msg.GetMessageID()))
+
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	name, ok := o.names[id]
+	if !ok {
+		name = now.Format("20060102T150405.000000000Z") + "-" + id + ".eml"
+	}
+	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTemporary, err))
+	}
+	_, werr := msg.WriteTo(tmp)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), filepath.Join(o.dir, name))
+	}
+	if werr != nil {
+		_ = os.Remove(tmp.Name())
+		return fail(fmt.Errorf("%w: write %s: %w", ErrTemporary, name, werr))
+	}
+	o.names[id] = name
+	return Receipt{ProviderID: name}, nil
+}
+
+// outboxID makes a message id safe as a file name part: characters outside [A-Za-z0-9._@+-]
+// become '_', and when anything changed (or the id is long) a hash of the original is added so
+// two ids never share a file.
+func outboxID(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._@+-", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	clean := b.String()
+	if clean == id && len(clean) <= 120 && !strings.HasPrefix(clean, ".") {
+		return clean
+	}
+	sum := sha256.Sum256([]byte(id))
+	if len(clean) > 120 {
+		clean = clean[:120]
+	}
+	return clean + "_" + hex.EncodeToString(sum[:6])
+}
+
+// outboxSMS is one line of sms.jsonl.
+type outboxSMS struct {
+	Time time.Time `json:"time"`
+	To   string    `json:"to"`
+	Text string    `json:"text"`
+	Key  string    `json:"key,omitempty"`
+}
+
+// SendSMS appends m to sms.jsonl; the receipt's ProviderID is m.Key.
+func (o *Outbox) SendSMS(ctx context.Context, m *SMS) (Receipt, error) {
+	to := ""
+	if m != nil {
+		to = m.To
+	}
+	fail := func(err error) (Receipt, error) {
+		return Receipt{}, fmt.Errorf("outbox sms to %s: %w", MaskPhone(to), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTemporary, err))
+	}
+	if err := checkSMS(m); err != nil {
+		return fail(err)
+	}
+	line, err := json.Marshal(outboxSMS{Time: time.Now().UTC(), To: m.To, Text: m.Text, Key: m.Key})
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err))
+	}
+	line = append(line, '\n')
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	// Opened per message: cheap at outbox volumes, and the file can be moved away at any time.
+	f, err := os.OpenFile(filepath.Join(o.dir, outboxSMSFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTemporary, err))
+	}
+	_, werr := f.Write(line)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fail(fmt.Errorf("%w: append %s: %w", ErrTemporary, outboxSMSFile, werr))
+	}
+	return Receipt{ProviderID: m.Key}, nil
+}
+
+// Close releases nothing: every file is closed after each write.
+func (o *Outbox) Close() error { return nil }
+
+var (
+	_ EmailSender = (*Outbox)(nil)
+	_ SMSSender   = (*Outbox)(nil)
+)
