@@ -145,7 +145,7 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 			}
 			outbox = o
 		}
-		log.Info("channel writes to the file outbox", zap.String("channel", what), zap.String("dir", cfg.Outbox))
+		log.Info("channel writes to the file outbox", zap.String("channel", what), zap.String("dir", cfg.Dir(cfg.Outbox)))
 		return outbox, nil
 	}
 	var email channels.EmailSender
