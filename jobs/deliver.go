@@ -97,6 +97,12 @@ func (d *Deliverer) deliver(ctx context.Context, p *SendPayload) (Outcome, error
 	if err != nil {
 		return Outcome{}, err
 	}
+	return d.deliverTo(ctx, cat, camp, p, prof, left)
+}
+
+// deliverTo is deliver for a loaded profile: the batch handler reads a whole page of profiles
+// in one pipeline and the reward budgets once, then calls it per customer.
+func (d *Deliverer) deliverTo(ctx context.Context, cat *Catalog, camp *config.Campaign, p *SendPayload, prof *customers.Profile, left map[string]bool) (Outcome, error) {
 	in := decide.Input{
 		Campaign: camp, Customer: &prof.Customer, Event: eventOf(p), Occurrence: p.Occurrence,
 		Due: p.Due, Now: d.Now(), Policy: d.Policy, Segment: cat.Segment(camp), RewardsLeft: left,
