@@ -17,6 +17,10 @@ import (
 const (
 	// TypeSend delivers one campaign occurrence to one customer.
 	TypeSend = "rapport:send"
+	// TypeFanout walks the audience of one occurrence of a scheduled campaign (FanoutPayload).
+	TypeFanout = "rapport:fanout"
+	// TypeBatch delivers one occurrence to a page of customers due at one instant (BatchPayload).
+	TypeBatch = "rapport:send-batch"
 )
 
 // Queues, by priority: triggered messages first, scheduled ones next, analytics last.
