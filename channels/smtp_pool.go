@@ -3,6 +3,7 @@ package channels
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -53,6 +54,11 @@ type SMTPPool struct {
 // NewSMTPPool checks the configuration and returns a pool; it opens no connection yet, so a
 // server that is down at start-up delays email but not the worker.
 func NewSMTPPool(cfg SMTPConfig, log *zap.Logger) (*SMTPPool, error) {
+	return newSMTPPool(cfg, log, nil)
+}
+
+// newSMTPPool lets tests trust their own certificate authority; nil means the system roots.
+func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPool, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -65,7 +71,7 @@ func NewSMTPPool(cfg SMTPConfig, log *zap.Logger) (*SMTPPool, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	tlsConfig := &tls.Config{ServerName: ep.host, MinVersion: tls.VersionTLS12}
+	tlsConfig := &tls.Config{ServerName: ep.host, MinVersion: tls.VersionTLS12, RootCAs: roots}
 	opts := []mail.Option{
 		mail.WithPort(ep.port),
 		mail.WithTimeout(cfg.Timeout),
