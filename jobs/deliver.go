@@ -162,6 +162,15 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.
 		if err == nil {
 			return d.recordSent(ctx, in, dec, grant, key, token, ttl, receipt)
 		}
+		if channels.IsConfig(err) {
+			// Our side is wrong (credentials, a template that does not render): the address is
+			// fine, so nothing is marked, and the task retries with backoff until an operator
+			// fixes the configuration and reloads.
+			sendsTotal.WithLabelValues(camp.ID, dec.Channel, "config_error").Inc()
+			d.Log.Error("delivery failed on configuration; will retry", zap.String("campaign", camp.ID),
+				zap.String("channel", dec.Channel), zap.Error(err))
+			return Outcome{}, fmt.Errorf("send %s to customer %s by %s: %w", camp.ID, c.ID, dec.Channel, err)
+		}
 		if !channels.IsPermanent(err) {
 			sendsTotal.WithLabelValues(camp.ID, dec.Channel, "temporary_failure").Inc()
 			return Outcome{}, fmt.Errorf("send %s to customer %s by %s: %w", camp.ID, c.ID, dec.Channel, err)
@@ -203,9 +212,9 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 	data := d.templateData(in, dec, grant)
 	msg, err := cat.Templates.Render(dec.Variant, dec.Channel, dec.Locale, dec.Location, data)
 	if err != nil {
-		// A template that fails at send time is a configuration error: lint should have caught
-		// it. Retrying cannot help, so it is reported as permanent for this channel.
-		return channels.Receipt{}, fmt.Errorf("render %s/%s: %w: %w", in.Campaign.ID, dec.Variant.ID, err, channels.ErrPermanent)
+		// A template that fails at send time is a configuration error that lint should have
+		// caught; it is retried, so a fixed template (after a reload) still reaches the customer.
+		return channels.Receipt{}, fmt.Errorf("render %s/%s: %w: %w", in.Campaign.ID, dec.Variant.ID, err, channels.ErrConfig)
 	}
 	start := time.Now()
 	defer func() { sendSeconds.WithLabelValues(dec.Channel).Observe(time.Since(start).Seconds()) }()
@@ -221,7 +230,7 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 	case "sms":
 		return d.SMS.SendSMS(ctx, &channels.SMS{To: dec.Address, Text: msg.SMS, Key: shortHash(key)})
 	}
-	return channels.Receipt{}, fmt.Errorf("unknown channel %q: %w", dec.Channel, channels.ErrPermanent)
+	return channels.Receipt{}, fmt.Errorf("unknown channel %q: %w", dec.Channel, channels.ErrConfig)
 }
 
 func (d *Deliverer) templateData(in decide.Input, dec decide.Decision, grant *rewards.Grant) *templates.Data {

@@ -241,3 +241,56 @@ func TestConcurrentDeliveriesOfOneOccurrenceSendOnce(t *testing.T) {
 		t.Fatalf("%d emails from 8 concurrent deliveries of one occurrence (outcomes %v), want 1", n, states)
 	}
 }
+
+// TestShutdownLetsTheInFlightSendFinish: on SIGTERM the worker stops taking tasks but a send
+// already talking to the SMTP server completes and is recorded, not cut off and resent.
+func TestShutdownLetsTheInFlightSendFinish(t *testing.T) {
+	b := setup(t, thankYou, "")
+	b.identify("slow", emailCustomer("Sol", "en", "silver"))
+	inData := make(chan struct{}, 1)
+	b.smtp.Respond(func(testenvReceived) error {
+		inData <- struct{}{}
+		time.Sleep(500 * time.Millisecond)
+		return nil
+	})
+	b.order("slow", "o-1", 30)
+	select {
+	case <-inData:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the send never reached the SMTP server")
+	}
+	b.worker.Shutdown()
+	if n := b.smtp.Count(); n != 1 {
+		t.Fatalf("%d messages accepted after shutdown, want the in-flight one", n)
+	}
+	if got := b.outcome("slow", "thank-you", "once"); !strings.HasPrefix(got, "sent|email|") {
+		t.Fatalf("delivery record after shutdown: %q", got)
+	}
+}
+
+// TestWrongProviderCredentialsRetryWithoutMarkingAddresses: a 401 from the SMS provider is our
+// configuration, not the customer's number; marking numbers undeliverable would silence every
+// customer after one bad deploy.
+func TestWrongProviderCredentialsRetryWithoutMarkingAddresses(t *testing.T) {
+	b := setup(t, thankYou, "")
+	b.identify("texter", map[string]any{"firstName": "Tex", "phone": "+4915123456789",
+		"consent": map[string]any{"sms": true}})
+	b.twilio.Fail(401, 20003)
+	b.order("texter", "o-1", 30)
+	deadline := time.Now().Add(10 * time.Second)
+	for b.twilio.Requests() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the send was not retried after a 401 (%d requests)", b.twilio.Requests())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := must(b.store.Get(context.Background(), "texter")); len(p.Undeliverable) != 0 {
+		t.Fatalf("a provider credential error marked the customer: %v", p.Undeliverable)
+	}
+	b.twilio.Respond(nil)
+	b.twilio.Wait(t, 1, 10*time.Second)
+	b.settle()
+	if n := len(b.twilio.Messages()); n != 1 {
+		t.Fatalf("%d SMS after the credentials were fixed, want 1", n)
+	}
+}

@@ -61,6 +61,7 @@ type bundle struct {
 	claims    *jobs.Claims
 	deliverer *jobs.Deliverer
 	inspector *asynq.Inspector
+	worker    *jobs.Worker
 	api       *httptest.Server
 	clock     *clock
 }
@@ -123,6 +124,7 @@ func setup(t *testing.T, files map[string]string, window string) *bundle {
 	if err := worker.Start(); err != nil {
 		t.Fatal(err)
 	}
+	b.worker = worker
 	t.Cleanup(worker.Shutdown)
 	ingester := &jobs.Ingester{Catalog: catalog, Store: b.store, Enqueue: client, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}
 	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log}
