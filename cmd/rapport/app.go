@@ -170,9 +170,17 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 	switch cfg.SMS.Provider {
 	case "twilio":
 		t := cfg.SMS.Twilio
-		sms = channels.NewTwilio(channels.TwilioConfig{AccountSID: t.AccountSID, AuthToken: t.AuthToken, From: t.From, BaseURL: t.BaseURL, Timeout: cfg.SMS.Timeout.D()}, hc)
+		tc := channels.TwilioConfig{AccountSID: t.AccountSID, AuthToken: t.AuthToken, From: t.From, BaseURL: t.BaseURL, Timeout: cfg.SMS.Timeout.D()}
+		if err := tc.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("sms.twilio: %w", err)
+		}
+		sms = channels.NewTwilio(tc, hc)
 	case "webhook":
-		sms = channels.NewWebhook(channels.WebhookConfig{URL: cfg.SMS.Webhook.URL, Token: cfg.SMS.Webhook.Token, Timeout: cfg.SMS.Timeout.D()}, hc)
+		wc := channels.WebhookConfig{URL: cfg.SMS.Webhook.URL, Token: cfg.SMS.Webhook.Token, Timeout: cfg.SMS.Timeout.D()}
+		if err := wc.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("sms.webhook: %w", err)
+		}
+		sms = channels.NewWebhook(wc, hc)
 	default:
 		o, err := outboxFor("sms")
 		if err != nil {
