@@ -1,0 +1,205 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/rapporthq/rapport/customers"
+)
+
+// BatchPayload is the payload of a TypeBatch task: one occurrence, due at one instant, for a
+// page of customers. Ids only: profiles are read when the batch runs, so it sends to the
+// customer as they are then, and a queued batch costs a few bytes per customer.
+type BatchPayload struct {
+	Campaign   string    `json:"c"`
+	Occurrence string    `json:"o"`
+	Due        time.Time `json:"d"`
+	IDs        []string  `json:"u"`
+}
+
+// taskID is deterministic in the batch's content, so a fan-out page enqueued twice (a retried
+// fan-out, a second scheduler) makes one task; it also names the batch's offset in the run.
+func (b *BatchPayload) taskID() string {
+	return "batch:" + b.Campaign + ":" + b.Occurrence + ":" + shortHash(strconv.FormatInt(b.Due.Unix(), 10)+"\x00"+strings.Join(b.IDs, "\x00"))
+}
+
+// Batcher delivers batches: it reads the profiles of a chunk of the batch in one pipeline,
+// then decides, claims, renders and sends for each customer with Deliverer's code, a few at a
+// time, and records the chunk's outcome counters and offset in the run in one script call.
+//
+// A crash in the middle: asynq retries the batch, which resumes after the last recorded
+// chunk; customers of the interrupted chunk who were already sent find their claim and are
+// counted from it, the others are sent. Nobody is skipped, nobody gets two messages.
+type Batcher struct {
+	Deliverer *Deliverer
+	Profiles  interface {
+		GetMany(ctx context.Context, ids []string) ([]*customers.Profile, error)
+	}
+	RDB redis.UniversalClient
+	// Chunk is how many customers are read and recorded at once. Default 50.
+	Chunk int
+	// Parallel is how many sends of a chunk run at once. Default 8.
+	Parallel int
+	Log      *zap.Logger
+}
+
+// ProcessTask implements asynq.Handler.
+func (b *Batcher) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p BatchPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.Campaign == "" || p.Occurrence == "" {
+		return fmt.Errorf("decode batch payload: %v: %w", err, asynq.SkipRetry)
+	}
+	return b.Run(ctx, &p)
+}
+
+// Run delivers a batch, resuming after its last recorded chunk.
+func (b *Batcher) Run(ctx context.Context, p *BatchPayload) error {
+	chunk, par := b.Chunk, b.Parallel
+	if chunk <= 0 {
+		chunk = 50
+	}
+	if par <= 0 {
+		par = 8
+	}
+	log := b.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	d := b.Deliverer
+	rk, field := runKey(p.Campaign, p.Occurrence), runBatch+p.taskID()
+	off, err := b.RDB.HGet(ctx, rk, field).Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("batch of %s %s: read offset: %w", p.Campaign, p.Occurrence, err)
+	}
+	cat := d.Catalog.Load()
+	camp := cat.Set.Campaign(p.Campaign)
+	var left map[string]bool
+	if camp != nil {
+		if left, err = d.Rewards.Left(ctx, camp); err != nil {
+			return err
+		}
+	}
+	for off < len(p.IDs) {
+		end := min(off+chunk, len(p.IDs))
+		ids := p.IDs[off:end]
+		counts := map[string]int64{runProcessed: int64(len(ids))}
+		if camp == nil {
+			counts[runSkipped+"campaign_removed"] = int64(len(ids))
+		} else if err := b.chunk(ctx, cat, p, ids, left, par, counts); err != nil {
+			return err
+		}
+		now := d.Now().UTC().Format(time.RFC3339)
+		args := counterArgs([]any{field, end, runTTL.Milliseconds(), now}, counts)
+		res, err := chunkScript.Run(context.WithoutCancel(ctx), b.RDB, []string{rk}, args...).Int()
+		if err != nil {
+			return fmt.Errorf("batch of %s %s: record progress: %w", p.Campaign, p.Occurrence, err)
+		}
+		if res == 1 {
+			logRunComplete(ctx, b.RDB, log, p.Campaign, p.Occurrence)
+		}
+		off = end
+	}
+	return nil
+}
+
+// chunk delivers to a few customers at a time and counts their outcomes. Any error (a
+// temporary provider failure, a claim held by a handler still sending) fails the chunk: it is
+// not recorded, and the retry counts the customers already done from their claims.
+func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids []string, left map[string]bool, par int, counts map[string]int64) error {
+	d := b.Deliverer
+	camp := cat.Set.Campaign(p.Campaign)
+	profs, err := b.Profiles.GetMany(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("batch of %s %s: %w", p.Campaign, p.Occurrence, err)
+	}
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, par)
+	)
+	for i, prof := range profs {
+		if prof == nil {
+			mu.Lock()
+			counts[runSkipped+"customer_deleted"]++
+			mu.Unlock()
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(id string, prof *customers.Profile) {
+			defer func() { <-sem; wg.Done() }()
+			sp := &SendPayload{Campaign: p.Campaign, Customer: id, Occurrence: p.Occurrence, Due: p.Due}
+			out, err := d.deliverTo(ctx, cat, camp, sp, prof, left)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if first == nil {
+					first = err
+				}
+				return
+			}
+			counts[outcomeCounter(out)]++
+			if d.Observe != nil {
+				d.Observe(sp, out)
+			}
+		}(ids[i], prof)
+	}
+	wg.Wait()
+	if first != nil {
+		return fmt.Errorf("batch of %s %s: %w", p.Campaign, p.Occurrence, first)
+	}
+	return nil
+}
+
+// outcomeCounter maps a delivery outcome onto a run counter. A duplicate is counted from the
+// outcome recorded by its claim: within one occurrence it is a customer an interrupted attempt
+// of this batch already handled.
+func outcomeCounter(out Outcome) string {
+	state, reason := out.State, out.Reason
+	if state == "duplicate" {
+		parts := strings.SplitN(out.Reason, "|", 3)
+		state = parts[0]
+		reason = ""
+		if len(parts) > 1 {
+			reason = parts[1]
+		}
+	}
+	switch state {
+	case stateSent:
+		return runSent
+	case stateHoldout:
+		return runHoldout
+	case "deferred":
+		return runDeferred
+	case stateSkipped:
+		if reason == "" {
+			reason = "unknown"
+		}
+		return runSkipped + reason
+	}
+	return runSkipped + "duplicate"
+}
+
+// logRunComplete writes the one log line of a finished occurrence, with its counters.
+func logRunComplete(ctx context.Context, rdb redis.UniversalClient, log *zap.Logger, campaign, occ string) {
+	h, err := rdb.HGetAll(context.WithoutCancel(ctx), runKey(campaign, occ)).Result()
+	if err != nil {
+		log.Warn("run complete; progress unreadable", zap.String("campaign", campaign), zap.String("occurrence", occ), zap.Error(err))
+		return
+	}
+	r := runOf(campaign, occ, h)
+	log.Info("run complete", zap.String("campaign", campaign), zap.String("occurrence", occ), zap.Int64("seen", r.Seen),
+		zap.Int64("queued", r.Queued), zap.Int64("sent", r.Sent), zap.Int64("holdout", r.Holdout),
+		zap.Int64("deferred", r.Deferred), zap.Any("skipped", r.Skipped))
+}

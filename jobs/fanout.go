@@ -1,0 +1,313 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/rapporthq/rapport/calendar"
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/segments"
+)
+
+// FanoutPayload is the payload of a TypeFanout task: one pass over the audience of one
+// occurrence. Pass k batches the customers whose instant falls in
+// [base + k*Horizon, base + (k+1)*Horizon), base being the first customer's instant (pass 0
+// also takes everything before): a local occurrence spreads over 26 hours of instants, and
+// asynq keeps only about the next hour of work as scheduled tasks. A pass that saw a customer
+// beyond its window enqueues the next pass, to start fanoutLead before that window.
+type FanoutPayload struct {
+	Campaign string        `json:"c"`
+	Occ      Occurrence    `json:"o"`
+	Pass     int           `json:"p,omitempty"`
+	Horizon  time.Duration `json:"h"`
+}
+
+func (p *FanoutPayload) marshal() ([]byte, error) { return json.Marshal(p) }
+
+// window is the pass's range of instants; from is zero for pass 0.
+func (p *FanoutPayload) window() (from, until time.Time) {
+	base := p.Occ.Fire.Add(fanoutLead)
+	if p.Pass > 0 {
+		from = base.Add(time.Duration(p.Pass) * p.Horizon)
+	}
+	return from, base.Add(time.Duration(p.Pass+1) * p.Horizon)
+}
+
+// AudienceStore is what a fan-out reads of the customer store (customers.Store).
+type AudienceStore interface {
+	Page(ctx context.Context, after string, n int) (ids []string, next string, err error)
+	GetMany(ctx context.Context, ids []string) ([]*customers.Profile, error)
+}
+
+// Fanout turns one occurrence into batch tasks: it pages through the customer index, reads
+// each page of profiles in one pipeline, keeps the customers in the occurrence (their date,
+// their holiday) and in the audience, groups them by the instant their local time comes, and
+// enqueues one batch per instant and page with a deterministic id.
+//
+// Crash safety: the page cursor of each pass is checkpointed in the run hash only after the
+// page's batches are enqueued (listmonk advances its cursor when a page is fetched, so a
+// crash loses the rest of that page). A retried fan-out resumes at the checkpoint; a page
+// enqueued twice is harmless, since batch ids are deterministic and deliveries claimed.
+type Fanout struct {
+	Catalog *CatalogRef
+	Store   AudienceStore
+	RDB     redis.UniversalClient
+	Enqueue Enqueuer
+	// DefaultTZ is the time zone of customers without a valid one. Default UTC.
+	DefaultTZ *time.Location
+	// CatchUp: a customer whose send time passed longer ago than this is skipped (missed).
+	// Default 6h.
+	CatchUp time.Duration
+	// PageSize is how many customers are read per pipeline. Default 1000.
+	PageSize int
+	// BatchSize caps the customers of one batch task. Default 500.
+	BatchSize int
+	Now       func() time.Time
+	Log       *zap.Logger
+}
+
+func (f *Fanout) withDefaults() {
+	if f.DefaultTZ == nil {
+		f.DefaultTZ = time.UTC
+	}
+	if f.CatchUp <= 0 {
+		f.CatchUp = 6 * time.Hour
+	}
+	if f.PageSize <= 0 {
+		f.PageSize = 1000
+	}
+	if f.BatchSize <= 0 {
+		f.BatchSize = 500
+	}
+	if f.Now == nil {
+		f.Now = time.Now
+	}
+	if f.Log == nil {
+		f.Log = zap.NewNop()
+	}
+}
+
+// ProcessTask implements asynq.Handler.
+func (f *Fanout) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p FanoutPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.Campaign == "" || p.Occ.Key == "" || p.Horizon <= 0 {
+		return fmt.Errorf("decode fan-out payload: %v: %w", err, asynq.SkipRetry)
+	}
+	return f.Run(ctx, &p)
+}
+
+// Run runs one pass of a fan-out, resuming at its checkpoint.
+func (f *Fanout) Run(ctx context.Context, p *FanoutPayload) error {
+	f.withDefaults()
+	cat := f.Catalog.Load()
+	camp := cat.Set.Campaign(p.Campaign)
+	if camp == nil {
+		f.Log.Warn("fan-out for a campaign that no longer exists; dropped", zap.String("campaign", p.Campaign))
+		return nil
+	}
+	cl, err := f.classifier(cat, camp, p)
+	if err != nil {
+		return fmt.Errorf("fan-out %s of %s: %w: %w", p.Occ.Key, camp.ID, err, asynq.SkipRetry)
+	}
+	rk := runKey(camp.ID, p.Occ.Key)
+	pass := strconv.Itoa(p.Pass)
+	after, err := f.RDB.HGet(ctx, rk, runCursor+pass).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("fan-out %s of %s: read checkpoint: %w", p.Occ.Key, camp.ID, err)
+	}
+	for {
+		ids, next, err := f.Store.Page(ctx, after, f.PageSize)
+		if err != nil || len(ids) == 0 {
+			if err != nil {
+				return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
+			}
+			break
+		}
+		if err := f.page(ctx, camp, cl, p, rk, after, ids); err != nil {
+			return err
+		}
+		after = ids[len(ids)-1]
+		if next == "" {
+			break
+		}
+	}
+	return f.finishPass(ctx, camp, p, rk)
+}
+
+// page classifies one page, enqueues its batches, then checkpoints it with its counters.
+func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier, p *FanoutPayload, rk, after string, ids []string) error {
+	profs, err := f.Store.GetMany(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
+	}
+	now := f.Now()
+	counts := map[string]int64{}
+	buckets := map[int64][]string{}
+	later := false
+	for i, prof := range profs {
+		r := cl.classify(prof, now)
+		if p.Pass == 0 {
+			counts[runSeen]++
+		}
+		switch {
+		case r.occSkip != "":
+			// Not in this occurrence whatever the pass: counted once, by the first.
+			if p.Pass == 0 {
+				counts[runSkipped+r.occSkip]++
+			}
+		case r.later:
+			later = true
+		case r.earlier:
+		case r.skip != "":
+			counts[runSkipped+r.skip]++
+		default:
+			buckets[r.at.Unix()] = append(buckets[r.at.Unix()], ids[i])
+			counts[runQueued]++
+		}
+	}
+	if err := f.enqueueBatches(ctx, camp, p, buckets); err != nil {
+		return err
+	}
+	args := []any{runCursor + strconv.Itoa(p.Pass), after, ids[len(ids)-1], runTTL.Milliseconds(), boolArg(later)}
+	recorded, err := pageScript.Run(ctx, f.RDB, []string{rk}, counterArgs(args, counts)...).Int()
+	if err != nil {
+		return fmt.Errorf("fan-out %s of %s: checkpoint: %w", p.Occ.Key, camp.ID, err)
+	}
+	f.Log.Info("fan-out page", zap.String("campaign", camp.ID), zap.String("occurrence", p.Occ.Key), zap.Int("pass", p.Pass),
+		zap.Int("customers", len(ids)), zap.Int64("queued", counts[runQueued]), zap.Int("instants", len(buckets)),
+		zap.Bool("first_record", recorded == 1))
+	return nil
+}
+
+// enqueueBatches enqueues one task per instant (and per BatchSize customers), due at the instant.
+func (f *Fanout) enqueueBatches(ctx context.Context, camp *config.Campaign, p *FanoutPayload, buckets map[int64][]string) error {
+	instants := make([]int64, 0, len(buckets))
+	for at := range buckets {
+		instants = append(instants, at)
+	}
+	slices.Sort(instants)
+	for _, at := range instants {
+		for chunk := range slices.Chunk(buckets[at], f.BatchSize) {
+			b := &BatchPayload{Campaign: camp.ID, Occurrence: p.Occ.Key, Due: time.Unix(at, 0).UTC(), IDs: chunk}
+			body, err := json.Marshal(b)
+			if err != nil {
+				return err
+			}
+			_, err = f.Enqueue.EnqueueContext(ctx, asynq.NewTask(TypeBatch, body), asynq.TaskID(b.taskID()),
+				asynq.ProcessAt(b.Due), asynq.Queue(queueFor(camp)), asynq.MaxRetry(maxRetry), asynq.Retention(fanoutRetention))
+			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+				return fmt.Errorf("fan-out %s of %s: enqueue batch: %w", p.Occ.Key, camp.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// finishPass enqueues the next pass when a customer was beyond this one, and records the pass.
+func (f *Fanout) finishPass(ctx context.Context, camp *config.Campaign, p *FanoutPayload, rk string) error {
+	pass := strconv.Itoa(p.Pass)
+	later, err := f.RDB.HGet(ctx, rk, runLater+pass).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
+	}
+	last := later != "1"
+	if !last {
+		next := &FanoutPayload{Campaign: p.Campaign, Occ: p.Occ, Pass: p.Pass + 1, Horizon: p.Horizon}
+		from, _ := next.window()
+		if err := enqueueFanout(ctx, f.Enqueue, camp, next, from.Add(-fanoutLead)); err != nil {
+			return err
+		}
+	}
+	now := f.Now().UTC().Format(time.RFC3339)
+	complete, err := passDoneScript.Run(ctx, f.RDB, []string{rk}, runPassDone+pass, boolArg(last), runTTL.Milliseconds(), now).Int()
+	if err != nil {
+		return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
+	}
+	f.Log.Info("fan-out pass done", zap.String("campaign", camp.ID), zap.String("occurrence", p.Occ.Key),
+		zap.Int("pass", p.Pass), zap.Bool("last", last))
+	if complete == 1 {
+		logRunComplete(ctx, f.RDB, f.Log, camp.ID, p.Occ.Key)
+	}
+	return nil
+}
+
+// classifier decides, for one occurrence, who is in which pass at which instant. Fan-out,
+// simulate and preview share it.
+type classifier struct {
+	plan        plan
+	occ         Occurrence
+	audience    *segments.Audience
+	from, until time.Time
+	catchUp     time.Duration
+	defaultTZ   *time.Location
+	cal         *calendar.Calendar
+}
+
+// result is a customer's classification. occSkip: not in the occurrence at all; earlier or
+// later: in another pass; skip: in this pass but left out (audience, missed).
+type result struct {
+	at             time.Time
+	loc            *time.Location
+	occSkip, skip  string
+	why            string
+	earlier, later bool
+}
+
+func (f *Fanout) classifier(cat *Catalog, camp *config.Campaign, p *FanoutPayload) (*classifier, error) {
+	pl, ok, err := planOf(camp, f.DefaultTZ)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("campaign %s is triggered by events, not scheduled", camp.ID)
+	}
+	cal, err := calendarOf(cat)
+	if err != nil {
+		return nil, err
+	}
+	from, until := p.window()
+	return &classifier{plan: pl, occ: p.Occ, audience: segments.Compile(cat.Set, camp), from: from, until: until,
+		catchUp: f.CatchUp, defaultTZ: f.DefaultTZ, cal: cal}, nil
+}
+
+func (c *classifier) classify(prof *customers.Profile, now time.Time) result {
+	if prof == nil {
+		return result{occSkip: "customer_deleted"}
+	}
+	cust := &prof.Customer
+	loc := decide.Location(cust, c.defaultTZ)
+	at, skip, why := c.plan.instantFor(c.occ, cust, loc, c.cal)
+	r := result{at: at, loc: loc, occSkip: skip, why: why}
+	switch {
+	case skip != "":
+	case !c.until.IsZero() && !at.Before(c.until):
+		r.later = true
+	case !c.from.IsZero() && at.Before(c.from):
+		r.earlier = true
+	default:
+		if ok, s, why := c.audience.Matches(cust, at); !ok {
+			r.skip, r.why = string(s), why
+		} else if now.Sub(at) > c.catchUp {
+			r.skip, r.why = skipMissed, fmt.Sprintf("send time %s passed more than %s ago", at.Format(time.RFC3339), c.catchUp)
+		}
+	}
+	return r
+}
+
+func boolArg(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
