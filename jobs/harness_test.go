@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -54,7 +55,6 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // Twilio: HTTP API -> customers -> asynq -> worker -> channels.
 type bundle struct {
 	t         *testing.T
-	redis     *testenv.Redis
 	smtp      *testenv.SMTP
 	twilio    *testenv.Twilio
 	store     *customers.Store
@@ -69,6 +69,12 @@ type bundle struct {
 // setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
 // lint` would, and starts the worker. window is the default sending window ("" = any time).
 func setup(t *testing.T, files map[string]string, window string) *bundle {
+	t.Helper()
+	return setupOn(t, testenv.NewRedis(t).Client, files, window)
+}
+
+// setupOn is setup on a given Redis: a single server, Sentinel or Cluster client.
+func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, window string) *bundle {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -88,9 +94,8 @@ func setup(t *testing.T, files map[string]string, window string) *bundle {
 	if err != nil {
 		t.Fatalf("load templates: %v", err)
 	}
-	b := &bundle{t: t, redis: testenv.NewRedis(t), smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}}
+	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	rdb := b.redis.Client
 	b.store = customers.NewStore(rdb, customers.Options{})
 	b.claims = jobs.NewClaims(rdb)
 	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 4, Timeout: 2 * time.Second}, log)

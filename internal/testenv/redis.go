@@ -166,6 +166,7 @@ func StopShared() {
 func Main(m *testing.M) {
 	code := m.Run()
 	StopShared()
+	StopCluster()
 	os.Exit(code)
 }
 

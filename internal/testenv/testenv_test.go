@@ -40,3 +40,16 @@ func TestSMTPSinkRecordsAndRejects(t *testing.T) {
 		t.Fatalf("rejected message was recorded")
 	}
 }
+
+func TestClusterServesEverySlot(t *testing.T) {
+	c, client := NewCluster(t)
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		if err := client.Set(ctx, "k"+string(rune('a'+i%26))+string(rune('A'+i/26)), i, 0).Err(); err != nil {
+			t.Fatalf("set on %s: %v", c.URL, err)
+		}
+	}
+	if n, err := client.DBSize(ctx).Result(); err != nil || n == 0 {
+		t.Fatalf("dbsize %d %v", n, err)
+	}
+}
