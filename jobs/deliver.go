@@ -44,6 +44,8 @@ type Deliverer struct {
 	Links    *links.Signer
 	Enqueue  Enqueuer
 	Policy   decide.Policy
+	// Predictor fills the customer's predictions before deciding; nil: none (no fit).
+	Predictor Predictor
 	// MessageDomain is the right-hand side of Message-IDs (the sender's domain).
 	MessageDomain string
 	// Now is the clock; tests inject one.
@@ -103,6 +105,9 @@ func (d *Deliverer) deliver(ctx context.Context, p *SendPayload) (Outcome, error
 // deliverTo is deliver for a loaded profile: the batch handler reads a whole page of profiles
 // in one pipeline and the reward budgets once, then calls it per customer.
 func (d *Deliverer) deliverTo(ctx context.Context, cat *Catalog, camp *config.Campaign, p *SendPayload, prof *customers.Profile, left map[string]bool) (Outcome, error) {
+	if err := fillPredictions(ctx, d.Predictor, prof, d.Now()); err != nil {
+		return Outcome{}, fmt.Errorf("send %s: %w", camp.ID, err)
+	}
 	in := decide.Input{
 		Campaign: camp, Customer: &prof.Customer, Event: eventOf(p), Occurrence: p.Occurrence,
 		Due: p.Due, Now: d.Now(), Policy: d.Policy, Segment: cat.Segment(camp), RewardsLeft: left,

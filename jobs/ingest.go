@@ -34,6 +34,9 @@ type Ingester struct {
 	MaxAge time.Duration
 	Now    func() time.Time
 	Log    *zap.Logger
+
+	// Predictor fills the customer's predictions for trigger conditions; nil: none.
+	Predictor Predictor
 }
 
 // enqueueParallelism bounds concurrent enqueues per request: asynq enqueues one task per round
@@ -79,6 +82,9 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 			if prof, err = in.Store.Get(ctx, r.Event.UserID); err != nil {
 				return nil, fmt.Errorf("load customer %s for triggers: %w", r.Event.UserID, err)
 			}
+		}
+		if err := fillPredictions(ctx, in.Predictor, prof, now); err != nil {
+			return nil, err
 		}
 		ev := &decide.Event{ID: r.Event.MessageID, Name: r.Event.Event, Properties: r.Event.Properties, Timestamp: r.Event.Timestamp}
 		env := decide.Env(&prof.Customer, ev, now)

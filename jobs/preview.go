@@ -50,6 +50,9 @@ func (d *Deliverer) Preview(ctx context.Context, campaignID, customerID string, 
 	if err != nil {
 		return nil, fmt.Errorf("preview %s for customer %s: %w", campaignID, customerID, err)
 	}
+	if err := fillPredictions(ctx, d.Predictor, prof, at); err != nil {
+		return nil, fmt.Errorf("preview %s: %w", campaignID, err)
+	}
 	var reasons []string
 	due := at
 	if camp.Triggered() {
