@@ -1,10 +1,12 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
 )
 
 // BatchPayload is the payload of a TypeBatch task: one occurrence, due at one instant, for a
@@ -32,6 +35,10 @@ type BatchPayload struct {
 func (b *BatchPayload) taskID() string {
 	return "batch:" + b.Campaign + ":" + b.Occurrence + ":" + shortHash(strconv.FormatInt(b.Due.Unix(), 10)+"\x00"+strings.Join(b.IDs, "\x00"))
 }
+
+// sendTimeout bounds the sends of one chunk once the task is cancelled; below claimLease, so
+// a claim never expires under a send still running.
+const sendTimeout = 90 * time.Second
 
 // Batcher delivers batches: it reads the profiles of a chunk of the batch in one pipeline,
 // then decides, claims, renders and sends for each customer with Deliverer's code, a few at a
@@ -128,7 +135,19 @@ func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids 
 		wg    sync.WaitGroup
 		sem   = make(chan struct{}, par)
 	)
+	// Sends in flight are not cancelled with the task: a message whose SMTP DATA is on the
+	// wire when asynq cancels the handler (shutdown) may be accepted by the server anyway,
+	// and a cancelled send releases its claim, so the retry would send it a second time.
+	// Cancelling stops new sends; those under way finish and record their outcome.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
 	for i, prof := range profs {
+		if ctx.Err() != nil {
+			mu.Lock()
+			first = cmp.Or(first, ctx.Err())
+			mu.Unlock()
+			break
+		}
 		if prof == nil {
 			mu.Lock()
 			counts[runSkipped+"customer_deleted"]++
@@ -140,16 +159,14 @@ func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids 
 		go func(id string, prof *customers.Profile) {
 			defer func() { <-sem; wg.Done() }()
 			sp := &SendPayload{Campaign: p.Campaign, Customer: id, Occurrence: p.Occurrence, Due: p.Due}
-			out, err := d.deliverTo(ctx, cat, camp, sp, prof, left)
+			out, err := d.deliverTo(sendCtx, cat, camp, sp, prof, left)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				if first == nil {
-					first = err
-				}
+				first = cmp.Or(first, err)
 				return
 			}
-			counts[outcomeCounter(out)]++
+			counts[outcomeCounter(out, prof, p)]++
 			if d.Observe != nil {
 				d.Observe(sp, out)
 			}
@@ -162,11 +179,16 @@ func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids 
 	return nil
 }
 
-// outcomeCounter maps a delivery outcome onto a run counter. A duplicate is counted from the
-// outcome recorded by its claim: within one occurrence it is a customer an interrupted attempt
-// of this batch already handled.
-func outcomeCounter(out Outcome) string {
+// outcomeCounter maps a delivery outcome onto a run counter. A customer an interrupted attempt
+// of this batch already handled is counted by what that attempt did: from the outcome its
+// claim recorded (a duplicate), or from the send on the profile (decide's repeat step).
+func outcomeCounter(out Outcome, prof *customers.Profile, p *BatchPayload) string {
 	state, reason := out.State, out.Reason
+	if state == stateSkipped && reason == string(decide.SkipRepeat) && sentInOccurrence(prof, p) {
+		// decide saw this occurrence's send on the profile: an interrupted attempt of this
+		// batch sent it.
+		return runSent
+	}
 	if state == "duplicate" {
 		parts := strings.SplitN(out.Reason, "|", 3)
 		state = parts[0]
@@ -189,6 +211,12 @@ func outcomeCounter(out Outcome) string {
 		return runSkipped + reason
 	}
 	return runSkipped + "duplicate"
+}
+
+func sentInOccurrence(prof *customers.Profile, p *BatchPayload) bool {
+	return slices.ContainsFunc(prof.Sends, func(s decide.Send) bool {
+		return s.Campaign == p.Campaign && s.Occurrence == p.Occurrence
+	})
 }
 
 // logRunComplete writes the one log line of a finished occurrence, with its counters.
