@@ -48,6 +48,10 @@ type Server struct {
 	Links *links.Signer
 	// BodyLimit caps request bodies. Default 1 MiB.
 	BodyLimit int64
+	// Runs serves GET /v1/campaigns/{id}/runs; nil answers 404.
+	Runs Runs
+	// Reload reloads campaigns for POST /v1/admin/reload; nil answers 501.
+	Reload func(ctx context.Context) error
 	// Extra mounts more handlers (dashboard, asynqmon) by pattern.
 	Extra map[string]http.Handler
 	Now   func() time.Time
@@ -90,6 +94,8 @@ func (s *Server) Handler() http.Handler {
 	route("POST /v1/batch", s.auth(s.handleBatch))
 	route("GET /v1/customers/{id}", s.auth(s.handleGetCustomer))
 	route("DELETE /v1/customers/{id}", s.auth(s.handleDeleteCustomer))
+	route("GET /v1/campaigns/{id}/runs", s.auth(s.handleRuns))
+	route("POST /v1/admin/reload", s.auth(s.handleReload))
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
 	route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })

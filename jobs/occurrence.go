@@ -16,6 +16,11 @@ const (
 	latestOffset   = 12 * time.Hour
 )
 
+// fanoutLead is how long before the first customer's instant a fan-out (or a fan-out pass)
+// starts, so that batches are in asynq before their time comes: paging a million profiles
+// takes tens of seconds.
+const fanoutLead = 5 * time.Minute
+
 // Occurrence is one firing of a scheduled campaign.
 //
 // A schedule in one time zone fires at one instant for everybody (Local false). A local
@@ -33,7 +38,7 @@ type Occurrence struct {
 	At time.Time `json:"a,omitzero"`
 	// Wall is the wall-clock time of a local occurrence, written as a UTC time.
 	Wall time.Time `json:"w,omitzero"`
-	// Fire is when the fan-out starts: At, or when UTC+14 reaches Wall.
+	// Fire is when the fan-out starts: fanoutLead before At, or before UTC+14 reaches Wall.
 	Fire time.Time `json:"f"`
 	// Last is when the last customer's instant comes: At, or when UTC-12 reaches Wall.
 	Last time.Time `json:"z"`
@@ -89,18 +94,19 @@ func planOf(c *config.Campaign, defaultTZ *time.Location) (p plan, ok bool, err 
 	return plan{}, false, nil
 }
 
-// next returns the first occurrence whose Fire is after t.
+// next returns the first occurrence whose Fire is after t. For local occurrences t is moved
+// to the wall clock of the earliest zone, where the wall times are enumerated.
 func (p plan) next(t time.Time) Occurrence {
 	switch p.kind {
 	case kindSchedule:
-		return instantOccurrence(nextInstant(p.sched, t.In(p.loc)))
+		return instantOccurrence(nextInstant(p.sched, t.Add(fanoutLead).In(p.loc)))
 	case kindLocal:
 		// Wall clock times are computed on a UTC clock, so that no zone's DST changes skip or
 		// repeat one: a customer in Berlin gets 10:00 on the day of the change like any other.
-		return wallOccurrence(nextInstant(p.sched, t.UTC().Add(earliestOffset)), false)
+		return wallOccurrence(nextInstant(p.sched, t.UTC().Add(earliestOffset+fanoutLead)), false)
 	}
 	// Date and holiday triggers: one occurrence per local date, at the trigger's time.
-	w := t.UTC().Add(earliestOffset)
+	w := t.UTC().Add(earliestOffset + fanoutLead)
 	wall := time.Date(w.Year(), w.Month(), w.Day(), p.at.Hour(), p.at.Minute(), 0, 0, time.UTC)
 	if !wall.After(w) {
 		wall = wall.AddDate(0, 0, 1)
@@ -121,7 +127,7 @@ func nextInstant(s cron.Schedule, t time.Time) time.Time {
 
 func instantOccurrence(at time.Time) Occurrence {
 	at = at.UTC()
-	return Occurrence{Key: at.Format("2006-01-02T15:04Z"), At: at, Fire: at, Last: at}
+	return Occurrence{Key: at.Format("2006-01-02T15:04Z"), At: at, Fire: at.Add(-fanoutLead), Last: at}
 }
 
 func wallOccurrence(wall time.Time, daily bool) Occurrence {
@@ -129,7 +135,7 @@ func wallOccurrence(wall time.Time, daily bool) Occurrence {
 	if daily {
 		key = wall.Format("2006-01-02")
 	}
-	return Occurrence{Key: key, Local: true, Wall: wall, Fire: wall.Add(-earliestOffset), Last: wall.Add(latestOffset)}
+	return Occurrence{Key: key, Local: true, Wall: wall, Fire: wall.Add(-earliestOffset - fanoutLead), Last: wall.Add(latestOffset)}
 }
 
 // maxOccurrencesPerTick bounds the catch-up of one tick: "@every 1s" after a day down
