@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rapporthq/rapport/jobs"
 	"github.com/rapporthq/rapport/internal/testenv"
+	"github.com/rapporthq/rapport/jobs"
 )
 
 // dailyNow is a daily campaign in UTC whose occurrence is the current minute of the real

@@ -95,9 +95,9 @@ variants:
 func TestHolidaysFollowTheCustomersCountry(t *testing.T) {
 	b := setupScheduled(t, holidays)
 	b.customers(map[string]map[string]any{
-		"iran":  emailTo("iran", "Asia/Tehran", map[string]any{"address": map[string]any{"country": "IR"}}),
+		"iran":   emailTo("iran", "Asia/Tehran", map[string]any{"address": map[string]any{"country": "IR"}}),
 		"berlin": emailTo("berlin", "Europe/Berlin", map[string]any{"address": map[string]any{"country": "DE"}}),
-		"china": emailTo("china", "Asia/Shanghai", map[string]any{"address": map[string]any{"country": "CN"}}),
+		"china":  emailTo("china", "Asia/Shanghai", map[string]any{"address": map[string]any{"country": "CN"}}),
 	})
 	s := b.scheduler()
 	b.drive(s, time.Date(2027, 2, 4, 0, 0, 0, 0, time.UTC), time.Date(2027, 2, 8, 0, 0, 0, 0, time.UTC), time.Hour)

@@ -86,14 +86,25 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 		worker = jobs.NewWorker(a.rdb, jobs.WorkerConfig{
 			Concurrency: a.cfg.Worker.Concurrency, ShutdownTimeout: a.cfg.Worker.ShutdownTimeout.D(),
 		}, a.deliverer, a.log)
+		worker.Handle(jobs.TypeFanout, a.fanout())
+		worker.Handle(jobs.TypeBatch, &jobs.Batcher{Deliverer: a.deliverer, Profiles: a.store, RDB: a.rdb, Log: a.log})
 		if err := worker.Start(); err != nil {
 			return err
 		}
 		a.log.Info("worker started", zap.Int("concurrency", a.cfg.Worker.Concurrency))
 	}
+	schedDone := make(chan struct{})
+	sctx, stopSched := context.WithCancel(ctx)
 	if roles["scheduler"] {
-		a.log.Info("scheduler role: no scheduled campaigns are supported by this version yet")
+		sched := &jobs.Scheduler{Catalog: a.catalog, RDB: a.rdb, Enqueue: a.client, DefaultTZ: a.cfg.Location(),
+			CatchUp: a.cfg.CatchUp.D(), Log: a.log}
+		go func() { defer close(schedDone); sched.Run(sctx) }()
+		a.log.Info("scheduler started; it fires while it holds the lease")
+	} else {
+		close(schedDone)
 	}
+	// The scheduler releases its lease when ctx ends; wait for it, so another takes over at once.
+	defer func() { stopSched(); <-schedDone }()
 	go a.reloadOnHUP(ctx)
 
 	var srv *http.Server
@@ -140,10 +151,18 @@ func (a *app) apiHandler() http.Handler {
 	s := &api.Server{
 		Ingest: a.ingester, Customers: a.store, APIKeys: a.cfg.APIKeys, Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log,
-		Ready: func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
-		Extra: map[string]http.Handler{"/monitoring/": mon},
+		Ready:  func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
+		Extra:  map[string]http.Handler{"/monitoring/": mon},
+		Runs:   &jobs.Runs{RDB: a.rdb, Catalog: a.catalog},
+		Reload: func(context.Context) error { return a.reload() },
 	}
 	return s.Handler()
+}
+
+// fanout builds the handler of fan-out tasks on the app's connections.
+func (a *app) fanout() *jobs.Fanout {
+	return &jobs.Fanout{Catalog: a.catalog, Store: a.store, RDB: a.rdb, Enqueue: a.client,
+		DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Log: a.log}
 }
 
 // reloadOnHUP reloads campaigns, segments and templates on SIGHUP; a configuration that does
