@@ -14,7 +14,9 @@
 // Rapport's, with the options channels.SMTPPool uses (no NOOP and no RSET per message). It is
 // measured before and after the pipeline and the ratio is taken to their mean, so that a
 // neighbour's load on this shared machine shifts both sides. go-mail with its default options
-// (NOOP before and RSET after every message) is measured last, for reference.
+// (NOOP before and RSET after every message) is measured next, for reference, and last
+// asynq alone: the same tasks through an asynq server with the worker's settings and a
+// handler that does nothing, the floor of any handler.
 //
 // Usage: go run ./bench/send [-messages 20000] [-concurrency 32] [-pool 8] [-cpuprofile send.pprof]
 package main
@@ -61,6 +63,12 @@ type report struct {
 	Ceiling     float64        `json:"gomail_raw_messages_per_s"`
 	Ratio       float64        `json:"ratio_pipeline_to_gomail"`
 	RatioPerCPU float64        `json:"ratio_per_cpu_s"`
+	AsynqNoop   noopResult     `json:"asynq_noop"`
+	RatioNoop   float64        `json:"ratio_pipeline_to_asynq_noop"`
+	// Bound is what one process could reach if a message cost exactly an asynq no-op task
+	// plus a go-mail send on the same CPUs: 1 / (1/asynq + 1/go-mail).
+	Bound      float64 `json:"combined_bound_per_s"`
+	RatioBound float64 `json:"ratio_pipeline_to_combined_bound"`
 }
 
 func main() {
@@ -176,11 +184,20 @@ func run(p params, dur time.Duration, prof string) error {
 		return err
 	}
 	logRaw(defaults)
+	if out.AsynqNoop, err = noopProcess(ctx, r, p.Messages, p.Concurrency, dur); err != nil {
+		return err
+	}
+	rig.Logf("asynq alone, no-op handler, concurrency %d: %8.0f tasks/s (%d in %.2fs; go %.2f cores, redis %.2f cores, others %.2f cores)",
+		p.Concurrency, out.AsynqNoop.PerS, out.AsynqNoop.Tasks, out.AsynqNoop.CPU.Seconds, out.AsynqNoop.CPU.GoCores, out.AsynqNoop.CPU.RedisCores, out.AsynqNoop.CPU.OtherCores)
+	out.RatioNoop = rig.Round(res.PerS / out.AsynqNoop.PerS)
 	out.GoMail = []rawResult{before, after, defaults}
+	out.Bound = rig.Round(1 / (1/out.AsynqNoop.PerS + 2/(before.PerS+after.PerS)))
+	out.RatioBound = rig.Round(res.PerS / out.Bound)
 	out.Ceiling = rig.Round((before.PerS + after.PerS) / 2)
 	out.Ratio = rig.Round(res.PerS / out.Ceiling)
 	out.RatioPerCPU = rig.Round(res.PerCPUSec / ((before.PerCPUSec + after.PerCPUSec) / 2))
-	rig.Logf("ratio pipeline / go-mail alone: %.2f (per CPU second: %.2f)", out.Ratio, out.RatioPerCPU)
+	rig.Logf("ratio pipeline / go-mail alone: %.2f (per CPU second: %.2f); pipeline / asynq no-op: %.2f; pipeline / combined bound (%.0f/s): %.2f",
+		out.Ratio, out.RatioPerCPU, out.RatioNoop, out.Bound, out.RatioBound)
 	return rig.PrintJSON(out)
 }
 
