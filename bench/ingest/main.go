@@ -48,6 +48,7 @@ type ingestResult struct {
 	Requests       int             `json:"requests"`
 	Errors         int             `json:"errors"`
 	EventsPerS     float64         `json:"events_per_s"`
+	PerCPUSec      float64         `json:"events_per_cpu_s"`
 	Latency        rig.Percentiles `json:"request_latency"`
 	CPU            rig.Phase       `json:"cpu"`
 	TasksEnqueued  int             `json:"tasks_enqueued"`
@@ -59,6 +60,7 @@ type rawResult struct {
 	Enqueues    int       `json:"enqueues"`
 	Errors      int       `json:"errors"`
 	PerS        float64   `json:"enqueues_per_s"`
+	PerCPUSec   float64   `json:"enqueues_per_cpu_s"`
 	CPU         rig.Phase `json:"cpu"`
 }
 
@@ -73,6 +75,9 @@ type report struct {
 	Target        float64      `json:"target_events_per_s"`
 	MeetsTarget   bool         `json:"meets_target"`
 	RedisMemoryMB float64      `json:"redis_used_memory_mb"`
+	// WhatIf is not a ceiling: asynq's enqueue script run a batch at a time in one pipeline
+	// (see whatif.go), what a batched enqueue in jobs.Ingester could reach.
+	WhatIf rawResult `json:"whatif_pipelined_enqueue"`
 }
 
 func main() {
@@ -128,8 +133,9 @@ func run(p params, dur time.Duration, prof string) error {
 		if err != nil {
 			return err
 		}
-		rig.Logf("asynq raw enqueue, %3d goroutines: %8.0f tasks/s (%d in %.2fs; go %.2f cores, redis %.2f cores)",
-			c, res.PerS, res.Enqueues, res.CPU.Seconds, res.CPU.GoCores, res.CPU.RedisCores)
+		rig.Logf("asynq raw enqueue, %3d goroutines: %8.0f tasks/s (%d in %.2fs; go %.2f cores, redis %.2f cores, others %.2f cores)",
+			c, res.PerS, res.Enqueues, res.CPU.Seconds, res.CPU.GoCores, res.CPU.RedisCores, res.CPU.OtherCores)
+		res.PerCPUSec = perCPU(res.Enqueues, res.CPU)
 		out.AsynqRaw = append(out.AsynqRaw, res)
 		out.Ceiling = max(out.Ceiling, res.PerS)
 		if err := raw.FlushDB(ctx).Err(); err != nil {
@@ -137,17 +143,37 @@ func run(p params, dur time.Duration, prof string) error {
 		}
 	}
 
+	if out.WhatIf, err = pipelinedEnqueue(ctx, raw, p.Events, p.Batch, p.Conns, dur); err != nil {
+		return err
+	}
+	out.WhatIf.PerCPUSec = perCPU(out.WhatIf.Enqueues, out.WhatIf.CPU)
+	rig.Logf("what-if, asynq's enqueue script pipelined %d at a time, %d goroutines: %8.0f tasks/s (go %.2f cores, redis %.2f cores)",
+		p.Batch, p.Conns, out.WhatIf.PerS, out.WhatIf.CPU.GoCores, out.WhatIf.CPU.RedisCores)
+	if err := raw.FlushDB(ctx).Err(); err != nil {
+		return err
+	}
+
 	if out.Ingest, err = ingest(ctx, pl, p, dur, prof); err != nil {
 		return err
 	}
+	out.Ingest.PerCPUSec = perCPU(out.Ingest.Events, out.Ingest.CPU)
 	out.Params = p
 	out.Ratio = rig.Round(out.Ingest.EventsPerS / out.Ceiling)
 	out.MeetsTarget = out.Ingest.EventsPerS >= out.Target
 	out.RedisMemoryMB = r.MemoryMB()
 	l := out.Ingest.Latency
-	rig.Logf("ingest via POST /v1/batch, %d conns: %8.0f events/s (%d events in %.2fs; go %.2f cores, redis %.2f cores)",
-		p.Conns, out.Ingest.EventsPerS, out.Ingest.Events, out.Ingest.CPU.Seconds, out.Ingest.CPU.GoCores, out.Ingest.CPU.RedisCores)
+	rig.Logf("ingest via POST /v1/batch, %d conns: %8.0f events/s (%d events in %.2fs; go %.2f cores, redis %.2f cores, others %.2f cores)",
+		p.Conns, out.Ingest.EventsPerS, out.Ingest.Events, out.Ingest.CPU.Seconds, out.Ingest.CPU.GoCores, out.Ingest.CPU.RedisCores, out.Ingest.CPU.OtherCores)
 	rig.Logf("request latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d send tasks enqueued; ratio to asynq raw %.2f; target %.0f events/s: %v",
 		l.P50, l.P99, l.Max, out.Ingest.TasksEnqueued, out.Ratio, out.Target, out.MeetsTarget)
 	return rig.PrintJSON(out)
+}
+
+// perCPU is n per CPU second of this process and redis-server together: the figure that a
+// neighbour's load on a shared machine moves least.
+func perCPU(n int, c rig.Phase) float64 {
+	if cores := c.GoCores + c.RedisCores; cores > 0 {
+		return rig.Round(float64(n) / (c.Seconds * cores))
+	}
+	return 0
 }
