@@ -38,8 +38,9 @@ type PreviewReward struct {
 }
 
 // Preview decides and renders campaign for customer as if the event arrived at `at` (triggered
-// campaigns). ev nil means the customer's latest order, rebuilt from the purchase summary
-// (events themselves are not stored).
+// campaigns), or for the customer's next occurrence at or after `at` (scheduled campaigns). ev
+// nil means the customer's latest order, rebuilt from the purchase summary (events themselves
+// are not stored).
 func (d *Deliverer) Preview(ctx context.Context, campaignID, customerID string, at time.Time, ev *decide.Event) (*Preview, error) {
 	cat := d.Catalog.Load()
 	camp := cat.Set.Campaign(campaignID)
@@ -67,11 +68,20 @@ func (d *Deliverer) Preview(ctx context.Context, campaignID, customerID string, 
 		}
 		due = ev.Timestamp.Add(camp.Trigger.Delay.D())
 	}
+	occ := "preview"
+	if !camp.Triggered() {
+		// A scheduled campaign: this customer's next occurrence at or after `at`.
+		key, when, skip, why := nextOccurrence(cat, camp, &prof.Customer, at, d.Policy.DefaultTimezone)
+		reasons = append(reasons, why)
+		if skip != "" {
+			return &Preview{Campaign: camp.ID, Customer: customerID, Skip: skip, Reasons: reasons}, nil
+		}
+		occ, due = key, when
+	}
 	left, err := d.Rewards.Left(ctx, camp)
 	if err != nil {
 		return nil, err
 	}
-	occ := "preview"
 	if ev != nil {
 		occ = ev.ID
 	}
