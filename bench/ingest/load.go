@@ -162,11 +162,12 @@ func postOne(ctx context.Context, client *http.Client, base string, body []byte)
 	return nil
 }
 
-// rawEnqueue enqueues n send tasks with asynq.Client.Enqueue from c goroutines: the payload
+// rawEnqueue enqueues n send tasks into rdb (a database of r) with asynq.Client.Enqueue
+// from c goroutines: the payload
 // the ingester would write for an order (jobs.SendPayload with its event), a deterministic
 // TaskID, the critical queue and the same MaxRetry. The payload is encoded in the loop, as
 // the ingester does.
-func rawEnqueue(ctx context.Context, rdb redis.UniversalClient, n, c int, dur time.Duration) (rawResult, error) {
+func rawEnqueue(ctx context.Context, r *rig.Redis, rdb redis.UniversalClient, n, c int, dur time.Duration) (rawResult, error) {
 	res := rawResult{Concurrency: c}
 	client := asynq.NewClientFromRedisClient(rdb)
 	defer client.Close()
@@ -176,7 +177,7 @@ func rawEnqueue(ctx context.Context, rdb redis.UniversalClient, n, c int, dur ti
 		next, failed, done atomic.Int64
 		wg                 sync.WaitGroup
 	)
-	cpu := rig.StartCPU(&rig.Redis{Server: nil, Client: rdb})
+	cpu := rig.StartCPU(r)
 	for range c {
 		wg.Add(1)
 		go func() {

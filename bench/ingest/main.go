@@ -10,8 +10,10 @@
 //
 // The ceiling is asynq.Client.Enqueue of the same number of tasks (same payload as the
 // ingester's, TaskID, queue and MaxRetry) into another database of the same redis-server,
-// first from -conns goroutines, then from as many as the ingester can have in flight
-// (-conns × 16, jobs.enqueueParallelism). The ratio is taken to the faster of the two.
+// from as many goroutines as the ingester can have enqueues in flight (-conns × 16,
+// jobs.enqueueParallelism), measured before and after the ingest; the ratio is taken to
+// their mean. asynq from only -conns goroutines is measured once for reference, and a
+// what-if: asynq's enqueue script run a whole batch per pipelined round trip (whatif.go).
 //
 // Usage: go run ./bench/ingest [-events 200000] [-conns 16] [-cpuprofile ingest.pprof]
 package main
@@ -56,6 +58,7 @@ type ingestResult struct {
 }
 
 type rawResult struct {
+	Label       string    `json:"label,omitempty"`
 	Concurrency int       `json:"concurrency"`
 	Enqueues    int       `json:"enqueues"`
 	Errors      int       `json:"errors"`
@@ -72,6 +75,7 @@ type report struct {
 	AsynqRaw      []rawResult  `json:"asynq_raw"`
 	Ceiling       float64      `json:"asynq_raw_enqueues_per_s"`
 	Ratio         float64      `json:"ratio_ingest_to_asynq_raw"`
+	RatioPerCPU   float64      `json:"ratio_per_cpu_s"`
 	Target        float64      `json:"target_events_per_s"`
 	MeetsTarget   bool         `json:"meets_target"`
 	RedisMemoryMB float64      `json:"redis_used_memory_mb"`
@@ -122,33 +126,38 @@ func run(p params, dur time.Duration, prof string) error {
 	}
 	out := report{Benchmark: "ingest", Machine: rig.Facts(r.Version()), Target: 10_000}
 
-	// The ceiling, in database 1 of the same server.
+	// The ceiling, in database 1 of the same server: before and after the ingest, so that a
+	// neighbour's load on this shared machine weighs on both sides.
 	raw, err := r.DB(1)
 	if err != nil {
 		return err
 	}
 	defer raw.Close()
-	for _, c := range []int{p.Conns, p.Conns * enqueueParallelism} {
-		res, err := rawEnqueue(ctx, raw, p.Events, c, dur)
+	inFlight := p.Conns * enqueueParallelism
+	measure := func(label string, c int) (rawResult, error) {
+		res, err := rawEnqueue(ctx, r, raw, p.Events, c, dur)
 		if err != nil {
-			return err
+			return res, err
 		}
-		rig.Logf("asynq raw enqueue, %3d goroutines: %8.0f tasks/s (%d in %.2fs; go %.2f cores, redis %.2f cores, others %.2f cores)",
-			c, res.PerS, res.Enqueues, res.CPU.Seconds, res.CPU.GoCores, res.CPU.RedisCores, res.CPU.OtherCores)
-		res.PerCPUSec = perCPU(res.Enqueues, res.CPU)
+		res.Label, res.PerCPUSec = label, perCPU(res.Enqueues, res.CPU)
+		rig.Logf("asynq raw enqueue, %3d goroutines, %-6s: %8.0f tasks/s (%d in %.2fs; go %.2f cores, redis %.2f cores, others %.2f cores)",
+			c, label, res.PerS, res.Enqueues, res.CPU.Seconds, res.CPU.GoCores, res.CPU.RedisCores, res.CPU.OtherCores)
 		out.AsynqRaw = append(out.AsynqRaw, res)
-		out.Ceiling = max(out.Ceiling, res.PerS)
-		if err := raw.FlushDB(ctx).Err(); err != nil {
-			return err
-		}
+		return res, raw.FlushDB(ctx).Err()
 	}
-
-	if out.WhatIf, err = pipelinedEnqueue(ctx, raw, p.Events, p.Batch, p.Conns, dur); err != nil {
+	if _, err := measure("conns", p.Conns); err != nil {
+		return err
+	}
+	before, err := measure("before", inFlight)
+	if err != nil {
+		return err
+	}
+	if out.WhatIf, err = pipelinedEnqueue(ctx, r, raw, p.Events, p.Batch, p.Conns, dur); err != nil {
 		return err
 	}
 	out.WhatIf.PerCPUSec = perCPU(out.WhatIf.Enqueues, out.WhatIf.CPU)
-	rig.Logf("what-if, asynq's enqueue script pipelined %d at a time, %d goroutines: %8.0f tasks/s (go %.2f cores, redis %.2f cores)",
-		p.Batch, p.Conns, out.WhatIf.PerS, out.WhatIf.CPU.GoCores, out.WhatIf.CPU.RedisCores)
+	rig.Logf("what-if, asynq's enqueue script pipelined %d at a time, %d goroutines: %8.0f tasks/s (go %.2f cores, redis %.2f cores, others %.2f cores)",
+		p.Batch, p.Conns, out.WhatIf.PerS, out.WhatIf.CPU.GoCores, out.WhatIf.CPU.RedisCores, out.WhatIf.CPU.OtherCores)
 	if err := raw.FlushDB(ctx).Err(); err != nil {
 		return err
 	}
@@ -156,6 +165,12 @@ func run(p params, dur time.Duration, prof string) error {
 	if out.Ingest, err = ingest(ctx, pl, p, dur, prof); err != nil {
 		return err
 	}
+	after, err := measure("after", inFlight)
+	if err != nil {
+		return err
+	}
+	out.Ceiling = rig.Round((before.PerS + after.PerS) / 2)
+	out.RatioPerCPU = rig.Round(perCPU(out.Ingest.Events, out.Ingest.CPU) / ((before.PerCPUSec + after.PerCPUSec) / 2))
 	out.Ingest.PerCPUSec = perCPU(out.Ingest.Events, out.Ingest.CPU)
 	out.Params = p
 	out.Ratio = rig.Round(out.Ingest.EventsPerS / out.Ceiling)

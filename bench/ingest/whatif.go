@@ -40,7 +40,7 @@ return 1
 // asynq's protobuf envelope) done batch at a time in one pipelined round trip, from c
 // goroutines. It shows what the ingester's enqueues would cost if a request's tasks went to
 // Redis together instead of one round trip each.
-func pipelinedEnqueue(ctx context.Context, rdb redis.UniversalClient, n, batch, c int, dur time.Duration) (rawResult, error) {
+func pipelinedEnqueue(ctx context.Context, r *rig.Redis, rdb redis.UniversalClient, n, batch, c int, dur time.Duration) (rawResult, error) {
 	res := rawResult{Concurrency: c}
 	if err := asynqEnqueueScript.Load(ctx, rdb).Err(); err != nil {
 		return res, err
@@ -52,7 +52,7 @@ func pipelinedEnqueue(ctx context.Context, rdb redis.UniversalClient, n, batch, 
 		next, failed, done atomic.Int64
 		wg                 sync.WaitGroup
 	)
-	cpu := rig.StartCPU(&rig.Redis{Client: rdb})
+	cpu := rig.StartCPU(r)
 	for range c {
 		wg.Add(1)
 		go func() {
