@@ -73,6 +73,9 @@ type Fanout struct {
 	PageSize int
 	// BatchSize caps the customers of one batch task. Default 500.
 	BatchSize int
+	// Predictor fills predictions before the audience is checked, as the batch will before
+	// deciding, so that a condition on customer.clv keeps the same customers in both.
+	Predictor Predictor
 	Now       func() time.Time
 	Log       *zap.Logger
 }
@@ -156,7 +159,10 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 	buckets := map[int64][]string{}
 	later := false
 	for i, prof := range profs {
-		r := cl.classify(prof, now)
+		r, err := cl.classify(ctx, prof, now)
+		if err != nil {
+			return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
+		}
 		if p.Pass == 0 {
 			counts[runSeen]++
 		}
@@ -252,6 +258,7 @@ type classifier struct {
 	catchUp     time.Duration
 	defaultTZ   *time.Location
 	cal         *calendar.Calendar
+	predictor   Predictor
 }
 
 // result is a customer's classification. occSkip: not in the occurrence at all; earlier or
@@ -278,12 +285,12 @@ func (f *Fanout) classifier(cat *Catalog, camp *config.Campaign, p *FanoutPayloa
 	}
 	from, until := p.window()
 	return &classifier{plan: pl, occ: p.Occ, audience: segments.Compile(cat.Set, camp), from: from, until: until,
-		catchUp: f.CatchUp, defaultTZ: f.DefaultTZ, cal: cal}, nil
+		catchUp: f.CatchUp, defaultTZ: f.DefaultTZ, cal: cal, predictor: f.Predictor}, nil
 }
 
-func (c *classifier) classify(prof *customers.Profile, now time.Time) result {
+func (c *classifier) classify(ctx context.Context, prof *customers.Profile, now time.Time) (result, error) {
 	if prof == nil {
-		return result{occSkip: "customer_deleted"}
+		return result{occSkip: "customer_deleted"}, nil
 	}
 	cust := &prof.Customer
 	loc := decide.Location(cust, c.defaultTZ)
@@ -296,13 +303,16 @@ func (c *classifier) classify(prof *customers.Profile, now time.Time) result {
 	case !c.from.IsZero() && at.Before(c.from):
 		r.earlier = true
 	default:
+		if err := fillPredictions(ctx, c.predictor, prof, at); err != nil {
+			return r, err
+		}
 		if ok, s, why := c.audience.Matches(cust, at); !ok {
 			r.skip, r.why = string(s), why
 		} else if now.Sub(at) > c.catchUp {
 			r.skip, r.why = skipMissed, fmt.Sprintf("send time %s passed more than %s ago", at.Format(time.RFC3339), c.catchUp)
 		}
 	}
-	return r
+	return r, nil
 }
 
 func boolArg(b bool) string {

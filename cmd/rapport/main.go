@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"serve":    {"run the api, scheduler and worker roles (all by default)", runServe},
 	"lint":     {"validate campaigns, segments, templates and holidays; exit 1 on any problem", runLint},
 	"preview":  {"show the decision and the rendered message for one customer; sends nothing", runPreview},
+	"simulate": {"dry-run one occurrence of a campaign over the whole audience; sends nothing", runSimulate},
 	"import":   {"load customers and past orders from CSV or JSONL", runImport},
 	"calendar": {"list the holidays of a country in a year", runCalendar},
 }

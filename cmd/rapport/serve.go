@@ -162,7 +162,7 @@ func (a *app) apiHandler() http.Handler {
 // fanout builds the handler of fan-out tasks on the app's connections.
 func (a *app) fanout() *jobs.Fanout {
 	return &jobs.Fanout{Catalog: a.catalog, Store: a.store, RDB: a.rdb, Enqueue: a.client,
-		DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Log: a.log}
+		DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Predictor: a.deliverer.Predictor, Log: a.log}
 }
 
 // reloadOnHUP reloads campaigns, segments and templates on SIGHUP; a configuration that does

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/rapporthq/rapport/jobs"
+)
+
+// runSimulate is `rapport simulate`: the fan-out and the decisions of one occurrence over the
+// whole audience, without sending or writing anything.
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("simulate", "simulate --campaign ID [--at RFC3339] [--json]", stderr)
+	campaign := fs.String("campaign", "", "campaign id (required)")
+	atFlag := fs.String("at", "", "simulate the first occurrence at or after this time, RFC 3339 (default now)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *campaign == "" {
+		fs.Usage()
+		return fmt.Errorf("--campaign is required")
+	}
+	at := time.Now()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			return fmt.Errorf("--at: %w", err)
+		}
+		at = t
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if cfg.RedisURL == "" {
+		return fmt.Errorf("simulate reads customers from Redis: set redis_url or RAPPORT_REDIS_URL")
+	}
+	a, err := openApp(ctx, cfg, newLogger("console"))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sim, err := jobs.Simulate(ctx, a.deliverer, a.store, *campaign, at, 1000)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sim)
+	}
+	printSimulation(stdout, sim)
+	return nil
+}
+
+func printSimulation(w io.Writer, s *jobs.Simulation) {
+	fmt.Fprintf(w, "campaign %s, occurrence %s: %d customers, %d would get the message, %d in the holdout\n",
+		s.Campaign, s.Occurrence, s.Customers, s.WouldSend, s.Holdout)
+	section := func(title string, m map[string]int64) {
+		if len(m) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s:\n", title)
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			fmt.Fprintf(w, "  %-24s %d\n", k, m[k])
+		}
+	}
+	section("skipped", s.Skipped)
+	section("variants", s.Variants)
+	section("channels", s.Channels)
+	section("rewards", s.Rewards)
+	if len(s.Spend) > 0 {
+		fmt.Fprintln(w, "reward spend:")
+		for _, k := range slices.Sorted(maps.Keys(s.Spend)) {
+			fmt.Fprintf(w, "  %-24s %g\n", k, s.Spend[k])
+		}
+	}
+	section("send time (UTC hour)", s.Hours)
+}
