@@ -238,7 +238,7 @@ func (m *Model) Predict(days []predict.Day, now time.Time) (*decide.Predictions,
 			if err != nil {
 				return nil, err
 			}
-			p.RFM = score.String()
+			p.RFM = rfmCode(score)
 		}
 	}
 	in, _ := predict.LifecycleInputOf(days, now, pa)
@@ -248,6 +248,11 @@ func (m *Model) Predict(days []predict.Day, now time.Time) (*decide.Predictions,
 	}
 	p.Lifecycle = string(stage)
 	return p, nil
+}
+
+// rfmCode is RFM.String without fmt, which took a tenth of a prediction's time.
+func rfmCode(s predict.RFM) string {
+	return string([]byte{byte('0' + s.R), byte('0' + s.F), byte('0' + s.M)})
 }
 
 // Predictor computes a customer's predictions from the published models (Models implements
