@@ -1,0 +1,192 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/rapporthq/rapport/api"
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/templates"
+)
+
+// scheduledTasks lists the scheduled tasks of the default queue by type.
+func (b *schedBundle) scheduledTasks(typ string) []*asynq.TaskInfo {
+	b.t.Helper()
+	tasks, err := b.inspector.ListScheduledTasks(jobs.QueueDefault, asynq.PageSize(10000))
+	if err != nil && !strings.Contains(err.Error(), "not found") {
+		b.t.Fatal(err)
+	}
+	var out []*asynq.TaskInfo
+	for _, ti := range tasks {
+		if ti.Type == typ {
+			out = append(out, ti)
+		}
+	}
+	return out
+}
+
+func TestMissedOccurrencesAreCaughtUpWithinCatchUpAndSkippedBeyond(t *testing.T) {
+	b := setupScheduled(t, map[string]string{
+		"campaigns/news.yaml": `
+id: news
+trigger: {schedule: {cron: "0 9 * * *", tz: UTC}}
+variants: [{id: v, email: {subject: "News", html: n.html}}]
+`,
+		"templates/n.html": `<p>News</p>`,
+	})
+	s, ctx := b.scheduler(), context.Background()
+	day := func(d, h int) time.Time { return time.Date(2027, 4, d, h, 0, 0, 0, time.UTC) }
+	must(s.Tick(ctx, day(1, 8)))  // first sight
+	must(s.Tick(ctx, day(1, 14))) // 5 hours late: caught up
+	must(s.Tick(ctx, day(3, 20))) // 2 April is 35 hours late, 3 April 11: both skipped
+	var ids []string
+	for _, ti := range b.scheduledTasks(jobs.TypeFanout) {
+		ids = append(ids, ti.ID)
+	}
+	if want := []string{"fanout:news:2027-04-01T09:00Z"}; !slices.Equal(ids, want) {
+		t.Fatalf("fan-outs %v, want %v", ids, want)
+	}
+}
+
+// failingStore fails GetMany after a number of pages, like a worker dying mid fan-out.
+type failingStore struct {
+	*customers.Store
+	pagesLeft int
+}
+
+func (f *failingStore) GetMany(ctx context.Context, ids []string) ([]*customers.Profile, error) {
+	if f.pagesLeft == 0 {
+		return nil, errors.New("connection lost")
+	}
+	f.pagesLeft--
+	return f.Store.GetMany(ctx, ids)
+}
+
+func TestFanoutResumesAtItsCheckpointWithoutSkippingOrCountingTwice(t *testing.T) {
+	b := setupScheduled(t, dailyLocal)
+	b.customers(manyCustomers(250))
+	b.fanout.PageSize = 40
+	o := time.Date(2027, 3, 21, 10, 0, 0, 0, time.UTC)
+	s, ctx := b.scheduler(), context.Background()
+	must(s.Tick(ctx, o.Add(-20*time.Hour)))
+	must(s.Tick(ctx, o.Add(-14*time.Hour))) // UTC+14 reaches 10:00: the fan-out fires
+	fan := b.scheduledTasks(jobs.TypeFanout)
+	if len(fan) != 1 {
+		t.Fatalf("%d fan-outs, want 1", len(fan))
+	}
+	task := asynq.NewTask(fan[0].Type, fan[0].Payload)
+	b.clock.Set(o.Add(-14 * time.Hour))
+	// The customers are in UTC: they are due in the 14th pass, so fire all passes by hand.
+	crashing := *b.fanout
+	crashing.Store = &failingStore{Store: b.store, pagesLeft: 3}
+	if err := crashing.ProcessTask(ctx, task); err == nil {
+		t.Fatal("the fan-out did not fail")
+	}
+	if err := b.fanout.ProcessTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	b.play(o.Add(-time.Minute)) // every later pass, no batch is due yet
+	seen := map[string]int{}
+	for _, ti := range b.scheduledTasks(jobs.TypeBatch) {
+		var p jobs.BatchPayload
+		if err := json.Unmarshal(ti.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		if !p.Due.Equal(o) {
+			t.Errorf("batch due %s, want %s", p.Due, o)
+		}
+		for _, id := range p.IDs {
+			seen[id]++
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("customer %s in %d batches", id, n)
+		}
+	}
+	if len(seen) != 250 {
+		t.Fatalf("%d customers in batches, want 250", len(seen))
+	}
+	runs := must((&jobs.Runs{RDB: b.redis.Client, Catalog: b.catalog}).Recent(ctx, "daily", 1))
+	if len(runs) != 1 || runs[0].Seen != 250 || runs[0].Queued != 250 || !runs[0].FanoutDone {
+		t.Fatalf("run %+v, want 250 seen and queued, fan-out done", runs)
+	}
+}
+
+func TestReloadThroughTheAPIStartsANewCampaignAndRunsShowProgress(t *testing.T) {
+	b := setupScheduled(t, map[string]string{"templates/x.html": `<p>x</p>`})
+	dir := t.TempDir()
+	reload := func(context.Context) error {
+		set, err := config.LoadDir(dir)
+		if err != nil {
+			return err
+		}
+		tpl, err := templates.Load(set.Templates)
+		if err != nil {
+			return err
+		}
+		b.catalog.Store(jobs.NewCatalog(set, tpl))
+		return nil
+	}
+	srv := httptest.NewServer((&api.Server{APIKeys: []string{apiKey}, Reload: reload,
+		Runs: &jobs.Runs{RDB: b.redis.Client, Catalog: b.catalog}, Log: b.log}).Handler())
+	t.Cleanup(srv.Close)
+	call := func(method, path string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	for name, body := range dailyLocal {
+		p := filepath.Join(dir, name)
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		_ = os.WriteFile(p, []byte(body), 0o644)
+	}
+	if code, out := call("GET", "/v1/campaigns/daily/runs"); code != 404 {
+		t.Fatalf("runs of a campaign not loaded yet: %d %v", code, out)
+	}
+	if code, out := call("POST", "/v1/admin/reload"); code != 200 {
+		t.Fatalf("reload: %d %v", code, out)
+	}
+	b.customers(map[string]map[string]any{"tokyo": emailTo("tokyo", "Asia/Tokyo", nil)})
+	b.drive(b.scheduler(), time.Date(2027, 3, 20, 0, 0, 0, 0, time.UTC), time.Date(2027, 3, 22, 2, 0, 0, 0, time.UTC), time.Hour)
+	if n := b.smtp.Count(); n != 2 {
+		t.Fatalf("%d emails after the reload, want 2 (21 and 22 March, 10:00 Tokyo)", n)
+	}
+	code, out := call("GET", "/v1/campaigns/daily/runs?limit=1")
+	runs, _ := out["runs"].([]any)
+	if code != 200 || len(runs) != 1 {
+		t.Fatalf("runs: %d %v", code, out)
+	}
+	run := runs[0].(map[string]any)
+	if run["occurrence"] != "2027-03-22T10:00" || run["sent"] != float64(1) || run["queued"] != float64(1) {
+		t.Errorf("latest run %v", run)
+	}
+	if code, _ := call("GET", "/v1/campaigns/daily/runs?limit=0"); code != 400 {
+		t.Errorf("limit=0 answered %d, want 400", code)
+	}
+	// A broken configuration keeps the previous campaigns.
+	_ = os.WriteFile(filepath.Join(dir, "campaigns/broken.yaml"), []byte("id: Broken!\n"), 0o644)
+	if code, out := call("POST", "/v1/admin/reload"); code != 422 || b.catalog.Load().Set.Campaign("daily") == nil {
+		t.Errorf("broken reload: %d %v", code, out)
+	}
+}
