@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -12,6 +13,13 @@ import (
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/links"
 )
+
+// Predictor computes a customer's predictions from the fitted models (jobs.Models). When the
+// Server's Customers also implements it, GET /v1/customers/{id} shows them; otherwise, and
+// while no model has been fitted, "predictions" is null.
+type Predictor interface {
+	Predict(ctx context.Context, p *customers.Profile, now time.Time) (*decide.Predictions, error)
+}
 
 // customerView is the JSON of GET /v1/customers/{id}.
 type customerView struct {
@@ -42,6 +50,13 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 		s.Log.Error("get customer", zap.Error(err))
 		writeError(w, http.StatusServiceUnavailable, "", "could not read the customer; retry")
 		return
+	}
+	if pr, ok := s.Customers.(Predictor); ok {
+		if p.Customer.Predicted, err = pr.Predict(r.Context(), p, s.Now()); err != nil {
+			s.Log.Error("predict customer", zap.Error(err))
+			writeError(w, http.StatusServiceUnavailable, "", "could not read the customer's predictions; retry")
+			return
+		}
 	}
 	c := p.Customer
 	sends := c.Sends
