@@ -41,6 +41,9 @@ type app struct {
 	sms       channels.SMSSender
 	deliverer *jobs.Deliverer
 	ingester  *jobs.Ingester
+	models    *jobs.Models
+	refitter  *jobs.Refitter
+	refits    *jobs.RefitSchedule
 }
 
 // newLogger returns a JSON logger for production or a console one for people.
@@ -128,6 +131,10 @@ func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, er
 	}
 	a.ingester = &jobs.Ingester{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
 		MaxAge: cfg.TriggerMaxAge.D(), Now: time.Now, Log: log}
+	if err := a.openModels(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 

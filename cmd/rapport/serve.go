@@ -88,6 +88,7 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 		}, a.deliverer, a.log)
 		worker.Handle(jobs.TypeFanout, a.fanout())
 		worker.Handle(jobs.TypeBatch, &jobs.Batcher{Deliverer: a.deliverer, Profiles: a.store, RDB: a.rdb, Log: a.log})
+		worker.Handle(jobs.TypeRefit, a.refitter)
 		if err := worker.Start(); err != nil {
 			return err
 		}
@@ -99,6 +100,7 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 		sched := &jobs.Scheduler{Catalog: a.catalog, RDB: a.rdb, Enqueue: a.client, DefaultTZ: a.cfg.Location(),
 			CatchUp: a.cfg.CatchUp.D(), Log: a.log}
 		go func() { defer close(schedDone); sched.Run(sctx) }()
+		go a.refits.Run(sctx) //nolint:errcheck // Run returns nil when sctx ends
 		a.log.Info("scheduler started; it fires while it holds the lease")
 	} else {
 		close(schedDone)
@@ -149,7 +151,7 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 func (a *app) apiHandler() http.Handler {
 	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: redisConnOpt{a.rdb}, ReadOnly: false})
 	s := &api.Server{
-		Ingest: a.ingester, Customers: a.store, APIKeys: a.cfg.APIKeys, Links: a.signer,
+		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, APIKeys: a.cfg.APIKeys, Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log,
 		Ready:  func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
 		Extra:  map[string]http.Handler{"/monitoring/": mon},
