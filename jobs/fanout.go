@@ -197,6 +197,9 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 }
 
 // enqueueBatches enqueues one task per instant (and per BatchSize customers), due at the instant.
+// Batches keep no Retention: a batch enqueued again after it finished (a fan-out retried past
+// its checkpoint) finds its offset in the run hash at the end and does nothing, so holding
+// every finished batch in asynq for days would cost memory for nothing.
 func (f *Fanout) enqueueBatches(ctx context.Context, camp *config.Campaign, p *FanoutPayload, buckets map[int64][]string) error {
 	instants := make([]int64, 0, len(buckets))
 	for at := range buckets {
@@ -211,7 +214,7 @@ func (f *Fanout) enqueueBatches(ctx context.Context, camp *config.Campaign, p *F
 				return err
 			}
 			_, err = f.Enqueue.EnqueueContext(ctx, asynq.NewTask(TypeBatch, body), asynq.TaskID(b.taskID()),
-				asynq.ProcessAt(b.Due), asynq.Queue(queueFor(camp)), asynq.MaxRetry(maxRetry), asynq.Retention(fanoutRetention))
+				asynq.ProcessAt(b.Due), asynq.Queue(queueFor(camp)), asynq.MaxRetry(maxRetry))
 			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
 				return fmt.Errorf("fan-out %s of %s: enqueue batch: %w", p.Occ.Key, camp.ID, err)
 			}
