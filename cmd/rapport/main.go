@@ -29,6 +29,8 @@ var commands = map[string]command{
 	"simulate": {"dry-run one occurrence of a campaign over the whole audience; sends nothing", runSimulate},
 	"import":   {"load customers and past orders from CSV or JSONL", runImport},
 	"calendar": {"list the holidays of a country in a year", runCalendar},
+	"predict":  {"customer-base models: fit, one customer's predictions, backtest", runPredict},
+	"report":   {"reports on the customer base: loyalty", runReport},
 }
 
 // exitError carries an exit code without printing anything more.
