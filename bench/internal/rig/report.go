@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -71,15 +70,6 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // Round returns f with three decimals, for readable JSON.
 func Round(f float64) float64 { return round3(f) }
-
-// CPUTime is the process's user + system CPU time so far.
-func CPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // CPUMeter measures the CPU time of this process and of redis-server over a phase, as cores
 // busy on average: on a 2-core machine, 2.0 means both cores did nothing else.
