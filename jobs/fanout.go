@@ -21,15 +21,17 @@ import (
 )
 
 // FanoutPayload is the payload of a TypeFanout task: one pass over the audience of one
-// occurrence. Pass k batches the customers whose instant falls in
-// [base + k*Horizon, base + (k+1)*Horizon), base being the first customer's instant (pass 0
-// also takes everything before): a local occurrence spreads over 26 hours of instants, and
-// asynq keeps only about the next hour of work as scheduled tasks. A pass that saw a customer
-// beyond its window enqueues the next pass, to start fanoutLead before that window.
+// occurrence. A pass batches the customers whose instant falls in [From, From+Horizon) (pass
+// 0: everything before the first customer's instant + Horizon): a local occurrence spreads
+// over 26 hours of instants, and asynq should hold only about the next hour of work as
+// scheduled tasks. A pass that saw customers beyond its window enqueues the next pass, from
+// the earliest of their instants, to start fanoutLead before it: hours in which nobody's time
+// comes cost no pass, so an audience living in three time zones is paged three times, not 27.
 type FanoutPayload struct {
 	Campaign string        `json:"c"`
 	Occ      Occurrence    `json:"o"`
 	Pass     int           `json:"p,omitempty"`
+	From     time.Time     `json:"f,omitzero"`
 	Horizon  time.Duration `json:"h"`
 }
 
@@ -37,11 +39,10 @@ func (p *FanoutPayload) marshal() ([]byte, error) { return json.Marshal(p) }
 
 // window is the pass's range of instants; from is zero for pass 0.
 func (p *FanoutPayload) window() (from, until time.Time) {
-	base := p.Occ.Fire.Add(fanoutLead)
-	if p.Pass > 0 {
-		from = base.Add(time.Duration(p.Pass) * p.Horizon)
+	if p.Pass == 0 {
+		return time.Time{}, p.Occ.Fire.Add(fanoutLead + p.Horizon)
 	}
-	return from, base.Add(time.Duration(p.Pass+1) * p.Horizon)
+	return p.From, p.From.Add(p.Horizon)
 }
 
 // AudienceStore is what a fan-out reads of the customer store (customers.Store).
@@ -157,7 +158,7 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 	now := f.Now()
 	counts := map[string]int64{}
 	buckets := map[int64][]string{}
-	later := false
+	var later int64 // earliest instant beyond the pass, unix s; 0 for none
 	for i, prof := range profs {
 		r, err := cl.classify(ctx, prof, now)
 		if err != nil {
@@ -173,7 +174,9 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 				counts[runSkipped+r.occSkip]++
 			}
 		case r.later:
-			later = true
+			if later == 0 || r.at.Unix() < later {
+				later = r.at.Unix()
+			}
 		case r.earlier:
 		case r.skip != "":
 			counts[runSkipped+r.skip]++
@@ -185,7 +188,11 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 	if err := f.enqueueBatches(ctx, camp, p, buckets); err != nil {
 		return err
 	}
-	args := []any{runCursor + strconv.Itoa(p.Pass), after, ids[len(ids)-1], runTTL.Milliseconds(), boolArg(later)}
+	laterArg := ""
+	if later != 0 {
+		laterArg = strconv.FormatInt(later, 10)
+	}
+	args := []any{runCursor + strconv.Itoa(p.Pass), after, ids[len(ids)-1], runTTL.Milliseconds(), laterArg}
 	recorded, err := pageScript.Run(ctx, f.RDB, []string{rk}, counterArgs(args, counts)...).Int()
 	if err != nil {
 		return fmt.Errorf("fan-out %s of %s: checkpoint: %w", p.Occ.Key, camp.ID, err)
@@ -230,11 +237,14 @@ func (f *Fanout) finishPass(ctx context.Context, camp *config.Campaign, p *Fanou
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
 	}
-	last := later != "1"
+	last := later == ""
 	if !last {
-		next := &FanoutPayload{Campaign: p.Campaign, Occ: p.Occ, Pass: p.Pass + 1, Horizon: p.Horizon}
-		from, _ := next.window()
-		if err := enqueueFanout(ctx, f.Enqueue, camp, next, from.Add(-fanoutLead)); err != nil {
+		at, err := strconv.ParseInt(later, 10, 64)
+		if err != nil {
+			return fmt.Errorf("fan-out %s of %s: bad %s%s %q", p.Occ.Key, camp.ID, runLater, pass, later)
+		}
+		next := &FanoutPayload{Campaign: p.Campaign, Occ: p.Occ, Pass: p.Pass + 1, From: time.Unix(at, 0).UTC(), Horizon: p.Horizon}
+		if err := enqueueFanout(ctx, f.Enqueue, camp, next, next.From.Add(-fanoutLead)); err != nil {
 			return err
 		}
 	}

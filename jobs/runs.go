@@ -54,21 +54,25 @@ const (
 	runSkipped    = "skipped:" // + reason
 	runCursor     = "cursor:"  // + pass: last customer id of the last checkpointed page
 	runPassDone   = "done:"    // + pass
-	runLater      = "later:"   // + pass: some customer's instant is beyond the pass
+	runLater      = "later:"   // + pass: the earliest instant (unix s) of a customer beyond the pass
 	runBatch      = "b:"       // + batch id: customers of the batch already processed
 )
 
 // KEYS[1] -> rp:run:{CAMPAIGN:OCC}
 // ARGV[1] -> cursor field of the pass; ARGV[2] -> the cursor this page started after ("" first)
-// ARGV[3] -> the page's last id; ARGV[4] -> TTL ms; ARGV[5] -> 1 when a customer is beyond
-// the pass; ARGV[6...] -> field, increment pairs
+// ARGV[3] -> the page's last id; ARGV[4] -> TTL ms; ARGV[5] -> the earliest instant (unix s)
+// of a customer beyond the pass, or "" for none; ARGV[6...] -> field, increment pairs
 // Returns 1 when the page was recorded, 0 when another run of the same fan-out recorded it
 // already (counters are then left alone, so a retried fan-out counts nobody twice).
 var pageScript = redis.NewScript(`
 local cur = redis.call("HGET", KEYS[1], ARGV[1]) or ""
 if cur ~= ARGV[2] then return 0 end
 redis.call("HSET", KEYS[1], ARGV[1], ARGV[3])
-if ARGV[5] == "1" then redis.call("HSET", KEYS[1], "later:" .. string.sub(ARGV[1], 8), "1") end
+if ARGV[5] ~= "" then
+  local f = "later:" .. string.sub(ARGV[1], 8)
+  local old = redis.call("HGET", KEYS[1], f)
+  if not old or tonumber(ARGV[5]) < tonumber(old) then redis.call("HSET", KEYS[1], f, ARGV[5]) end
+end
 for i = 6, #ARGV, 2 do redis.call("HINCRBY", KEYS[1], ARGV[i], ARGV[i+1]) end
 redis.call("PEXPIRE", KEYS[1], ARGV[4])
 return 1
