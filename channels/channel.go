@@ -63,6 +63,11 @@ var ErrTemporary = errors.New("temporary delivery failure")
 // undeliverable because of it.
 var ErrConfig = errors.New("sending configuration error")
 
+// ErrOutcomeUnknown marks a failure after the provider may already have accepted the message
+// (the connection broke during or after SMTP DATA). It comes with ErrTemporary, but resending
+// risks a duplicate, so the caller records it instead of retrying.
+var ErrOutcomeUnknown = errors.New("delivery outcome unknown")
+
 // IsPermanent reports whether err is a permanent delivery failure.
 func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }
 

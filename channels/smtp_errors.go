@@ -48,7 +48,10 @@ func classifySend(ctx context.Context, err error) sendOutcome {
 	switch {
 	case ctxDone(ctx) != nil && code == 0:
 		// The call's own deadline or cancellation cut the exchange.
-		return sendOutcome{err: fmt.Errorf("%w: %w (%s)", ErrTemporary, ctxDone(ctx), unknownIf(!beforeContent, se))}
+		if !beforeContent {
+			return sendOutcome{err: fmt.Errorf("%w: %w: %w (%s)", ErrTemporary, ErrOutcomeUnknown, ctxDone(ctx), unknownIf(true, se))}
+		}
+		return sendOutcome{err: fmt.Errorf("%w: %w (%s)", ErrTemporary, ctxDone(ctx), unknownIf(false, se))}
 	case code == 421:
 		// "Service not available, closing channel": typically an idle session the server dropped.
 		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, se), redial: beforeContent}
@@ -62,7 +65,7 @@ func classifySend(ctx context.Context, err error) sendOutcome {
 	case beforeContent:
 		return sendOutcome{err: fmt.Errorf("%w: connection failed before the message was sent: %w", ErrTemporary, se), redial: true}
 	}
-	return sendOutcome{err: fmt.Errorf("%w: connection failed during DATA, outcome unknown: %w", ErrTemporary, se)}
+	return sendOutcome{err: fmt.Errorf("%w: %w: connection failed during DATA: %w", ErrTemporary, ErrOutcomeUnknown, se)}
 }
 
 func unknownIf(unknown bool, err error) string {

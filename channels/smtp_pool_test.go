@@ -319,7 +319,7 @@ func TestContextDeadlineIsRespected(t *testing.T) {
 	if !errors.Is(err, ErrTemporary) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want temporary wrapping the deadline", err)
 	}
-	if !strings.Contains(err.Error(), "outcome unknown") {
+	if !strings.Contains(err.Error(), "outcome unknown") || !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("a cut after DATA must say the outcome is unknown: %v", err)
 	}
 	if took > time.Second {

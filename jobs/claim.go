@@ -35,6 +35,8 @@ const (
 	stateSent    = "sent"
 	stateSkipped = "skipped"
 	stateHoldout = "holdout"
+	// stateUnknown: the provider may or may not have the message; it is not resent.
+	stateUnknown = "unknown"
 )
 
 // ErrClaimHeld is returned when another handler is delivering the same occurrence right now
@@ -155,7 +157,24 @@ func occurrenceFor(c *config.Campaign, occurrence string, due time.Time, loc *ti
 	case config.RepeatEvery:
 		return "every", c.Repeat.Every.D()
 	}
-	// Long enough to outlive the messageId dedupe window plus any delay, so a replay of the
-	// same event cannot send again.
-	return occurrence, 60 * 24 * time.Hour
+	return occurrence, recordTTL(c)
+}
+
+// Lifetimes of per-occurrence delivery records. A triggered one must outlive every way its
+// task can come back: the messageId dedupe window (7 days by default; a duplicate within it
+// re-enqueues its triggers), the trigger's maximum age and delay, and asynq's retries
+// (about two days). A scheduled one only has to outlive the scheduler's catch-up and the
+// batch retries: the scheduler never fires an occurrence older than catch_up again. Keeping
+// them shorter matters at scale: a daily campaign to a million customers keeps one record
+// per customer for each day of this lifetime.
+const (
+	triggeredRecordTTL = 10 * 24 * time.Hour
+	scheduledRecordTTL = 3 * 24 * time.Hour
+)
+
+func recordTTL(c *config.Campaign) time.Duration {
+	if c.Triggered() {
+		return triggeredRecordTTL + c.Trigger.Delay.D()
+	}
+	return scheduledRecordTTL
 }

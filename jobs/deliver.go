@@ -66,6 +66,10 @@ type Outcome struct {
 	Reasons  []string
 }
 
+// providerTimeout bounds one provider call once it is detached from the task's context;
+// providers have their own shorter timeouts (SMTP 30 s, SMS 10 s).
+const providerTimeout = 60 * time.Second
+
 // deferSlack is how far in the future a decided send time must be before the task is
 // re-enqueued instead of sent now; below it, waiting costs more than it is worth.
 const deferSlack = time.Second
@@ -167,6 +171,19 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.
 		if err == nil {
 			return d.recordSent(ctx, in, dec, grant, key, token, ttl, receipt)
 		}
+		if errors.Is(err, channels.ErrOutcomeUnknown) {
+			// The provider may have the message (the connection broke after DATA). A retry
+			// could deliver it twice, so the claim is settled as unknown: never resent,
+			// counted and logged for the operator.
+			sendsTotal.WithLabelValues(camp.ID, dec.Channel, "outcome_unknown").Inc()
+			d.Log.Error("delivery outcome unknown; not resent", zap.String("campaign", camp.ID),
+				zap.String("customer", c.ID), zap.String("channel", dec.Channel), zap.Error(err))
+			value := stateUnknown + "|" + dec.Channel + "|" + dec.Variant.ID + "|" + fmt.Sprint(d.Now().Unix())
+			if ferr := d.Claims.Finish(context.WithoutCancel(ctx), key, token, value, ttl); ferr != nil {
+				return Outcome{}, ferr
+			}
+			return Outcome{State: stateUnknown, Channel: dec.Channel, Variant: dec.Variant.ID, Reasons: dec.Reasons}, nil
+		}
 		if channels.IsConfig(err) {
 			// Our side is wrong (credentials, a template that does not render): the address is
 			// fine, so nothing is marked, and the task retries with backoff until an operator
@@ -223,6 +240,11 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 	}
 	start := time.Now()
 	defer func() { sendSeconds.WithLabelValues(dec.Channel).Observe(time.Since(start).Seconds()) }()
+	// The provider call is not cancelled with the task: on shutdown asynq cancels handlers,
+	// and a message cut mid-DATA may be accepted anyway while its claim is released, so the
+	// retry would send it twice. The call keeps its own deadline, well below the claim lease.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), providerTimeout)
+	defer cancel()
 	switch dec.Channel {
 	case "email":
 		return d.Email.SendEmail(ctx, &channels.Email{
@@ -281,7 +303,7 @@ func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.
 // the repeat claim), so a customer skipped today can still receive a "once" campaign later;
 // holdouts take the repeat claim, so the control group stays out.
 func (d *Deliverer) recordNotSent(ctx context.Context, camp *config.Campaign, p *SendPayload, dec decide.Decision) (Outcome, error) {
-	state, key, ttl := stateSkipped, deliveryKey(p.Customer, camp.ID, p.Occurrence), 60*24*time.Hour
+	state, key, ttl := stateSkipped, deliveryKey(p.Customer, camp.ID, p.Occurrence), recordTTL(camp)
 	if dec.Holdout {
 		state = stateHoldout
 		var occ string

@@ -294,3 +294,43 @@ func TestWrongProviderCredentialsRetryWithoutMarkingAddresses(t *testing.T) {
 		t.Fatalf("%d SMS after the credentials were fixed, want 1", n)
 	}
 }
+
+// TestOldEventUpdatesTheProfileButTriggersNothing: a backfill or a late replay must not thank
+// a customer for an order of last month.
+func TestOldEventUpdatesTheProfileButTriggersNothing(t *testing.T) {
+	b := setup(t, thankYou, "")
+	b.identify("old", emailCustomer("Olga", "ru", "silver"))
+	code, out := b.post("/v1/track", map[string]any{
+		"userId": "old", "event": "Order Completed", "messageId": "o-old",
+		"properties": map[string]any{"total": 90.0},
+		"timestamp":  time.Now().Add(-25 * time.Hour).Format(time.RFC3339),
+	})
+	if code != 200 {
+		t.Fatalf("track: %d %v", code, out)
+	}
+	b.settle()
+	if n := b.smtp.Count(); n != 0 {
+		t.Fatalf("%d emails for a 25-hour-old order", n)
+	}
+	if p := must(b.store.Get(context.Background(), "old")); p.Summary.Orders != 1 {
+		t.Fatalf("the old order did not update the profile: %+v", p.Summary)
+	}
+}
+
+// TestTimeoutAfterDataIsNotResent: the server received the whole message but answered after
+// the client gave up. It may have queued it, so a resend would risk a duplicate; the outcome
+// is recorded as unknown instead.
+func TestTimeoutAfterDataIsNotResent(t *testing.T) {
+	b := setup(t, thankYou, "")
+	b.identify("late-ack", emailCustomer("Lea", "en", "silver"))
+	b.smtp.Respond(func(testenvReceived) error { time.Sleep(2500 * time.Millisecond); return nil })
+	b.order("late-ack", "o-1", 30)
+	b.smtp.Wait(t, 1, 10*time.Second)
+	b.settle() // a scheduled retry counts as unsettled
+	if n := b.smtp.Count(); n != 1 {
+		t.Fatalf("%d messages, want 1: a send whose outcome was unknown was retried", n)
+	}
+	if got := b.outcome("late-ack", "thank-you", "once"); !strings.HasPrefix(got, "unknown|email|") {
+		t.Fatalf("delivery record %q, want unknown", got)
+	}
+}

@@ -45,10 +45,11 @@ type Ingester struct {
 const enqueueParallelism = 16
 
 // Ingest applies events and enqueues triggered sends; it returns only once both are in Redis.
-// Duplicates (a messageId seen before) change nothing on the profile, but their triggers are
-// enqueued again: if a previous attempt stored the event and failed before enqueuing, the
-// client's retry must still trigger. The deterministic TaskID and the delivery claim make
-// this harmless when the first attempt did enqueue.
+// Duplicates (a messageId seen before) change nothing on the profile, but when they carry
+// their own timestamp their triggers are enqueued again: if a previous attempt stored the event
+// and failed before enqueuing, the client's retry must still trigger. The deterministic TaskID
+// and the delivery record (which outlives the dedupe window) make this harmless when the first
+// attempt did enqueue.
 func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]customers.Result, error) {
 	results, err := in.Store.Apply(ctx, events)
 	if err != nil {
@@ -69,6 +70,12 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 		}
 		camps := cat.Triggered(r.Event.Event)
 		if len(camps) == 0 {
+			continue
+		}
+		if r.Duplicate && r.Event.Timestamp.Equal(r.Event.ReceivedAt) {
+			// A duplicate without its own timestamp cannot be dated: it may be a replay of an
+			// order from long ago whose delivery record has expired. Only duplicates that
+			// carry their time re-enqueue their triggers.
 			continue
 		}
 		if now.Sub(r.Event.Timestamp) > in.MaxAge {

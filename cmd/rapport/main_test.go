@@ -180,3 +180,15 @@ func TestServeRefusesToRunWithoutSecret(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for name := range commands {
+		code, _, errOut := runCmd(name, "--help")
+		if code != 0 || !strings.Contains(errOut, "Usage: rapport "+name) {
+			t.Errorf("%s --help: exit %d\n%s", name, code, errOut)
+		}
+	}
+	if code, _, _ := runCmd("nope"); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
