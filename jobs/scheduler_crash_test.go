@@ -63,8 +63,21 @@ func waitExactly(t *testing.T, smtp *testenv.SMTP, n int) {
 
 func TestTwoSchedulersAndTwoWorkersSendExactlyOncePerCustomer(t *testing.T) {
 	now := time.Now()
-	b := setupScheduled(t, dailyNow(now))
-	b.customers(manyCustomers(1000))
+	twoSchedulersScenario(t, setupScheduled(t, dailyNow(now)), now, 1000)
+}
+
+// TestTwoSchedulersOnRedisClusterSendExactlyOncePerCustomer is the same scenario on a
+// three-master cluster: the lease, the schedule state, runs, claims and asynq's queues each
+// live in their own hash slot.
+func TestTwoSchedulersOnRedisClusterSendExactlyOncePerCustomer(t *testing.T) {
+	now := time.Now()
+	_, client := testenv.NewCluster(t)
+	twoSchedulersScenario(t, setupScheduledOn(t, client, dailyNow(now)), now, 300)
+}
+
+func twoSchedulersScenario(t *testing.T, b *schedBundle, now time.Time, n int) {
+	t.Helper()
+	b.customers(manyCustomers(n))
 	for range 2 {
 		w := b.startWorker(5 * time.Second)
 		t.Cleanup(w.Shutdown)
@@ -91,9 +104,9 @@ func TestTwoSchedulersAndTwoWorkersSendExactlyOncePerCustomer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.redis.Client.HSet(ctx, "rp:sched:{news}", "last", now.Add(-10*time.Minute).UnixMilli())
+	b.rdb.HSet(ctx, "rp:sched:{news}", "last", now.Add(-10*time.Minute).UnixMilli())
 	must(s2.Tick(ctx, now))
-	waitExactly(t, b.smtp, 1000)
+	waitExactly(t, b.smtp, n)
 }
 
 func TestWorkerKilledMidBatchLeavesNobodyOutAndNobodyTwice(t *testing.T) {
@@ -125,7 +138,7 @@ func TestWorkerKilledMidBatchLeavesNobodyOutAndNobodyTwice(t *testing.T) {
 	second := b.startWorker(5 * time.Second)
 	t.Cleanup(second.Shutdown)
 	waitExactly(t, b.smtp, 300)
-	runs := must((&jobs.Runs{RDB: b.redis.Client, Catalog: b.catalog}).Recent(ctx, "news", 1))
+	runs := must((&jobs.Runs{RDB: b.rdb, Catalog: b.catalog}).Recent(ctx, "news", 1))
 	if len(runs) != 1 || runs[0].Sent != 300 || runs[0].Queued != 300 || runs[0].Completed == nil {
 		t.Errorf("run progress %+v, want 300 queued and sent, completed", runs)
 	}

@@ -55,7 +55,7 @@ func TestBirthdaysAtNineLocalWithLeapDayAndTimeZones(t *testing.T) {
 	if n := len(b.sends("nobody")); n != 0 {
 		t.Errorf("a customer without a birthday got %d greetings", n)
 	}
-	runs := must((&jobs.Runs{RDB: b.redis.Client, Catalog: b.catalog}).Recent(context.Background(), "birthday", 10))
+	runs := must((&jobs.Runs{RDB: b.rdb, Catalog: b.catalog}).Recent(context.Background(), "birthday", 10))
 	var found bool
 	for _, r := range runs {
 		if r.Occurrence == "2027-02-28" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -31,7 +32,7 @@ import (
 // scheduled tasks by the real clock.
 type schedBundle struct {
 	t         *testing.T
-	redis     *testenv.Redis
+	rdb       redis.UniversalClient
 	smtp      *testenv.SMTP
 	store     *customers.Store
 	claims    *jobs.Claims
@@ -46,6 +47,12 @@ type schedBundle struct {
 }
 
 func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
+	t.Helper()
+	return setupScheduledOn(t, testenv.NewRedis(t).Client, files)
+}
+
+// setupScheduledOn is setupScheduled on a given Redis (a single server or a Cluster client).
+func setupScheduledOn(t *testing.T, rdb redis.UniversalClient, files map[string]string) *schedBundle {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -65,9 +72,8 @@ func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
 	if err != nil {
 		t.Fatalf("load templates: %v", err)
 	}
-	b := &schedBundle{t: t, redis: testenv.NewRedis(t), smtp: testenv.NewSMTP(t), clock: &clock{}}
+	b := &schedBundle{t: t, rdb: rdb, smtp: testenv.NewSMTP(t), clock: &clock{}}
 	b.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	rdb := b.redis.Client
 	b.store = customers.NewStore(rdb, customers.Options{})
 	b.claims = jobs.NewClaims(rdb)
 	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 8, Timeout: 2 * time.Second}, b.log)
@@ -93,13 +99,13 @@ func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
 
 // scheduler returns a scheduler on the bundle's Redis (each with its own lease token).
 func (b *schedBundle) scheduler() *jobs.Scheduler {
-	return &jobs.Scheduler{Catalog: b.catalog, RDB: b.redis.Client, Enqueue: b.client, Now: b.clock.Now, Log: b.log}
+	return &jobs.Scheduler{Catalog: b.catalog, RDB: b.rdb, Enqueue: b.client, Now: b.clock.Now, Log: b.log}
 }
 
 // startWorker starts a worker with the scheduled handlers; stop it with Shutdown.
 func (b *schedBundle) startWorker(shutdown time.Duration) *jobs.Worker {
 	b.t.Helper()
-	w := jobs.NewWorker(b.redis.Client, jobs.WorkerConfig{
+	w := jobs.NewWorker(b.rdb, jobs.WorkerConfig{
 		Concurrency: 4, ShutdownTimeout: shutdown, DelayedCheckInterval: 50 * time.Millisecond,
 		RetryDelay: func(int, error, *asynq.Task) time.Duration { return 100 * time.Millisecond },
 	}, b.deliverer, b.log)

@@ -136,7 +136,7 @@ func TestFanoutResumesAtItsCheckpointWithoutSkippingOrCountingTwice(t *testing.T
 	if len(seen) != 250 {
 		t.Fatalf("%d customers in batches, want 250", len(seen))
 	}
-	runs := must((&jobs.Runs{RDB: b.redis.Client, Catalog: b.catalog}).Recent(ctx, "daily", 1))
+	runs := must((&jobs.Runs{RDB: b.rdb, Catalog: b.catalog}).Recent(ctx, "daily", 1))
 	if len(runs) != 1 || runs[0].Seen != 250 || runs[0].Queued != 250 || !runs[0].FanoutDone {
 		t.Fatalf("run %+v, want 250 seen and queued, fan-out done", runs)
 	}
@@ -158,7 +158,7 @@ func TestReloadThroughTheAPIStartsANewCampaignAndRunsShowProgress(t *testing.T) 
 		return nil
 	}
 	srv := httptest.NewServer((&api.Server{APIKeys: []string{apiKey}, Reload: reload,
-		Runs: &jobs.Runs{RDB: b.redis.Client, Catalog: b.catalog}, Log: b.log}).Handler())
+		Runs: &jobs.Runs{RDB: b.rdb, Catalog: b.catalog}, Log: b.log}).Handler())
 	t.Cleanup(srv.Close)
 	call := func(method, path string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)
