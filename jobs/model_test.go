@@ -281,3 +281,35 @@ func benchBase(b *testing.B) (*jobs.Model, [][]predict.Day) {
 	}
 	return benchModel, benchDays
 }
+
+func TestModelsServeConcurrentPredictionsWhileTheModelChanges(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	now := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
+	publish(t, r.Client, cdnowModel(now))
+	ms := jobs.NewModels(r.Client, jobs.ModelsOptions{MaxAge: time.Millisecond})
+	prof := &customers.Profile{Days: []predict.Day{{Day: day(now) - 90, Value: 20, Orders: 1}, {Day: day(now) - 30, Value: 30, Orders: 1}}}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 300 {
+				if g == 0 && i%50 == 0 {
+					m := cdnowModel(now)
+					m.BGNBD.R = 0.2 + float64(i)/1000
+					if err := ms.Publish(context.Background(), m, 5); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if p, err := ms.Predict(context.Background(), prof, now); err != nil || p == nil {
+					t.Errorf("prediction %d: %+v, %v", i, p, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if hist, _ := ms.History(context.Background()); len(hist) != 5 {
+		t.Errorf("history holds %d fits, want the last 5", len(hist))
+	}
+}
