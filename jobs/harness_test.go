@@ -76,24 +76,7 @@ func setup(t *testing.T, files map[string]string, window string) *bundle {
 // setupOn is setup on a given Redis: a single server, Sentinel or Cluster client.
 func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, window string) *bundle {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set, err := config.LoadDir(dir)
-	if err != nil {
-		t.Fatalf("load campaigns: %v", err)
-	}
-	tpl, err := templates.Load(set.Templates)
-	if err != nil {
-		t.Fatalf("load templates: %v", err)
-	}
+	set, tpl := loadTree(t, files)
 	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
@@ -136,6 +119,31 @@ func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, w
 	b.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(b.api.Close)
 	return b
+}
+
+// loadTree writes files (campaigns/..., templates/...) into a directory and loads them as
+// `rapport lint` would.
+func loadTree(t *testing.T, files map[string]string) (*config.Set, *templates.Set) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatalf("load campaigns: %v", err)
+	}
+	tpl, err := templates.Load(set.Templates)
+	if err != nil {
+		t.Fatalf("load templates: %v", err)
+	}
+	return set, tpl
 }
 
 // post sends a JSON body to the API and returns the status and decoded answer.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -16,14 +14,12 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/rapporthq/rapport/channels"
-	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/internal/testenv"
 	"github.com/rapporthq/rapport/jobs"
 	"github.com/rapporthq/rapport/links"
 	"github.com/rapporthq/rapport/rewards"
-	"github.com/rapporthq/rapport/templates"
 )
 
 // schedBundle wires the scheduled path on a real Redis and a real SMTP server: scheduler ->
@@ -54,24 +50,7 @@ func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
 // setupScheduledOn is setupScheduled on a given Redis (a single server or a Cluster client).
 func setupScheduledOn(t *testing.T, rdb redis.UniversalClient, files map[string]string) *schedBundle {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set, err := config.LoadDir(dir)
-	if err != nil {
-		t.Fatalf("load campaigns: %v", err)
-	}
-	tpl, err := templates.Load(set.Templates)
-	if err != nil {
-		t.Fatalf("load templates: %v", err)
-	}
+	set, tpl := loadTree(t, files)
 	b := &schedBundle{t: t, rdb: rdb, smtp: testenv.NewSMTP(t), clock: &clock{}}
 	b.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
