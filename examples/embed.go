@@ -4,8 +4,11 @@
 // the same files, so what a reader sees is what runs.
 //
 // The customer base and the stream are written by gen (go run ./examples/gen) from a fixed
-// seed; scheduled/ holds the scheduled campaigns (birthday, holidays, win-back), which `rapport
-// lint examples/scheduled` checks and the demo does not load yet.
+// seed. campaigns/ holds triggered campaigns (thank-you, welcome, big-order) and scheduled ones
+// (birthday, New Year, Nowruz, Lunar New Year, win-back), of which the demo plays one
+// occurrence each at start-up; scheduled/ holds the campaigns built on the purchase model
+// (win-back-valuable, replenishment), which `rapport lint examples/scheduled` checks and the
+// demo does not load, since it fits no model.
 package examples
 
 import "embed"

@@ -49,7 +49,7 @@ func TestDemoExamplesPassLint(t *testing.T) {
 	}
 	set, err := config.LoadSet(cfg)
 	checkSet(t, set, err)
-	for _, id := range []string{"thank-you", "welcome", "big-order"} {
+	for _, id := range []string{"thank-you", "welcome", "big-order", "birthday", "new-year", "nowruz", "lunar-new-year", "win-back"} {
 		if set.Campaign(id) == nil {
 			t.Errorf("campaign %s is missing", id)
 		}
@@ -60,7 +60,9 @@ func TestScheduledExamplesPassLint(t *testing.T) {
 	t.Parallel()
 	set, err := config.LoadDir(filepath.Join(unpack(t), "scheduled"))
 	checkSet(t, set, err)
-	for _, id := range []string{"birthday", "new-year", "nowruz", "lunar-new-year", "win-back"} {
+	// The campaigns built on the purchase model; the demo does not load them, since it fits no
+	// model and their audiences would be empty.
+	for _, id := range []string{"win-back-valuable", "replenishment"} {
 		if set.Campaign(id) == nil {
 			t.Errorf("campaign %s is missing", id)
 		}
