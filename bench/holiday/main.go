@@ -1,0 +1,296 @@
+// Command holiday measures the scheduled path of issue 3: a holiday greeting to -customers
+// customers spread over 24 time zones, all due now, from the occurrence to the last message
+// accepted by a local SMTP sink; next to go-mail's raw send rate to the same sink in the same
+// run. It prints one JSON object on stdout and a summary on stderr.
+//
+// It starts a redis-server and an SMTP sink (bench/internal/rig), loads the base through
+// customers.Store.Apply (identify events: email with consent, name, locale, one of 24 time
+// zones and its country, in turn), then starts the worker as a process of its own (this
+// program with -worker: jobs.NewWorker with the fan-out and batch handlers and a
+// channels.SMTPPool, as `rapport serve --roles worker` wires them), so that its memory is
+// measured alone (VmHWM). A jobs.Scheduler with an injected clock then fires the occurrence,
+// and the clock runs until the sink has every message.
+//
+// "All due now": -mode holiday (default) greets on a custom holiday dated today at a local
+// time that every one of the 24 zones has already passed: the customers' instants spread
+// over 23 hours, so the worker's catch_up and the scheduler's fan-out horizon are set to 27
+// hours (in production a holiday's batches come due zone by zone over a day, and the default
+// horizon of one hour pages the audience once per zone). -mode cron sends a `schedule: {cron,
+// tz: UTC}` campaign whose instant is now: one instant for everybody.
+//
+// Redis memory is used_memory before the base is loaded, after, and after the run (profiles,
+// index, dedupe sets, delivery records, run state, and what asynq keeps), per customer.
+//
+// Usage: go run ./bench/holiday [-customers 1000000] [-mode holiday|cron] [-concurrency 32] [-pool 8] [-cpuprofile worker.pprof]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/rapporthq/rapport/bench/internal/rig"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/jobs"
+)
+
+type params struct {
+	Customers   int     `json:"customers"`
+	Mode        string  `json:"mode"`
+	Zones       int     `json:"time_zones"`
+	Concurrency int     `json:"worker_concurrency"`
+	Pool        int     `json:"smtp_pool"`
+	RawMessages int     `json:"gomail_messages"`
+	CatchUpH    float64 `json:"catch_up_h"`
+	HorizonH    float64 `json:"fanout_horizon_h"`
+	DurationS   float64 `json:"duration_limit_s"`
+}
+
+type memory struct {
+	EmptyBytes  int64   `json:"empty_bytes"`
+	LoadedBytes int64   `json:"loaded_bytes"`
+	AfterBytes  int64   `json:"after_run_bytes"`
+	BaseBytesPC float64 `json:"base_bytes_per_customer"`
+	RunBytesPC  float64 `json:"after_run_bytes_per_customer"`
+}
+
+type sendResult struct {
+	Messages  int64          `json:"messages"`
+	Expected  int            `json:"expected"`
+	WallS     float64        `json:"wall_s"`
+	FirstMsgS float64        `json:"first_message_s"`
+	PerS      float64        `json:"messages_per_s"`
+	PerCPUSec float64        `json:"messages_per_cpu_s"`
+	AvgBytes  float64        `json:"avg_message_bytes"`
+	CPU       rig.Phase      `json:"cpu"`
+	Worker    workerFigures  `json:"worker"`
+	Run       map[string]any `json:"run"`
+	Extra     int64          `json:"messages_after_settle"`
+}
+
+type workerFigures struct {
+	VmHWMMiB float64 `json:"vm_hwm_mib"`
+	VmRSSMiB float64 `json:"vm_rss_mib_at_end"`
+	Cores    float64 `json:"cores"`
+}
+
+type report struct {
+	Benchmark string      `json:"benchmark"`
+	Machine   rig.Machine `json:"machine"`
+	Params    params      `json:"params"`
+	Seed      struct {
+		Seconds      float64 `json:"seconds"`
+		CustomersPer float64 `json:"customers_per_s"`
+	} `json:"seed"`
+	Memory  memory      `json:"redis_memory"`
+	Send    sendResult  `json:"scheduled"`
+	GoMail  []rawResult `json:"gomail_raw"`
+	Ceiling float64     `json:"gomail_raw_messages_per_s"`
+	Ratio   float64     `json:"ratio_scheduled_to_gomail"`
+	Targets struct {
+		Ratio70    bool `json:"ratio_at_least_0_7"`
+		RSS256     bool `json:"worker_rss_under_256mib"`
+		RedisUnder bool `json:"redis_under_1kib_per_customer"`
+	} `json:"targets_met"`
+}
+
+func main() {
+	var p params
+	var w workerArgs
+	worker := flag.Bool("worker", false, "internal: run as the benchmark's worker process")
+	flag.StringVar(&w.Redis, "redis-url", "", "internal: the worker's Redis")
+	flag.StringVar(&w.SMTP, "smtp-url", "", "internal: the worker's SMTP sink")
+	flag.StringVar(&w.Dir, "dir", "", "internal: the worker's configuration directory")
+	flag.DurationVar(&w.CatchUp, "catch-up", 27*time.Hour, "internal: the worker's catch_up")
+	flag.IntVar(&p.Customers, "customers", 1_000_000, "customers in the base (and messages)")
+	flag.StringVar(&p.Mode, "mode", "holiday", "holiday: on a custom holiday at local time in 24 zones; cron: one UTC instant")
+	flag.IntVar(&p.Concurrency, "concurrency", 32, "worker concurrency (asynq)")
+	flag.IntVar(&p.Pool, "pool", 8, "SMTP connections (pool size, and go-mail goroutines)")
+	flag.IntVar(&p.RawMessages, "raw", 100_000, "messages of each go-mail measurement")
+	dur := flag.Duration("duration", 15*time.Minute, "upper bound of the scheduled run")
+	flag.StringVar(&w.CPUProfile, "cpuprofile", "", "write a CPU profile of the worker process to this file")
+	flag.Parse()
+	w.Concurrency, w.Pool = p.Concurrency, p.Pool
+	if *worker {
+		if err := runWorker(w); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/holiday worker:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if p.Mode != "holiday" && p.Mode != "cron" {
+		fmt.Fprintln(os.Stderr, "bench/holiday: -mode is holiday or cron")
+		os.Exit(2)
+	}
+	p.DurationS = dur.Seconds()
+	if err := run(p, w, *dur); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/holiday:", err)
+		os.Exit(1)
+	}
+}
+
+func run(p params, w workerArgs, dur time.Duration) error {
+	ctx := context.Background()
+	r, err := rig.StartRedis()
+	if err != nil {
+		return err
+	}
+	defer r.Stop()
+	sink, err := rig.StartSink()
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	rep := report{Benchmark: "holiday", Params: p}
+	rep.Machine = rig.Facts(r.Version())
+	rep.Params.Zones = len(rig.Zones)
+	rep.Memory.EmptyBytes = r.UsedMemory()
+
+	store := customers.NewStore(r.Client, customers.Options{})
+	rig.Logf("loading %d customers over %d time zones...", p.Customers, len(rig.Zones))
+	start := time.Now()
+	if err := rig.SeedZoned(ctx, store, p.Customers, 4); err != nil {
+		return err
+	}
+	rep.Seed.Seconds = rig.Round(time.Since(start).Seconds())
+	rep.Seed.CustomersPer = rig.Round(float64(p.Customers) / time.Since(start).Seconds())
+	rep.Memory.LoadedBytes = r.UsedMemory()
+	rig.Logf("loaded in %.1fs (%.0f/s); Redis %.0f bytes per customer", rep.Seed.Seconds, rep.Seed.CustomersPer,
+		float64(rep.Memory.LoadedBytes-rep.Memory.EmptyBytes)/float64(p.Customers))
+
+	before, err := rawSend(ctx, r, sink, "go-mail before", p.RawMessages, p.Pool, true, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	rep.GoMail = append(rep.GoMail, before)
+	rig.Logf("go-mail alone (before): %.0f messages/s", before.PerS)
+
+	// The occurrence: its instants (every zone's local time, or the cron instant) are all in
+	// the past by at least a minute, the earliest 26 hours ago.
+	now := time.Now().UTC().Truncate(time.Minute)
+	wall, horizon := now.Add(-time.Minute), time.Hour
+	if p.Mode == "holiday" {
+		// Local time W is reached at W+10h in Honolulu (the last zone): W = now - 10h - 1m.
+		wall, horizon = now.Add(-10*time.Hour-time.Minute), 27*time.Hour
+	}
+	rep.Params.CatchUpH, rep.Params.HorizonH = w.CatchUp.Hours(), horizon.Hours()
+	dir, err := rig.WriteConfig(rig.GreetingFiles(wall, p.Mode == "cron"))
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cat, err := rig.LoadCatalog(dir)
+	if err != nil {
+		return err
+	}
+	w.Redis, w.SMTP, w.Dir = "redis://"+r.Server.Addr+"/0", sink.URL(), dir
+	wp, err := startWorker(ctx, w)
+	if err != nil {
+		return err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = wp.Stop()
+		}
+	}()
+	client := asynq.NewClientFromRedisClient(r.Client)
+	defer client.Close()
+	// The scheduler's clock: its first tick, a second before the fan-out's start time, makes
+	// the campaign known; its second fires the occurrence (jobs.Scheduler.Tick).
+	fire := wall.Add(-14*time.Hour - 5*time.Minute)
+	if p.Mode == "cron" {
+		fire = wall.Add(-5 * time.Minute)
+	}
+	clock := fire.Add(-time.Second)
+	sched := &jobs.Scheduler{Catalog: cat, RDB: r.Client, Enqueue: client, CatchUp: w.CatchUp, Horizon: horizon,
+		Now: func() time.Time { return clock }, Log: rig.Logger()}
+	if _, err := sched.Tick(ctx, clock); err != nil {
+		return err
+	}
+	sink.Reset()
+	var first time.Time
+	sink.OnMessage(func(_ string, at time.Time) {
+		if first.IsZero() {
+			first = at
+		}
+	})
+	cpu0 := rig.ProcCPU(wp.Pid())
+	meter := rig.StartCPU(r)
+	start = time.Now()
+	clock = fire
+	n, err := sched.Tick(ctx, clock)
+	if err != nil || n != 1 {
+		return fmt.Errorf("scheduler fired %d occurrences: %v", n, err)
+	}
+	rig.Logf("occurrence fired (%s mode); waiting for %d messages...", p.Mode, p.Customers)
+	wctx, cancel := context.WithTimeout(ctx, dur)
+	progress := time.NewTicker(10 * time.Second)
+	go func() {
+		for range progress.C {
+			rig.Logf("  %6.0fs: %d messages", time.Since(start).Seconds(), sink.Count())
+		}
+	}()
+	got := sink.WaitCount(wctx, int64(p.Customers))
+	cancel()
+	progress.Stop()
+	elapsed := time.Since(start)
+	phase := meter.Stop()
+	workerCPU := rig.ProcCPU(wp.Pid()) - cpu0
+	s := &rep.Send
+	s.Messages, s.Expected, s.WallS = got, p.Customers, rig.Round(elapsed.Seconds())
+	if !first.IsZero() {
+		s.FirstMsgS = rig.Round(first.Sub(start).Seconds())
+	}
+	s.PerS = rig.Round(float64(got) / elapsed.Seconds())
+	s.Worker.Cores = rig.Round(workerCPU.Seconds() / elapsed.Seconds())
+	// The worker is another process: its CPU is added to this one's (sink, Redis client).
+	phase.GoCores = rig.Round(phase.GoCores + s.Worker.Cores)
+	phase.OtherCores = rig.Round(max(0, phase.OtherCores-s.Worker.Cores))
+	s.CPU = phase
+	s.PerCPUSec = rig.Round(float64(got) / (elapsed.Seconds() * (phase.GoCores + phase.RedisCores)))
+	if got > 0 {
+		s.AvgBytes = rig.Round(float64(sink.Bytes()) / float64(got))
+	}
+	time.Sleep(2 * time.Second) // anything sent twice would arrive now
+	s.Extra = sink.Count() - got
+	hwm, rss := rig.ProcStatus(wp.Pid())
+	s.Worker.VmHWMMiB, s.Worker.VmRSSMiB = rig.Round(float64(hwm)/(1<<20)), rig.Round(float64(rss)/(1<<20))
+	runs, err := (&jobs.Runs{RDB: r.Client, Catalog: cat}).Recent(ctx, rig.GreetingID, 1)
+	if err == nil && len(runs) == 1 {
+		s.Run = map[string]any{"seen": runs[0].Seen, "queued": runs[0].Queued, "processed": runs[0].Processed,
+			"sent": runs[0].Sent, "skipped": runs[0].Skipped, "fanout_done": runs[0].FanoutDone, "completed": runs[0].Completed != nil}
+	}
+	stopped = true
+	if err := wp.Stop(); err != nil {
+		rig.Logf("worker exit: %v", err)
+	}
+	rep.Memory.AfterBytes = r.UsedMemory()
+	nf := float64(p.Customers)
+	rep.Memory.BaseBytesPC = rig.Round(float64(rep.Memory.LoadedBytes-rep.Memory.EmptyBytes) / nf)
+	rep.Memory.RunBytesPC = rig.Round(float64(rep.Memory.AfterBytes-rep.Memory.EmptyBytes) / nf)
+	rig.Logf("scheduled: %d messages in %.1fs: %.0f/s (first after %.2fs); worker %.2f cores, VmHWM %.0f MiB",
+		got, elapsed.Seconds(), s.PerS, s.FirstMsgS, s.Worker.Cores, s.Worker.VmHWMMiB)
+
+	after, err := rawSend(ctx, r, sink, "go-mail after", p.RawMessages, p.Pool, true, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	rep.GoMail = append(rep.GoMail, after)
+	rep.Ceiling = rig.Round((before.PerS + after.PerS) / 2)
+	rep.Ratio = rig.Round(s.PerS / rep.Ceiling)
+	rep.Targets.Ratio70 = rep.Ratio >= 0.7
+	rep.Targets.RSS256 = s.Worker.VmHWMMiB < 256
+	rep.Targets.RedisUnder = rep.Memory.RunBytesPC < 1024
+	rig.Logf("go-mail alone (after): %.0f messages/s; ratio %.2f; Redis %.0f bytes per customer after the run (%.0f base)",
+		after.PerS, rep.Ratio, rep.Memory.RunBytesPC, rep.Memory.BaseBytesPC)
+	if got != int64(p.Customers) || s.Extra != 0 {
+		defer os.Exit(1)
+		rig.Logf("FAILED: %d messages of %d, %d more after settling", got, p.Customers, s.Extra)
+	}
+	return rig.PrintJSON(rep)
+}

@@ -1,0 +1,162 @@
+package main
+
+// go-mail's raw send rate to the same sink: the ceiling of bench/send (bench/send/raw.go),
+// copied here because package main programs cannot import each other.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	netmail "net/mail"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/rapporthq/rapport/bench/internal/rig"
+)
+
+type rawResult struct {
+	Label     string    `json:"label"`
+	Messages  int       `json:"messages"`
+	PerS      float64   `json:"messages_per_s"`
+	PerCPUSec float64   `json:"messages_per_cpu_s"`
+	AvgBytes  float64   `json:"avg_message_bytes"`
+	CPU       rig.Phase `json:"cpu"`
+}
+
+// rawSend sends n messages to the sink over conns go-mail connections. tuned uses the options
+// of channels.SMTPPool (no NOOP before and no RSET after each message); otherwise go-mail's
+// defaults. Each message is built in the loop, as a sender builds each email: the same
+// headers as channels.buildMessage (From, To with a name, Subject, Message-ID, Date,
+// List-Unsubscribe with one-click Post, X-Rapport-Campaign) and a text part with an HTML
+// alternative the size of the benchmark campaign's.
+func rawSend(ctx context.Context, r *rig.Redis, sink *rig.Sink, label string, n, conns int, tuned bool, dur time.Duration) (rawResult, error) {
+	res := rawResult{Label: label}
+	host, portS, _ := net.SplitHostPort(sink.Addr)
+	port, _ := strconv.Atoi(portS)
+	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(mail.NoTLS), mail.WithTimeout(10 * time.Second)}
+	if tuned {
+		opts = append(opts, mail.WithoutNoop(), mail.WithoutRset())
+	}
+	clients := make([]*mail.Client, conns)
+	for i := range clients {
+		c, err := mail.NewClient(host, opts...)
+		if err != nil {
+			return res, err
+		}
+		clients[i] = c
+	}
+	sessions := make([]*smtpSession, conns)
+	for i, c := range clients {
+		sc, err := c.DialToSMTPClientWithContext(ctx)
+		if err != nil {
+			return res, fmt.Errorf("go-mail dial: %w", err)
+		}
+		sessions[i] = &smtpSession{c: c, sc: sc}
+	}
+	from := &netmail.Address{Name: "Shop", Address: "shop@example.com"}
+	sink.Reset()
+	deadline := time.Now().Add(dur)
+	var (
+		next, failed atomic.Int64
+		wg           sync.WaitGroup
+	)
+	cpu := rig.StartCPU(r)
+	for _, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || time.Now().After(deadline) {
+					return
+				}
+				msg := rawMessage(from, i)
+				if err := s.c.SendWithSMTPClient(s.sc, msg); err != nil {
+					if failed.Add(1) <= 3 {
+						rig.Logf("go-mail send %d: %v", i, err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res.CPU = cpu.Stop()
+	for _, s := range sessions {
+		_ = s.c.CloseWithSMTPClient(s.sc)
+	}
+	if failed.Load() > 0 {
+		return res, fmt.Errorf("%d go-mail sends failed", failed.Load())
+	}
+	res.Messages = int(sink.Count())
+	res.PerS = rig.Round(float64(res.Messages) / res.CPU.Seconds)
+	res.PerCPUSec = rig.Round(float64(res.Messages) / (res.CPU.Seconds * (res.CPU.GoCores + res.CPU.RedisCores)))
+	if res.Messages > 0 {
+		res.AvgBytes = rig.Round(float64(sink.Bytes()) / float64(res.Messages))
+	}
+	return res, nil
+}
+
+type smtpSession struct {
+	c  *mail.Client
+	sc *smtp.Client
+}
+
+// rawMessage is the i-th message of the ceiling: what the benchmark campaign renders for an
+// order, filled in by hand.
+func rawMessage(from *netmail.Address, i int) *mail.Msg {
+	id := "raw-" + strconv.Itoa(i)
+	total := strconv.Itoa(20+i%180) + " EUR"
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(from)
+	msg.ToMailAddress(&netmail.Address{Name: "Anna Example", Address: rig.CustomerID(i) + "@example.org"})
+	msg.Subject("Order " + id)
+	msg.SetMessageIDWithValue("rapport." + id + "@example.com")
+	msg.SetDateWithValue(time.Now())
+	msg.SetListUnsubscribe("https://news.example.com/u/" + id + ".eyJjIjoiYzAwMDAwMDEiLCJwIjoidW5zdWJzY3JpYmUifQ.0123456789abcdef0123456789abcdef")
+	msg.SetListUnsubscribePost()
+	msg.SetGenHeader("X-Rapport-Campaign", rig.CampaignID)
+	msg.SetBodyString(mail.TypeTextPlain, fmt.Sprintf(rawText, id, total, id, total))
+	msg.AddAlternativeString(mail.TypeTextHTML, fmt.Sprintf(rawHTML, id, total, id, total, id))
+	return msg
+}
+
+const rawText = `Thank you, Anna!
+
+We have received your order %s of %s and are getting it ready. You will hear from us again
+when it leaves our warehouse.
+
+Questions about your order? Reply to this email and a person from our team will answer,
+usually within a working day.
+
+Order %s
+Total %s
+
+Thank you for shopping with us.
+The Rapport Demo Shop team
+
+You receive this email because you ordered from the Rapport Demo Shop. Unsubscribe:
+https://news.example.com/u/0123456789abcdef0123456789abcdef
+`
+
+const rawHTML = `<!doctype html>
+<html><body style="font-family: sans-serif; color: #222">
+<h1>Thank you, Anna!</h1>
+<p>We have received your order <b>%s</b> of %s
+and are getting it ready. You will hear from us again when it leaves our warehouse.</p>
+<p>Questions about your order? Reply to this email and a person from our team will answer,
+usually within a working day.</p>
+<table role="presentation" style="border-collapse: collapse">
+<tr><td style="padding: 4px 8px">Order</td><td style="padding: 4px 8px">%s</td></tr>
+<tr><td style="padding: 4px 8px">Total</td><td style="padding: 4px 8px">%s</td></tr>
+</table>
+<p>Thank you for shopping with us.<br>The Rapport Demo Shop team</p>
+<p style="font-size: 12px; color: #777">You receive this email because you ordered from the
+Rapport Demo Shop. <a href="https://news.example.com/u/%s.eyJjIjoiYzAwMDAwMDEifQ.0123456789abcdef">Unsubscribe</a></p>
+</body></html>
+`

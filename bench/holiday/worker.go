@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/rapporthq/rapport/bench/internal/rig"
+	"github.com/rapporthq/rapport/channels"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/rewards"
+)
+
+// workerArgs is what the benchmark passes to its worker process.
+type workerArgs struct {
+	Redis, SMTP, Dir, CPUProfile string
+	Concurrency, Pool           int
+	CatchUp                     time.Duration
+}
+
+// runWorker is the worker process: Rapport's worker wired as `rapport serve --roles worker`
+// wires it (cmd/rapport/serve.go: jobs.NewWorker with the fan-out and batch handlers, a
+// channels.SMTPPool), on the benchmark's Redis and sink. It prints "ready" once started and
+// runs until SIGTERM.
+func runWorker(a workerArgs) error {
+	stopProf, err := rig.Profile(a.CPUProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProf()
+	rdb, err := jobs.OpenRedis(a.Redis)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	log := rig.Logger()
+	cat, err := rig.LoadCatalog(a.Dir)
+	if err != nil {
+		return err
+	}
+	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: a.SMTP, From: "Shop <shop@example.com>", Size: a.Pool, Timeout: 10 * time.Second}, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := customers.NewStore(rdb, customers.Options{})
+	client := asynq.NewClientFromRedisClient(rdb)
+	defer client.Close()
+	d := &jobs.Deliverer{
+		Catalog: cat, Profiles: store, Claims: jobs.NewClaims(rdb),
+		Rewards: rewards.NewLedger(rdb, "bench-secret"), Email: pool,
+		Links: links.NewSigner("bench-secret", "https://news.example.com"), Enqueue: client,
+		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
+		MessageDomain: "example.com", Now: time.Now, Log: log,
+	}
+	w := jobs.NewWorker(rdb, jobs.WorkerConfig{Concurrency: a.Concurrency, ShutdownTimeout: 10 * time.Second}, d, log)
+	w.Handle(jobs.TypeFanout, &jobs.Fanout{Catalog: cat, Store: store, RDB: rdb, Enqueue: client, CatchUp: a.CatchUp, Log: log})
+	w.Handle(jobs.TypeBatch, &jobs.Batcher{Deliverer: d, Profiles: store, RDB: rdb, Log: log})
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	fmt.Println("ready")
+	<-sig
+	w.Shutdown()
+	return nil
+}
+
+// workerProc is the worker process as the benchmark sees it.
+type workerProc struct {
+	cmd *exec.Cmd
+}
+
+// startWorker runs this program again with -worker and waits until its worker is started.
+func startWorker(ctx context.Context, a workerArgs) (*workerProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "-worker", "-redis-url", a.Redis, "-smtp-url", a.SMTP, "-dir", a.Dir,
+		"-concurrency", strconv.Itoa(a.Concurrency), "-pool", strconv.Itoa(a.Pool), "-catch-up", a.CatchUp.String(),
+		"-cpuprofile", a.CPUProfile)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("worker process did not start: %q %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return &workerProc{cmd: cmd}, nil
+}
+
+// Pid is the worker process's id.
+func (p *workerProc) Pid() int { return p.cmd.Process.Pid }
+
+// Stop asks the worker to shut down and waits for it.
+func (p *workerProc) Stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.cmd.Wait()
+}
