@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -54,5 +55,21 @@ func TestUncompiledConditionEvaluatesConcurrently(t *testing.T) {
 		if !<-done {
 			t.Fatal("concurrent evaluation failed")
 		}
+	}
+}
+
+func TestLifecycleThresholdsLoadFromFileAndEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/rapport.yaml"
+	if err := os.WriteFile(path, []byte("predict:\n  lifecycle: {new_days: 45, loyal_orders: 4}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, []string{"RAPPORT_PREDICT_LIFECYCLE_AT_RISK_P_ALIVE=0.4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Predict.Lifecycle
+	if l.NewDays != 45 || l.LoyalOrders != 4 || l.AtRiskPAlive != 0.4 {
+		t.Fatalf("lifecycle %+v", l)
 	}
 }

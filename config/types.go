@@ -126,6 +126,23 @@ type Predict struct {
 	Horizon      Duration `yaml:"horizon"`       // CLV horizon; default 365d
 	DiscountRate float64  `yaml:"discount_rate"` // monthly; default 0.01
 	Margin       float64  `yaml:"margin"`        // share of revenue; default 0.3
+	// Lifecycle sets the thresholds of the lifecycle stages; zero keeps a default.
+	Lifecycle Lifecycle `yaml:"lifecycle"`
+}
+
+// Lifecycle holds the thresholds of the stages new, active, loyal, champion, at_risk and
+// lapsed (predict.LifecycleThresholds documents the rules). Zero means the default.
+type Lifecycle struct {
+	NewDays        float64 `yaml:"new_days"`        // a one-order customer is new this many days; default 30
+	LoyalOrders    int     `yaml:"loyal_orders"`    // purchase days to be loyal; default 3
+	ChampionOrders int     `yaml:"champion_orders"` // purchase days to be a champion; default 8
+	AtRiskGaps     float64 `yaml:"at_risk_gaps"`    // days since the last purchase, in the customer's own gaps; default 2
+	LapsedGaps     float64 `yaml:"lapsed_gaps"`     // default 4
+	MinGapDays     float64 `yaml:"min_gap_days"`    // smallest gap used for that test; default 14
+	AtRiskPAlive   float64 `yaml:"at_risk_p_alive"` // P(alive) below which a repeat customer is at risk; default 0.5
+	LapsedPAlive   float64 `yaml:"lapsed_p_alive"`  // default 0.15
+	AtRiskDays     float64 `yaml:"at_risk_days"`    // one-order customers: days since the purchase; default 90
+	LapsedDays     float64 `yaml:"lapsed_days"`     // default 365
 }
 
 // Campaign is one file of campaigns/.

@@ -41,6 +41,8 @@ type ModelOptions struct {
 	// CLV is the value forecast: horizon (predict.horizon in months), monthly discount rate
 	// (predict.discount_rate) and margin (predict.margin). Its Unit is set from Unit.
 	CLV predict.CLVOptions
+	// Lifecycle holds the stage thresholds (predict.lifecycle), defaults filled in.
+	Lifecycle predict.LifecycleThresholds
 }
 
 // ModelOptionsOf reads config predict. The horizon becomes whole months of 365.25/12 days
@@ -54,7 +56,16 @@ func ModelOptionsOf(p config.Predict) (ModelOptions, error) {
 	if months > 120 {
 		return ModelOptions{}, fmt.Errorf("predict.horizon %s: at most 120 months (10 years)", time.Duration(p.Horizon))
 	}
-	return ModelOptions{Unit: unit, CLV: predict.CLVOptions{
+	l := p.Lifecycle
+	life := predict.LifecycleThresholds{
+		NewDays: l.NewDays, LoyalOrders: l.LoyalOrders, ChampionOrders: l.ChampionOrders,
+		AtRiskGaps: l.AtRiskGaps, LapsedGaps: l.LapsedGaps, MinGapDays: l.MinGapDays,
+		AtRiskPAlive: l.AtRiskPAlive, LapsedPAlive: l.LapsedPAlive, AtRiskDays: l.AtRiskDays, LapsedDays: l.LapsedDays,
+	}.WithDefaults()
+	if err := life.Validate(); err != nil {
+		return ModelOptions{}, fmt.Errorf("predict.lifecycle: %w", err)
+	}
+	return ModelOptions{Unit: unit, Lifecycle: life, CLV: predict.CLVOptions{
 		Months: max(months, 1), MonthlyDiscount: p.DiscountRate, Margin: p.Margin, Unit: unit,
 	}}, nil
 }
@@ -83,6 +94,9 @@ type Model struct {
 	// purchase days (predictions then have no rfm).
 	RFM *RFMCuts  `json:"rfm,omitempty"`
 	CLV CLVParams `json:"clv"`
+	// Lifecycle are the stage thresholds the fit was published with, so that every worker
+	// classifies customers alike; nil (a model from an older version) means the defaults.
+	Lifecycle *predict.LifecycleThresholds `json:"lifecycle,omitempty"`
 
 	// Derived on load, by prepare.
 	unit   predict.Unit
@@ -242,7 +256,11 @@ func (m *Model) Predict(days []predict.Day, now time.Time) (*decide.Predictions,
 		}
 	}
 	in, _ := predict.LifecycleInputOf(days, now, pa)
-	stage, err := predict.Lifecycle(in, predict.LifecycleThresholds{})
+	var life predict.LifecycleThresholds
+	if m.Lifecycle != nil {
+		life = *m.Lifecycle
+	}
+	stage, err := predict.Lifecycle(in, life)
 	if err != nil {
 		return nil, err
 	}

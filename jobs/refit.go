@@ -166,7 +166,7 @@ func FitStats(st *predict.Stats, rfm []predict.RFMValues, asOf time.Time, mo Mod
 	start := time.Now()
 	mo.CLV.Unit = mo.Unit
 	m := &Model{AsOf: asOf.UTC(), Unit: mo.Unit.String(), Customers: st.Customers(), Groups: len(st.Groups()),
-		CLV: CLVParams{Months: mo.CLV.Months, MonthlyDiscount: mo.CLV.MonthlyDiscount, Margin: mo.CLV.Margin}}
+		CLV: CLVParams{Months: mo.CLV.Months, MonthlyDiscount: mo.CLV.MonthlyDiscount, Margin: mo.CLV.Margin}, Lifecycle: &mo.Lifecycle}
 	if m.CLV.Months == 0 {
 		m.CLV.Months = 12
 	}
