@@ -87,9 +87,24 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "played %d purchase events; waiting for the worker...\n", n)
 	waitIdle(ctx, a, 60*time.Second)
-	rec.print(stdout, cfg.Outbox)
-	fmt.Fprintf(stdout, "\nTry it: curl -H 'Authorization: Bearer %s' http://%s/v1/customers/%s\nCtrl-C to stop. Nothing is kept.\n",
-		firstOr(cfg.APIKeys, "KEY"), cfg.Listen, rec.someCustomer())
+	rec.print(stdout)
+
+	fmt.Fprintln(stdout, "\nScheduled campaigns: one occurrence of each, played now as if it were its date.")
+	plays, err := playScheduled(ctx, a, time.Now(), stdout)
+	printScheduled(stdout, plays)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nMessages are in %s (emails as .eml, SMS in sms.jsonl)", cfg.Outbox)
+	if n := countFiles(cfg.Outbox); n > 0 {
+		fmt.Fprintf(stdout, ": %d files", n)
+	}
+	key := firstOr(cfg.APIKeys, "KEY")
+	fmt.Fprintf(stdout, ".\n\nTry it: curl -H 'Authorization: Bearer %s' http://%s/v1/customers/%s\n", key, cfg.Listen, rec.someCustomer())
+	if len(plays) > 0 {
+		fmt.Fprintf(stdout, "        curl -H 'Authorization: Bearer %s' http://%s/v1/campaigns/%s/runs\n", key, cfg.Listen, plays[0].campaign)
+	}
+	fmt.Fprintln(stdout, "The scheduler keeps running: real occurrences fire on their dates. Ctrl-C to stop. Nothing is kept.")
 	return <-done
 }
 
@@ -169,7 +184,11 @@ func (r *demoRecorder) someCustomer() string {
 	return "ID"
 }
 
-func (r *demoRecorder) print(w io.Writer, outbox string) {
+// maxDemoRows bounds the per-send table of the triggered campaigns; the counts below it
+// cover every row.
+const maxDemoRows = 40
+
+func (r *demoRecorder) print(w io.Writer) {
 	r.mu.Lock()
 	rows := append([]demoRow(nil), r.rows...)
 	r.mu.Unlock()
@@ -177,8 +196,11 @@ func (r *demoRecorder) print(w io.Writer, outbox string) {
 	counts := map[string]int{}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nCUSTOMER\tCAMPAIGN\tOUTCOME\tVARIANT\tCHANNEL\tWHY")
-	for _, row := range rows {
+	for i, row := range rows {
 		counts[row.out.State]++
+		if i >= maxDemoRows {
+			continue
+		}
 		state := row.out.State
 		switch {
 		case state == "deferred":
@@ -189,6 +211,9 @@ func (r *demoRecorder) print(w io.Writer, outbox string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.customer, row.campaign, state, row.out.Variant, row.out.Channel, keyReason(row.out))
 	}
 	_ = tw.Flush()
+	if len(rows) > maxDemoRows {
+		fmt.Fprintf(w, "... %d more\n", len(rows)-maxDemoRows)
+	}
 	keys := make([]string, 0, len(counts))
 	for k := range counts {
 		keys = append(keys, k)
@@ -198,10 +223,7 @@ func (r *demoRecorder) print(w io.Writer, outbox string) {
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 	}
-	fmt.Fprintf(w, "\n%s. Messages are in %s (emails as .eml, SMS in sms.jsonl).\n", strings.Join(parts, ", "), outbox)
-	if n := countFiles(outbox); n > 0 {
-		fmt.Fprintf(w, "%d files in the outbox.\n", n)
-	}
+	fmt.Fprintf(w, "\nTriggered campaigns: %s.\n", strings.Join(parts, ", "))
 }
 
 // keyReason picks the reason that explains the outcome: the variant choice for a send, the
