@@ -26,8 +26,8 @@ import (
 // workerArgs is what the benchmark passes to its worker process.
 type workerArgs struct {
 	Redis, SMTP, Dir, CPUProfile string
-	Concurrency, Pool           int
-	CatchUp                     time.Duration
+	Concurrency, Pool            int
+	CatchUp                      time.Duration
 }
 
 // runWorker is the worker process: Rapport's worker wired as `rapport serve --roles worker`
