@@ -28,6 +28,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
+	return demo(ctx, demoOptions{listen: *listen, outbox: *outbox, config: *cfgPath, now: time.Now}, stdout)
+}
+
+// demoOptions are the demo's flags, and the clock its scheduled plays start from.
+type demoOptions struct {
+	listen, outbox, config string
+	now                    func() time.Time
+}
+
+// demo runs `rapport demo` until ctx ends.
+func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	dir, err := os.MkdirTemp("", "rapport-demo-")
 	if err != nil {
 		return err
@@ -36,7 +47,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.CopyFS(dir, examples.FS); err != nil {
 		return fmt.Errorf("unpack the examples: %w", err)
 	}
-	path := *cfgPath
+	path := opt.config
 	if path == "" {
 		path = filepath.Join(dir, "rapport.yaml")
 	}
@@ -44,11 +55,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	cfg.Listen = *listen
+	cfg.Listen = opt.listen
 	if cfg.PublicURL == "" || strings.Contains(cfg.PublicURL, "127.0.0.1:8080") {
-		cfg.PublicURL = "http://" + *listen
+		cfg.PublicURL = "http://" + opt.listen
 	}
-	if cfg.Outbox, err = filepath.Abs(*outbox); err != nil {
+	if cfg.Outbox, err = filepath.Abs(opt.outbox); err != nil {
 		return err
 	}
 	log := newLogger("console")
@@ -90,7 +101,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rec.print(stdout)
 
 	fmt.Fprintln(stdout, "\nScheduled campaigns: one occurrence of each, played now as if it were its date.")
-	plays, err := playScheduled(ctx, a, time.Now(), stdout)
+	plays, err := playScheduled(ctx, a, opt.now(), stdout)
 	printScheduled(stdout, plays)
 	if err != nil {
 		return err
