@@ -193,3 +193,20 @@ func TestReadinessFailsWhenRedisIsDown(t *testing.T) {
 }
 
 func basic(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestBatchWithPageAndScreenCallsKeepsTheRest(t *testing.T) {
+	b := setup(t)
+	body := `{"batch":[{"type":"page","userId":"7","name":"Home","messageId":"p1"},
+		{"type":"identify","userId":"7","traits":{"firstName":"Ada"},"messageId":"i1"},
+		{"type":"screen","userId":"7","name":"Cart","messageId":"s1"}]}`
+	code, out := b.do(t, "POST", "/v1/batch", body, bearer)
+	if code != 200 || out["accepted"] != float64(1) {
+		t.Fatalf("mixed batch: %d %v, want 200 with the identify accepted", code, out)
+	}
+	if p, err := b.store.Get(context.Background(), "7"); err != nil || p.FirstName != "Ada" {
+		t.Fatalf("identify of a mixed batch not applied: %v %v", p, err)
+	}
+	if code, _ := b.do(t, "POST", "/v1/batch", `{"batch":[{"type":"page","userId":"7","messageId":"p2"}]}`, bearer); code != 200 {
+		t.Fatalf("a batch of page calls only: %d, want 200", code)
+	}
+}

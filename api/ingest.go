@@ -45,7 +45,8 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(events) == 0 {
-		writeError(w, http.StatusBadRequest, "batch", "batch is empty")
+		// Only calls Rapport ignores (page, screen, group, alias): accepted, nothing to store.
+		writeJSON(w, http.StatusOK, ingestResponse{Success: true})
 		return
 	}
 	s.ingest(w, r, events)

@@ -163,9 +163,10 @@ func decodeEvent(raw []byte, kind string, now time.Time) (Event, bool, *FieldErr
 	return ev, generated, nil
 }
 
-// DecodeBatch decodes {"batch":[...]} of identify and track items. Field names of errors are
-// prefixed "batch[i].". It returns every error (errors.Join of *FieldError) together with the
-// valid events, so that the caller can refuse the whole request and name every bad item.
+// DecodeBatch decodes {"batch":[...]} of identify and track items; page, screen, group and
+// alias items are skipped. Field names of errors are prefixed "batch[i].". It returns every
+// error (errors.Join of *FieldError) together with the valid events, so that the caller can
+// refuse the whole request and name every bad item.
 func DecodeBatch(raw []byte, now time.Time) ([]Event, error) {
 	top, ferr := decodeObject(raw)
 	if ferr != nil {
@@ -179,9 +180,15 @@ func DecodeBatch(raw []byte, now time.Time) ([]Event, error) {
 	if err := json.Unmarshal(items, &list); err != nil {
 		return nil, fieldErr("batch", "must be an array")
 	}
+	if len(list) == 0 {
+		return nil, fieldErr("batch", "is empty")
+	}
 	events := make([]Event, 0, len(list))
 	var errs []error
 	for i, item := range list {
+		if ignoredType(item) {
+			continue
+		}
 		ev, _, ferr := decodeEvent(item, "", now)
 		if ferr != nil {
 			errs = append(errs, ferr.prefixed("batch["+strconv.Itoa(i)+"]"))
@@ -190,6 +197,18 @@ func DecodeBatch(raw []byte, now time.Time) ([]Event, error) {
 		events = append(events, ev)
 	}
 	return events, errors.Join(errs...)
+}
+
+// ignoredTypes are Segment calls a CDP sends in the same batches as identify and track.
+// Rapport has no use for them; refusing the batch would make the sender retry it for ever and
+// lose the calls Rapport does use, so they are accepted and dropped.
+var ignoredTypes = map[string]bool{"page": true, "screen": true, "group": true, "alias": true}
+
+func ignoredType(item json.RawMessage) bool {
+	var t struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(item, &t) == nil && ignoredTypes[t.Type]
 }
 
 // decodeObject decodes a JSON object into its raw members.

@@ -124,9 +124,13 @@ func TestDecodeBatchRefusesABodyWithoutBatch(t *testing.T) {
 			t.Errorf("%s: got %v, want an error on field %q", body, err, field)
 		}
 	}
-	events, err := DecodeBatch([]byte(`{"batch": []}`), testNow)
+	var fe *FieldError
+	if _, err := DecodeBatch([]byte(`{"batch": []}`), testNow); !errors.As(err, &fe) || fe.Field != "batch" {
+		t.Fatalf("empty batch: %v, want an error on field batch", err)
+	}
+	events, err := DecodeBatch([]byte(`{"batch": [{"type":"alias","userId":"u","previousId":"a"}]}`), testNow)
 	if err != nil || len(events) != 0 {
-		t.Fatalf("empty batch: %v %v", events, err)
+		t.Fatalf("a batch of ignored calls: %v %v, want nothing and no error", events, err)
 	}
 }
 

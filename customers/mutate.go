@@ -54,16 +54,30 @@ func (s *Store) mutate(ctx context.Context, op, id string, change func(st *state
 // first by At, at most Options.RecentSends of them. Recording the same delivery again (same
 // campaign, non-empty occurrence and channel, as a retried task does) replaces it.
 func (s *Store) RecordSend(ctx context.Context, id string, send decide.Send) error {
+	send, err := checkSend(id, send)
+	if err != nil {
+		return err
+	}
+	return s.mutate(ctx, "record send of "+send.Campaign, id, s.addSend(send))
+}
+
+// checkSend validates a send to record and truncates its time to what the store keeps.
+func checkSend(id string, send decide.Send) (decide.Send, error) {
 	switch {
 	case send.Campaign == "":
-		return fmt.Errorf("record send for customer %s: campaign is required", id)
+		return send, fmt.Errorf("record send for customer %s: campaign is required", id)
 	case send.Channel == "":
-		return fmt.Errorf("record send of %s for customer %s: channel is required", send.Campaign, id)
+		return send, fmt.Errorf("record send of %s for customer %s: channel is required", send.Campaign, id)
 	case send.At.IsZero():
-		return fmt.Errorf("record send of %s for customer %s: time is required", send.Campaign, id)
+		return send, fmt.Errorf("record send of %s for customer %s: time is required", send.Campaign, id)
 	}
 	send.At = send.At.UTC().Truncate(time.Millisecond) // what the store keeps
-	return s.mutate(ctx, "record send of "+send.Campaign, id, func(st *state, now int64) bool {
+	return send, nil
+}
+
+// addSend is the change of RecordSend and RecordSends.
+func (s *Store) addSend(send decide.Send) func(st *state, now int64) bool {
+	return func(st *state, now int64) bool {
 		sends := make([]decide.Send, 0, len(st.sends)+1)
 		for _, old := range st.sends {
 			if send.Occurrence != "" && old.Campaign == send.Campaign &&
@@ -82,7 +96,7 @@ func (s *Store) RecordSend(ctx context.Context, id string, send decide.Send) err
 		st.sends = sends
 		st.touch(dirtySends, now)
 		return true
-	})
+	}
 }
 
 // MarkUndeliverable records that a channel's address failed permanently (hard bounce,
