@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -105,14 +104,7 @@ func (c *Claims) Take(ctx context.Context, key, token string) (ok bool, prior st
 	if err != nil {
 		return false, "", fmt.Errorf("claim %s: %w", key, err)
 	}
-	if n, _ := res[0].(int64); n == 1 {
-		return true, "", nil
-	}
-	prior, _ = res[1].(string)
-	if strings.HasPrefix(prior, stateClaimed+"|") {
-		return false, prior, ErrClaimHeld
-	}
-	return false, prior, nil
+	return takeAnswer(key, res)
 }
 
 // Finish writes the outcome over our claim. A lost claim (it expired and someone else took

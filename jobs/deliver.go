@@ -109,8 +109,27 @@ func (d *Deliverer) deliver(ctx context.Context, p *SendPayload) (Outcome, error
 // deliverTo is deliver for a loaded profile: the batch handler reads a whole page of profiles
 // in one pipeline and the reward budgets once, then calls it per customer.
 func (d *Deliverer) deliverTo(ctx context.Context, cat *Catalog, camp *config.Campaign, p *SendPayload, prof *customers.Profile, left map[string]bool) (Outcome, error) {
+	c, out, err := d.prepare(ctx, cat, camp, p, prof, left)
+	if c == nil {
+		return out, err
+	}
+	ok, prior, err := d.Claims.Take(ctx, c.key, c.token)
+	return d.deliverTaken(ctx, cat, c, ok, prior, err, nil)
+}
+
+// claimable is a delivery decided and ready to be claimed.
+type claimable struct {
+	in         decide.Input
+	dec        decide.Decision
+	key, token string
+	ttl        time.Duration
+}
+
+// prepare decides a delivery. A customer who gets nothing now (skipped, held out, deferred)
+// is recorded and returned as an outcome with a nil claimable; otherwise the claim to take.
+func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Campaign, p *SendPayload, prof *customers.Profile, left map[string]bool) (*claimable, Outcome, error) {
 	if err := fillPredictions(ctx, d.Predictor, prof, d.Now()); err != nil {
-		return Outcome{}, fmt.Errorf("send %s: %w", camp.ID, err)
+		return nil, Outcome{}, fmt.Errorf("send %s: %w", camp.ID, err)
 	}
 	in := decide.Input{
 		Campaign: camp, Customer: &prof.Customer, Event: eventOf(p), Occurrence: p.Occurrence,
@@ -118,27 +137,32 @@ func (d *Deliverer) deliverTo(ctx context.Context, cat *Catalog, camp *config.Ca
 	}
 	dec := decide.Decide(in)
 	if !dec.Eligible {
-		return d.recordNotSent(ctx, camp, p, dec)
+		out, err := d.recordNotSent(ctx, camp, p, dec)
+		return nil, out, err
 	}
 	if dec.SendAt.After(in.Now.Add(deferSlack)) {
-		return d.deferTo(ctx, camp, p, dec)
+		out, err := d.deferTo(ctx, camp, p, dec)
+		return nil, out, err
 	}
-
 	claimOcc, ttl := occurrenceFor(camp, p.Occurrence, p.Due, dec.Location)
-	key := deliveryKey(p.Customer, camp.ID, claimOcc)
-	token := newToken()
-	ok, prior, err := d.Claims.Take(ctx, key, token)
+	return &claimable{in: in, dec: dec, key: deliveryKey(p.Customer, camp.ID, claimOcc), token: newToken(), ttl: ttl}, Outcome{}, nil
+}
+
+// deliverTaken goes on after the claim was tried (Claims.Take's answer): it sends under the
+// claim, or reports the outcome that someone else recorded. rec, when not nil, records the
+// sends of a batch a group at a time.
+func (d *Deliverer) deliverTaken(ctx context.Context, cat *Catalog, c *claimable, ok bool, prior string, err error, rec *sendRecorder) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
 	if !ok {
-		sendsTotal.WithLabelValues(camp.ID, "", "duplicate").Inc()
+		sendsTotal.WithLabelValues(c.in.Campaign.ID, "", "duplicate").Inc()
 		return Outcome{State: "duplicate", Reason: prior}, nil
 	}
-	out, err := d.deliverClaimed(ctx, cat, in, dec, key, token, ttl)
+	out, err := d.deliverClaimed(ctx, cat, c.in, c.dec, c.key, c.token, c.ttl, rec)
 	if err != nil {
 		// Nothing went out: free the claim so the retry can send.
-		if rerr := d.Claims.Release(context.WithoutCancel(ctx), key, token); rerr != nil {
+		if rerr := d.Claims.Release(context.WithoutCancel(ctx), c.key, c.token); rerr != nil {
 			d.Log.Error("release claim", zap.Error(rerr))
 		}
 		return out, err
@@ -148,7 +172,7 @@ func (d *Deliverer) deliverTo(ctx context.Context, cat *Catalog, camp *config.Ca
 
 // deliverClaimed sends under a held claim, falling through the allowed channels when one fails
 // permanently (hard bounce, invalid number).
-func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, key, token string, ttl time.Duration) (Outcome, error) {
+func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, key, token string, ttl time.Duration, rec *sendRecorder) (Outcome, error) {
 	camp, c := in.Campaign, in.Customer
 	var grant *rewards.Grant
 	for attempt := 0; attempt <= len(camp.Channels); attempt++ {
@@ -169,7 +193,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.
 		}
 		receipt, err := d.send(ctx, cat, in, dec, grant, key)
 		if err == nil {
-			return d.recordSent(ctx, in, dec, grant, key, token, ttl, receipt)
+			return d.recordSent(ctx, in, dec, grant, key, token, ttl, receipt, rec)
 		}
 		if errors.Is(err, channels.ErrOutcomeUnknown) {
 			// The provider may have the message (the connection broke after DATA). A retry
@@ -276,22 +300,26 @@ func (d *Deliverer) templateData(in decide.Input, dec decide.Decision, grant *re
 	return data
 }
 
-func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.Decision, grant *rewards.Grant, key, token string, ttl time.Duration, r channels.Receipt) (Outcome, error) {
+func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.Decision, grant *rewards.Grant, key, token string, ttl time.Duration, r channels.Receipt, rec *sendRecorder) (Outcome, error) {
 	now := d.Now()
 	value := fmt.Sprintf("%s|%s|%s|%s|%d", stateSent, dec.Channel, dec.Variant.ID, r.ProviderID, now.Unix())
 	// The message is out: from here on nothing may make the task retry and send it again, so
 	// failures to record are logged, not returned.
 	wctx := context.WithoutCancel(ctx)
-	if err := d.Claims.Finish(wctx, key, token, value, ttl); err != nil {
-		d.Log.Error("record delivery", zap.Error(err))
-	}
 	send := decide.Send{Campaign: in.Campaign.ID, Occurrence: in.Occurrence, Variant: dec.Variant.ID,
 		Channel: dec.Channel, At: now.UTC(), ProviderID: r.ProviderID}
 	if grant != nil {
 		send.Reward = grant.ID
 	}
-	if err := d.Profiles.RecordSend(wctx, in.Customer.ID, send); err != nil {
-		d.Log.Error("record send on customer", zap.Error(err))
+	if rec != nil {
+		rec.record(wctx, &sentRecord{key: key, token: token, value: value, ttl: ttl, customer: in.Customer.ID, send: send})
+	} else {
+		if err := d.Claims.Finish(wctx, key, token, value, ttl); err != nil {
+			d.Log.Error("record delivery", zap.Error(err))
+		}
+		if err := d.Profiles.RecordSend(wctx, in.Customer.ID, send); err != nil {
+			d.Log.Error("record send on customer", zap.Error(err))
+		}
 	}
 	sendsTotal.WithLabelValues(in.Campaign.ID, dec.Channel, stateSent).Inc()
 	d.Log.Info("sent", zap.String("campaign", in.Campaign.ID), zap.String("customer", in.Customer.ID),
