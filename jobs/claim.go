@@ -18,7 +18,8 @@ import (
 //
 // Key: rp:{c:CUSTOMER}:d:CAMPAIGN:OCCURRENCE (string), sharing the customer's hash tag.
 // Value: "claimed|TOKEN" while a delivery is in progress (lease: claimLease), then
-// "sent|CHANNEL|PROVIDER_ID|UNIX", "skipped|REASON|DETAIL" or "holdout|...". The lifetime
+// "sent|CHANNEL|VARIANT|PROVIDER_ID|UNIX" (PROVIDER_ID empty when it is our own Message-ID,
+// which messageID derives from the key), "skipped|REASON|DETAIL" or "holdout|...". The lifetime
 // depends on the campaign's repeat rule (recordTTL).
 func deliveryKey(customer, campaign, occurrence string) string {
 	return "rp:{c:" + customer + "}:d:" + safeKeyPart(campaign) + ":" + safeKeyPart(occurrence)

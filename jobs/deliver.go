@@ -302,12 +302,20 @@ func (d *Deliverer) templateData(in decide.Input, dec decide.Decision, grant *re
 
 func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.Decision, grant *rewards.Grant, key, token string, ttl time.Duration, r channels.Receipt, rec *sendRecorder) (Outcome, error) {
 	now := d.Now()
-	value := fmt.Sprintf("%s|%s|%s|%s|%d", stateSent, dec.Channel, dec.Variant.ID, r.ProviderID, now.Unix())
+	// An SMTP server that names no queue id leaves our own Message-ID as the provider id. It
+	// is derived from the delivery key (messageID), so it is not stored again: at a million
+	// customers its ~40 bytes, in the delivery record and in the profile's recent sends, cost
+	// about 70 MB of Redis per occurrence.
+	provider := r.ProviderID
+	if provider == messageID(key, d.MessageDomain) {
+		provider = ""
+	}
+	value := fmt.Sprintf("%s|%s|%s|%s|%d", stateSent, dec.Channel, dec.Variant.ID, provider, now.Unix())
 	// The message is out: from here on nothing may make the task retry and send it again, so
 	// failures to record are logged, not returned.
 	wctx := context.WithoutCancel(ctx)
 	send := decide.Send{Campaign: in.Campaign.ID, Occurrence: in.Occurrence, Variant: dec.Variant.ID,
-		Channel: dec.Channel, At: now.UTC(), ProviderID: r.ProviderID}
+		Channel: dec.Channel, At: now.UTC(), ProviderID: provider}
 	if grant != nil {
 		send.Reward = grant.ID
 	}

@@ -56,6 +56,9 @@ type memory struct {
 	AfterBytes  int64   `json:"after_run_bytes"`
 	BaseBytesPC float64 `json:"base_bytes_per_customer"`
 	RunBytesPC  float64 `json:"after_run_bytes_per_customer"`
+	// Keys is MEMORY USAGE of one customer's keys after the run (mean over the first 100),
+	// and of the index and the run's hash, per customer.
+	Keys map[string]float64 `json:"key_bytes_per_customer"`
 }
 
 type sendResult struct {
@@ -270,6 +273,7 @@ func run(p params, w workerArgs, dur time.Duration) error {
 		rig.Logf("worker exit: %v", err)
 	}
 	rep.Memory.AfterBytes = r.UsedMemory()
+	rep.Memory.Keys = keyUsage(ctx, r, p.Customers)
 	nf := float64(p.Customers)
 	rep.Memory.BaseBytesPC = rig.Round(float64(rep.Memory.LoadedBytes-rep.Memory.EmptyBytes) / nf)
 	rep.Memory.RunBytesPC = rig.Round(float64(rep.Memory.AfterBytes-rep.Memory.EmptyBytes) / nf)
@@ -293,4 +297,33 @@ func run(p params, w workerArgs, dur time.Duration) error {
 		rig.Logf("FAILED: %d messages of %d, %d more after settling", got, p.Customers, s.Extra)
 	}
 	return rig.PrintJSON(rep)
+}
+
+// keyUsage reads MEMORY USAGE of the keys of the first 100 customers (profile, dedupe set,
+// delivery records, by their documented names) and of the shared keys, per customer.
+func keyUsage(ctx context.Context, r *rig.Redis, n int) map[string]float64 {
+	out := map[string]float64{}
+	usage := func(key string) float64 {
+		v, _ := r.Client.MemoryUsage(ctx, key, 0).Result()
+		return float64(v)
+	}
+	k := min(n, 100)
+	for i := range k {
+		tag := customers.HashTag(rig.CustomerID(i))
+		out["profile"] += usage("rp:"+tag) / float64(k)
+		out["dedupe"] += usage("rp:"+tag+":m") / float64(k)
+		keys, _ := r.Client.Keys(ctx, "rp:"+tag+":d:*").Result()
+		for _, dk := range keys {
+			out["delivery_records"] += usage(dk) / float64(k)
+		}
+	}
+	out["index"] = usage("rp:customers") / float64(n)
+	runs, _ := r.Client.Keys(ctx, "rp:run:*").Result()
+	for _, rk := range runs {
+		out["run"] += usage(rk) / float64(n)
+	}
+	for key, v := range out {
+		out[key] = rig.Round(v)
+	}
+	return out
 }
