@@ -71,6 +71,28 @@ func CLV(bg BGNBD, gg GammaGamma, x, tx, T, m float64, o CLVOptions) (float64, e
 	if err != nil {
 		return math.NaN(), fmt.Errorf("CLV: %w", err)
 	}
+	return clvOf(bg, value, x, tx, T, o)
+}
+
+// CLVOfValue is CLV with the expected value of a future purchase given instead of the
+// Gamma-Gamma E[M | x, m]: for a base on which the spend model could not be fitted, where
+// a customer's own mean order value stands in for it. value must be finite and ≥ 0.
+func CLVOfValue(bg BGNBD, value, x, tx, T float64, o CLVOptions) (float64, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return math.NaN(), err
+	}
+	if err := bg.check(x, tx, T); err != nil {
+		return math.NaN(), fmt.Errorf("CLV: %w", err)
+	}
+	if !finite(value) || value < 0 {
+		return math.NaN(), fmt.Errorf("CLV of a purchase value %v: want a finite value ≥ 0: %w", value, ErrInvalidInput)
+	}
+	return clvOf(bg, value, x, tx, T, o)
+}
+
+// clvOf is CLV on checked inputs and options with defaults.
+func clvOf(bg BGNBD, value, x, tx, T float64, o CLVOptions) (float64, error) {
 	var cum [maxMonths]float64
 	if err := bg.cumulativeMonths(x, T, o.Months, monthDays/o.Unit.Days(), cum[:o.Months]); err != nil {
 		return math.NaN(), fmt.Errorf("CLV: %w", err)

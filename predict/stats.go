@@ -3,6 +3,7 @@ package predict
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Group is a set of customers with the same BG/NBD sufficient statistics (x, tx, T). The
@@ -35,15 +36,23 @@ type StatsOptions struct {
 
 // Stats accumulates the sufficient statistics of a customer base, one customer at a time,
 // so that a refit can page through millions of customers while holding only the distinct
-// groups. It is not safe for concurrent use.
+// groups. The spend groups are kept per currency (AddIn; Add is the currency ""), since
+// spends in different currencies cannot be pooled as they are (see SpendScales). It is not
+// safe for concurrent use.
 type Stats struct {
 	opts      StatsOptions
 	index     map[groupKey]int
 	groups    []Group
-	spendIdx  map[groupKey]int
-	spend     []SpendGroup
+	spend     map[string]*spendBucket
 	customers int
 	noSpend   int
+}
+
+// spendBucket holds the spend groups of one currency.
+type spendBucket struct {
+	idx       map[groupKey]int
+	groups    []SpendGroup
+	customers int
 }
 
 type groupKey struct {
@@ -56,14 +65,22 @@ func NewStats(opts StatsOptions) (*Stats, error) {
 	if !finite(opts.TimeStep, opts.SpendStep) || opts.TimeStep < 0 || opts.SpendStep < 0 {
 		return nil, fmt.Errorf("stats options %+v: want finite steps ≥ 0: %w", opts, ErrInvalidInput)
 	}
-	return &Stats{opts: opts, index: map[groupKey]int{}, spendIdx: map[groupKey]int{}}, nil
+	return &Stats{opts: opts, index: map[groupKey]int{}, spend: map[string]*spendBucket{}}, nil
 }
 
-// Add counts one customer. A summary that the models cannot use (see Summary) is refused
+// Add counts one customer whose spend is in the base's default currency "", as AddIn(sm, "")
+// does: a base in one currency, or whose currency is not known (a summary CSV).
+func (s *Stats) Add(sm Summary) error { return s.AddIn(sm, "") }
+
+// AddIn counts one customer whose spend (sm.Monetary) is in currency. The BG/NBD groups do
+// not depend on it; the spend groups are kept per currency, and a base in several
+// currencies is fitted on SpendScales.Normalize's groups.
+//
+// Add and AddIn count one customer. A summary that the models cannot use (see Summary) is refused
 // with an error wrapping ErrInvalidInput and changes nothing. A repeat customer whose mean
 // spend is not positive joins the BG/NBD groups but not the spend groups (refunds can
 // leave a zero or negative total; the Gamma-Gamma model has no room for it).
-func (s *Stats) Add(sm Summary) error {
+func (s *Stats) AddIn(sm Summary, currency string) error {
 	if err := sm.validate(); err != nil {
 		return err
 	}
@@ -104,11 +121,17 @@ func (s *Stats) Add(sm Summary) error {
 	} else {
 		sk.a = int64(math.Float64bits(mean))
 	}
-	if i, ok := s.spendIdx[sk]; ok {
-		s.spend[i].N++
+	b := s.spend[currency]
+	if b == nil {
+		b = &spendBucket{idx: map[groupKey]int{}}
+		s.spend[currency] = b
+	}
+	b.customers++
+	if i, ok := b.idx[sk]; ok {
+		b.groups[i].N++
 	} else {
-		s.spendIdx[sk] = len(s.spend)
-		s.spend = append(s.spend, SpendGroup{X: sm.X, Mean: mean, N: 1})
+		b.idx[sk] = len(b.groups)
+		b.groups = append(b.groups, SpendGroup{X: sm.X, Mean: mean, N: 1})
 	}
 	return nil
 }
@@ -124,9 +147,41 @@ func (s *Stats) WithoutSpend() int { return s.noSpend }
 // modify it.
 func (s *Stats) Groups() []Group { return s.groups }
 
-// SpendGroups returns the Gamma-Gamma groups in the order first seen. The slice is shared:
-// do not modify it.
-func (s *Stats) SpendGroups() []SpendGroup { return s.spend }
+// SpendGroups returns the Gamma-Gamma groups in the order first seen. With one currency
+// the slice is shared: do not modify it. With several it is a new slice holding every
+// currency's groups as they are, which are not one population: fit such a base on
+// SpendScalesOf(s).Normalize(s) instead.
+func (s *Stats) SpendGroups() []SpendGroup {
+	cs := s.SpendCurrencies()
+	if len(cs) == 1 {
+		return s.spend[cs[0]].groups
+	}
+	var out []SpendGroup
+	for _, c := range cs {
+		out = append(out, s.spend[c].groups...)
+	}
+	return out
+}
+
+// SpendCurrencies returns the currencies with at least one repeat customer with a positive
+// spend, sorted ("" first when present).
+func (s *Stats) SpendCurrencies() []string {
+	out := make([]string, 0, len(s.spend))
+	for c := range s.spend {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SpendGroupsIn returns the Gamma-Gamma groups of one currency in the order first seen, nil
+// for a currency without any. The slice is shared: do not modify it.
+func (s *Stats) SpendGroupsIn(currency string) []SpendGroup {
+	if b := s.spend[currency]; b != nil {
+		return b.groups
+	}
+	return nil
+}
 
 // GroupSummaries adds every summary to new Stats; it stops at the first invalid one.
 func GroupSummaries(sums []Summary, opts StatsOptions) (*Stats, error) {
