@@ -13,6 +13,10 @@ import (
 type SendOf struct {
 	ID   string
 	Send decide.Send
+	// Read, when set, is the customer's profile as GetMany returned it: the send is written
+	// over that version without reading the profile again (if it changed since, the write
+	// loses the compare-and-set and RecordSend records it).
+	Read *Profile
 }
 
 // RecordSends records many sends as RecordSend does, each on its own customer, in two
@@ -31,6 +35,8 @@ func (s *Store) RecordSends(ctx context.Context, sends []SendOf) []error {
 	changes := make([]func(*state, int64) bool, len(sends))
 	pipe := s.rdb.Pipeline()
 	reads := make([]*redis.MapStringStringCmd, len(sends))
+	read := false
+	bases := make([]*state, len(sends))
 	for i, so := range sends {
 		send, err := checkSend(so.ID, so.Send)
 		if err != nil {
@@ -38,10 +44,18 @@ func (s *Store) RecordSends(ctx context.Context, sends []SendOf) []error {
 			continue
 		}
 		changes[i] = s.addSend(send)
-		reads[i] = pipe.HGetAll(ctx, profileKey(so.ID))
+		if so.Read != nil && so.Read.read != nil && so.Read.read.id == so.ID {
+			// Its base version is spent by this write: a second send on it re-reads.
+			bases[i], so.Read.read = so.Read.read, nil
+		} else {
+			reads[i] = pipe.HGetAll(ctx, profileKey(so.ID))
+			read = true
+		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return s.recordEach(ctx, sends, changes, errs)
+	if read {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return s.recordEach(ctx, sends, changes, errs)
+		}
 	}
 	now := s.opts.Now().UnixMilli()
 	writes := make([]*redis.Cmd, len(sends))
@@ -50,7 +64,13 @@ func (s *Store) RecordSends(ctx context.Context, sends []SendOf) []error {
 		if changes[i] == nil {
 			continue
 		}
-		st, err := decodeState(so.ID, reads[i].Val())
+		var st *state
+		var err error
+		if bases[i] != nil {
+			st = bases[i]
+		} else {
+			st, err = decodeState(so.ID, reads[i].Val())
+		}
 		switch {
 		case err != nil:
 			errs[i] = fmt.Errorf("record send of %s for customer %s: %w", so.Send.Campaign, so.ID, err)

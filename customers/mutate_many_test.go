@@ -56,3 +56,29 @@ func TestRecordSendsRecordsLikeRecordSendOnEach(t *testing.T) {
 		t.Fatalf("a send brought back a customer: %v", err)
 	}
 }
+
+func TestRecordSendsOnProfilesAsReadKeepsLaterChanges(t *testing.T) {
+	b := setup(t)
+	b.apply(t, identify("u1", "m1", day(2), map[string]any{"firstName": "Ann"}), identify("u2", "m2", day(2), nil))
+	profs, err := b.store.GetMany(b.ctx, []string{"u1", "u2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// u1 changes after it was read: its send must not write the old profile back.
+	b.apply(t, identify("u1", "m3", day(1), map[string]any{"firstName": "Anna"}))
+	send := decide.Send{Campaign: "a", Occurrence: "o", Channel: "email", At: testNow}
+	errs := b.store.RecordSends(b.ctx, []SendOf{
+		{ID: "u1", Send: send, Read: profs[0]}, {ID: "u2", Send: send, Read: profs[1]},
+		{ID: "u2", Send: decide.Send{Campaign: "b", Occurrence: "o", Channel: "email", At: testNow}, Read: profs[1]},
+	})
+	if errs[0] != nil || errs[1] != nil || errs[2] != nil {
+		t.Fatal(errs)
+	}
+	u1 := b.get(t, "u1")
+	if u1.FirstName != "Anna" || len(u1.Sends) != 1 {
+		t.Fatalf("u1: %q, sends %+v", u1.FirstName, u1.Sends)
+	}
+	if u2 := b.get(t, "u2"); len(u2.Sends) != 2 || u2.Version != profs[1].Version+2 {
+		t.Fatalf("u2: version %d, sends %+v", u2.Version, u2.Sends)
+	}
+}

@@ -23,6 +23,10 @@ type Profile struct {
 	UpdatedAt time.Time
 	// Version grows by one with every write; it is the optimistic-concurrency token.
 	Version int64
+
+	// read is the state GetMany decoded this profile from, so that RecordSends can write a
+	// send on it without reading and decoding the profile again; nil otherwise.
+	read *state
 }
 
 // The reserved traits are derived when a profile is read, from Traits as received: Traits

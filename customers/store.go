@@ -134,6 +134,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Profile, error) {
 			return nil, fmt.Errorf("get customer %s: %w", ids[i], err)
 		}
 		out[i] = st.snapshot(s.opts.DefaultRegion)
+		out[i].read = st
 	}
 	return out, nil
 }

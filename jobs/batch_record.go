@@ -27,6 +27,7 @@ type sentRecord struct {
 	ttl               time.Duration
 	customer          string
 	send              decide.Send
+	read              *customers.Profile
 	done              chan struct{}
 }
 
@@ -96,7 +97,7 @@ func (sr *sendRecorder) flush(ctx context.Context, group []*sentRecord) {
 	}
 	sends := make([]customers.SendOf, len(group))
 	for i, r := range group {
-		sends[i] = customers.SendOf{ID: r.customer, Send: r.send}
+		sends[i] = customers.SendOf{ID: r.customer, Send: r.send, Read: r.read}
 	}
 	for _, err := range many.RecordSends(ctx, sends) {
 		if err != nil {

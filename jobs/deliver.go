@@ -123,6 +123,7 @@ type claimable struct {
 	dec        decide.Decision
 	key, token string
 	ttl        time.Duration
+	read       *customers.Profile // as the batch read it, to record the send on
 }
 
 // prepare decides a delivery. A customer who gets nothing now (skipped, held out, deferred)
@@ -145,7 +146,7 @@ func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Camp
 		return nil, out, err
 	}
 	claimOcc, ttl := occurrenceFor(camp, p.Occurrence, p.Due, dec.Location)
-	return &claimable{in: in, dec: dec, key: deliveryKey(p.Customer, camp.ID, claimOcc), token: newToken(), ttl: ttl}, Outcome{}, nil
+	return &claimable{in: in, dec: dec, key: deliveryKey(p.Customer, camp.ID, claimOcc), token: newToken(), ttl: ttl, read: prof}, Outcome{}, nil
 }
 
 // deliverTaken goes on after the claim was tried (Claims.Take's answer): it sends under the
@@ -159,7 +160,7 @@ func (d *Deliverer) deliverTaken(ctx context.Context, cat *Catalog, c *claimable
 		sendsTotal.WithLabelValues(c.in.Campaign.ID, "", "duplicate").Inc()
 		return Outcome{State: "duplicate", Reason: prior}, nil
 	}
-	out, err := d.deliverClaimed(ctx, cat, c.in, c.dec, c.key, c.token, c.ttl, rec)
+	out, err := d.deliverClaimed(ctx, cat, c.in, c.dec, c.key, c.token, c.ttl, rec, c.read)
 	if err != nil {
 		// Nothing went out: free the claim so the retry can send.
 		if rerr := d.Claims.Release(context.WithoutCancel(ctx), c.key, c.token); rerr != nil {
@@ -172,7 +173,7 @@ func (d *Deliverer) deliverTaken(ctx context.Context, cat *Catalog, c *claimable
 
 // deliverClaimed sends under a held claim, falling through the allowed channels when one fails
 // permanently (hard bounce, invalid number).
-func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, key, token string, ttl time.Duration, rec *sendRecorder) (Outcome, error) {
+func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, key, token string, ttl time.Duration, rec *sendRecorder, read *customers.Profile) (Outcome, error) {
 	camp, c := in.Campaign, in.Customer
 	var grant *rewards.Grant
 	for attempt := 0; attempt <= len(camp.Channels); attempt++ {
@@ -193,7 +194,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, in decide.
 		}
 		receipt, err := d.send(ctx, cat, in, dec, grant, key)
 		if err == nil {
-			return d.recordSent(ctx, in, dec, grant, key, token, ttl, receipt, rec)
+			return d.recordSent(ctx, in, dec, grant, key, token, ttl, receipt, rec, read)
 		}
 		if errors.Is(err, channels.ErrOutcomeUnknown) {
 			// The provider may have the message (the connection broke after DATA). A retry
@@ -300,7 +301,7 @@ func (d *Deliverer) templateData(in decide.Input, dec decide.Decision, grant *re
 	return data
 }
 
-func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.Decision, grant *rewards.Grant, key, token string, ttl time.Duration, r channels.Receipt, rec *sendRecorder) (Outcome, error) {
+func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.Decision, grant *rewards.Grant, key, token string, ttl time.Duration, r channels.Receipt, rec *sendRecorder, read *customers.Profile) (Outcome, error) {
 	now := d.Now()
 	// An SMTP server that names no queue id leaves our own Message-ID as the provider id. It
 	// is derived from the delivery key (messageID), so it is not stored again: at a million
@@ -320,7 +321,7 @@ func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.
 		send.Reward = grant.ID
 	}
 	if rec != nil {
-		rec.record(wctx, &sentRecord{key: key, token: token, value: value, ttl: ttl, customer: in.Customer.ID, send: send})
+		rec.record(wctx, &sentRecord{key: key, token: token, value: value, ttl: ttl, customer: in.Customer.ID, send: send, read: read})
 	} else {
 		if err := d.Claims.Finish(wctx, key, token, value, ttl); err != nil {
 			d.Log.Error("record delivery", zap.Error(err))

@@ -312,10 +312,22 @@ func keyUsage(ctx context.Context, r *rig.Redis, n int) map[string]float64 {
 		tag := customers.HashTag(rig.CustomerID(i))
 		out["profile"] += usage("rp:"+tag) / float64(k)
 		out["dedupe"] += usage("rp:"+tag+":m") / float64(k)
-		keys, _ := r.Client.Keys(ctx, "rp:"+tag+":d:*").Result()
-		for _, dk := range keys {
-			out["delivery_records"] += usage(dk) / float64(k)
+	}
+	// Delivery records: the first 100 SCAN finds (one per customer), not KEYS per customer,
+	// which would walk the whole key space a hundred times.
+	var recs []string
+	for cursor := uint64(0); len(recs) < k; {
+		keys, next, err := r.Client.Scan(ctx, cursor, "rp:{c:*}:d:*", 10_000).Result()
+		if err != nil {
+			break
 		}
+		recs = append(recs, keys...)
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	for _, dk := range recs[:min(len(recs), k)] {
+		out["delivery_records"] += usage(dk) / float64(min(len(recs), k))
 	}
 	out["index"] = usage("rp:customers") / float64(n)
 	runs, _ := r.Client.Keys(ctx, "rp:run:*").Result()
