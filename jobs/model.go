@@ -97,6 +97,20 @@ type Model struct {
 	// Lifecycle are the stage thresholds the fit was published with, so that every worker
 	// classifies customers alike; nil (a model from an older version) means the defaults.
 	Lifecycle *predict.LifecycleThresholds `json:"lifecycle,omitempty"`
+	// Spend says how predictions value a customer's future purchases (CLV and the expected
+	// order value): SpendGammaGamma, or SpendOwnMean when the Gamma-Gamma fit was refused
+	// (SpendRefused says why). "" (a model from an older version) is SpendGammaGamma.
+	Spend        string `json:"spend,omitempty"`
+	SpendRefused string `json:"spend_refused,omitempty"`
+	// SpendCurrency and SpendScales are the currencies of a base whose orders carry one
+	// (predict.SpendScales): the Gamma-Gamma was fitted on each repeat customer's mean
+	// spend divided by their currency's scale, so GammaGamma.Gamma is in SpendCurrency's
+	// units (its scale is 1), and a customer paying in currency c is valued with γ·k_c.
+	// The key "" is the customers whose orders carry no currency. Both are empty when no
+	// order had a currency, and in models from older versions: every customer is then
+	// valued with GammaGamma as it is.
+	SpendCurrency string             `json:"spend_currency,omitempty"`
+	SpendScales   map[string]float64 `json:"spend_scales,omitempty"`
 
 	// Derived on load, by prepare.
 	unit   predict.Unit
@@ -105,6 +119,23 @@ type Model struct {
 	clv    predict.CLVOptions
 	scorer *predict.RFMScorer
 }
+
+// The values of Model.Spend.
+const (
+	// SpendGammaGamma values a customer's future purchases at the Gamma-Gamma E[M | x, m] in
+	// their currency (FHL 2005, "RFM and CLV"): their own mean repeat spend shrunk towards
+	// the population's, the more the fewer purchases it rests on.
+	SpendGammaGamma = "gamma_gamma"
+	// SpendOwnMean values them at the customer's own mean value per purchase day, the first
+	// one included (so that a one-time buyer is valued at their order), without shrinkage.
+	// A refit publishes it when the BG/NBD converged but the Gamma-Gamma was refused (too
+	// few repeat customers with a spend, or spends the model cannot describe, such as a
+	// shop where everyone pays the same price): P(alive), the expected orders, the next
+	// order, the lifecycle stage and RFM do not depend on spend at all, and the own mean is
+	// an unbiased estimate of each customer's mean spend under the model, only noisier than
+	// the shrunk one. That beats leaving every customer without predictions.
+	SpendOwnMean = "own_mean"
+)
 
 // BGNBDParams are the BG/NBD parameters and fit quality. LL is the log-likelihood summed
 // over customers (FHL 2005, eq. 6).
@@ -120,7 +151,9 @@ type BGNBDParams struct {
 
 // GammaGammaParams are the Gamma-Gamma parameters and fit quality. LL is the log-likelihood
 // of the customers' mean repeat spend (Hardie's note 025, −4055.92 on CDNOW); LLTotalSpend
-// the same written for the total repeat spend (LL − Σ ln x). Customers counts the repeat
+// the same written for the total repeat spend (LL − Σ ln x). In a base with several
+// currencies both are of the spends normalised to Model.SpendCurrency (each customer's
+// density divided by their scale k_c: the likelihood of the raw spends is LL − Σ ln k_c). Customers counts the repeat
 // customers with a positive spend, the only ones the model is fitted on.
 type GammaGammaParams struct {
 	P            float64 `json:"p"`
@@ -160,12 +193,23 @@ func (m *Model) prepare() error {
 		return err
 	}
 	m.gg = predict.GammaGamma{P: m.GammaGamma.P, Q: m.GammaGamma.Q, Gamma: m.GammaGamma.Gamma}
-	if err := m.gg.Validate(); err != nil {
-		return err
+	switch m.Spend {
+	case "", SpendGammaGamma:
+		if err := m.gg.Validate(); err != nil {
+			return err
+		}
+	case SpendOwnMean:
+	default:
+		return fmt.Errorf("model spend %q: want %q or %q", m.Spend, SpendGammaGamma, SpendOwnMean)
+	}
+	for c, k := range m.SpendScales {
+		if math.IsNaN(k) || math.IsInf(k, 0) || k <= 0 {
+			return fmt.Errorf("model spend scale of %q = %v: want a finite positive scale", c, k)
+		}
 	}
 	m.clv = predict.CLVOptions{Months: m.CLV.Months, MonthlyDiscount: m.CLV.MonthlyDiscount, Margin: m.CLV.Margin, Unit: unit}
 	// One trial computation validates the CLV settings (horizon, discount, margin).
-	if _, err := predict.CLV(m.bg, m.gg, 0, 0, 1, 0, m.clv); err != nil {
+	if _, err := predict.CLVOfValue(m.bg, 1, 0, 0, 1, m.clv); err != nil {
 		return fmt.Errorf("model CLV settings %+v: %w", m.CLV, err)
 	}
 	m.scorer = nil
@@ -175,8 +219,54 @@ func (m *Model) prepare() error {
 	return nil
 }
 
-// Params returns the fitted models.
+// Params returns the fitted models; the Gamma-Gamma is in SpendCurrency's units (see
+// SpendModel for a customer's currency) and is not valid when Spend is SpendOwnMean.
 func (m *Model) Params() (predict.BGNBD, predict.GammaGamma) { return m.bg, m.gg }
+
+// SpendModel returns the Gamma-Gamma model of spend in currency: the fitted one scaled by
+// the currency's SpendScales entry, or as fitted in a model without currencies. ok is false
+// when predictions value the customer at their own mean instead: the model is SpendOwnMean,
+// or the currency had no repeat customer with a spend at the fit, so that its price level
+// is unknown (a one-time buyer in a market the shop has just opened).
+func (m *Model) SpendModel(currency string) (gg predict.GammaGamma, ok bool) {
+	if m.Spend == SpendOwnMean {
+		return predict.GammaGamma{}, false
+	}
+	if m.SpendScales == nil {
+		return m.gg, true
+	}
+	k, ok := m.SpendScales[currency]
+	if !ok {
+		return predict.GammaGamma{}, false
+	}
+	return m.gg.Scaled(k), true
+}
+
+// ExpectedOrderValue returns the expected value of the customer's next purchase as of now,
+// in their currency, as Predict values it for CLV: errNoPurchase without a purchase by then.
+func (m *Model) ExpectedOrderValue(days []predict.Day, currency string, now time.Time) (float64, error) {
+	s, ok := predict.Summarize(days, now, m.unit)
+	if !ok {
+		return math.NaN(), errNoPurchase
+	}
+	return m.orderValue(days, s, currency, now)
+}
+
+// orderValue is ExpectedOrderValue for the customer's summary s. A repeat customer whose
+// repeat purchases net to zero or less (refunds) is valued at the Gamma-Gamma limit of a
+// mean spend tending to 0, the model's answer for "spends nothing", since the model itself
+// has no room for a non-positive mean; under the own mean such a mean counts as 0.
+func (m *Model) orderValue(days []predict.Day, s predict.Summary, currency string, now time.Time) (float64, error) {
+	if gg, ok := m.SpendModel(currency); ok {
+		mean := s.Monetary
+		if s.X > 0 && !(mean > 0) {
+			mean = math.SmallestNonzeroFloat64
+		}
+		return gg.ExpectedAverageValue(s.X, mean)
+	}
+	v, _ := predict.RFMValuesOf(days, now)
+	return max(v.Monetary/v.Frequency, 0), nil
+}
 
 // TimeUnit returns the unit of the fit.
 func (m *Model) TimeUnit() predict.Unit { return m.unit }
@@ -206,16 +296,16 @@ var errNoPurchase = errors.New("no purchase yet")
 //   - ExpectedOrders90d: the expected repeat purchase days in the next 90 days;
 //   - NextOrderAt: the date by which the customer, if still alive, is as likely as not to
 //     have bought again (predict.BGNBD.ExpectedNextPurchase), zero when beyond 100 years;
-//   - CLV: the expected discounted margin over the model's horizon;
+//   - CLV: the expected discounted margin over the model's horizon, in the customer's
+//     currency (that of their orders: customers.Profile's Summary.Currency), each purchase
+//     valued as ExpectedOrderValue says;
 //   - RFM: the quintile code ("555") against the base's cut points at the fit, "" for a
 //     model without them;
 //   - Lifecycle: the stage, with P(alive) for repeat customers.
 //
 // A customer without a purchase by now's UTC day has nothing to predict from: nil. Days after
-// it are ignored. A repeat customer whose repeat purchases net to zero or less (refunds) is
-// valued at the Gamma-Gamma limit of a mean spend tending to 0, the model's answer for "spends
-// nothing", since the model itself has no room for a non-positive mean.
-func (m *Model) Predict(days []predict.Day, now time.Time) (*decide.Predictions, error) {
+// it are ignored.
+func (m *Model) Predict(days []predict.Day, currency string, now time.Time) (*decide.Predictions, error) {
 	s, ok := predict.Summarize(days, now, m.unit)
 	if !ok {
 		return nil, errNoPurchase
@@ -228,11 +318,11 @@ func (m *Model) Predict(days []predict.Day, now time.Time) (*decide.Predictions,
 	if err != nil {
 		return nil, err
 	}
-	mean := s.Monetary
-	if s.X > 0 && !(mean > 0) {
-		mean = math.SmallestNonzeroFloat64
+	value, err := m.orderValue(days, s, currency, now)
+	if err != nil {
+		return nil, err
 	}
-	clv, err := predict.CLV(m.bg, m.gg, s.X, s.Tx, s.T, mean, m.clv)
+	clv, err := predict.CLVOfValue(m.bg, value, s.X, s.Tx, s.T, m.clv)
 	if err != nil {
 		return nil, err
 	}

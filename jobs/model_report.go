@@ -123,7 +123,7 @@ func LoyaltyReportOf(ctx context.Context, p CustomerPager, m *Model, o LoyaltyOp
 		}
 		var stage predict.Stage
 		if m != nil {
-			pred, err := m.Predict(prof.Days, o.At)
+			pred, err := m.Predict(prof.Days, prof.Summary.Currency, o.At)
 			if err != nil {
 				return fmt.Errorf("customer %s: %w", prof.ID, err)
 			}

@@ -120,7 +120,7 @@ func (ms *Models) Predict(ctx context.Context, prof *customers.Profile, now time
 	if err != nil || m == nil {
 		return nil, err
 	}
-	p, err := m.Predict(prof.Days, now)
+	p, err := m.Predict(prof.Days, prof.Summary.Currency, now)
 	if err != nil {
 		if !errors.Is(err, errNoPurchase) {
 			predictionsFailed.Inc()
@@ -143,24 +143,35 @@ type FitRecord struct {
 	Published  bool             `json:"published"`
 	// Error says why a fit was refused.
 	Error string `json:"error,omitempty"`
+	// Spend, SpendRefused and SpendScales are the model's: how purchases are valued, why
+	// the Gamma-Gamma was refused when it was, the price level of each currency.
+	Spend        string             `json:"spend,omitempty"`
+	SpendRefused string             `json:"spend_refused,omitempty"`
+	SpendScales  map[string]float64 `json:"spend_scales,omitempty"`
 }
 
 // recordOf summarises a fit (m may be a refused one) for the history.
 func recordOf(m *Model, published bool, err error) FitRecord {
 	r := FitRecord{AsOf: m.AsOf, FittedAt: m.FittedAt, Unit: m.Unit, BGNBD: m.BGNBD, GammaGamma: m.GammaGamma,
-		Customers: m.Customers, Seconds: m.Seconds, Published: published}
+		Customers: m.Customers, Seconds: m.Seconds, Published: published,
+		Spend: m.Spend, SpendRefused: m.SpendRefused, SpendScales: m.SpendScales}
 	// A refused fit may carry LL = −Inf or NaN parameters, which JSON cannot hold: 0 stands
 	// for them, and Error says the fit was refused.
-	for _, v := range []*float64{&r.BGNBD.R, &r.BGNBD.Alpha, &r.BGNBD.A, &r.BGNBD.B, &r.BGNBD.LL,
-		&r.GammaGamma.P, &r.GammaGamma.Q, &r.GammaGamma.Gamma, &r.GammaGamma.LL, &r.GammaGamma.LLTotalSpend} {
-		if math.IsNaN(*v) || math.IsInf(*v, 0) {
-			*v = 0
-		}
-	}
+	finiteOrZero(&r.BGNBD.R, &r.BGNBD.Alpha, &r.BGNBD.A, &r.BGNBD.B, &r.BGNBD.LL,
+		&r.GammaGamma.P, &r.GammaGamma.Q, &r.GammaGamma.Gamma, &r.GammaGamma.LL, &r.GammaGamma.LLTotalSpend)
 	if err != nil {
 		r.Error = err.Error()
 	}
 	return r
+}
+
+// finiteOrZero sets the NaN and infinite values among vs to 0.
+func finiteOrZero(vs ...*float64) {
+	for _, v := range vs {
+		if math.IsNaN(*v) || math.IsInf(*v, 0) {
+			*v = 0
+		}
+	}
 }
 
 // Publish stores m as the model every worker predicts with (within MaxAge) and records it

@@ -236,7 +236,7 @@ func BenchmarkModelPredict(b *testing.B) {
 	now := fitDate.AddDate(0, 0, 1)
 	i := 0
 	for b.Loop() {
-		if _, err := m.Predict(days[i%len(days)], now); err != nil {
+		if _, err := m.Predict(days[i%len(days)], "", now); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -89,7 +89,8 @@ func (r *Refitter) opts() RefitOptions {
 }
 
 // Refit fits the models on every customer's purchases up to asOf's UTC day and publishes the
-// result. A fit that did not converge, or a base on which the models are not identified
+// result. A model whose Gamma-Gamma alone was refused is published with Spend =
+// SpendOwnMean (see FitStats). A BG/NBD fit that did not converge, or a base on which the models are not identified
 // (predict.ErrNotConverged, predict.ErrInsufficientData), is refused: the previous model stays
 // published, the refusal is recorded in the history, and the error is returned together with
 // the refused fit for diagnosis.
@@ -110,13 +111,16 @@ func (r *Refitter) Refit(ctx context.Context, asOf time.Time) (*Model, error) {
 	if r.Log != nil {
 		r.Log.Info("customer-base models refitted and published", zap.Time("as_of", m.AsOf),
 			zap.Int("customers", m.Customers), zap.Int("groups", m.Groups), zap.Float64("seconds", m.Seconds))
+		if m.Spend == SpendOwnMean {
+			r.Log.Warn("Gamma-Gamma refused: CLV values each customer's purchases at their own mean", zap.String("reason", m.SpendRefused))
+		}
 	}
 	return m, nil
 }
 
 // Fit fits the models as of asOf without publishing them (`rapport predict fit --dry-run`).
-// Memory holds the grouped statistics and one RFM triple (24 bytes) per customer, never the
-// profiles beyond one page. On failure it returns the error and, when the optimiser ran, the
+// Memory holds the grouped statistics (the spend groups per currency: see FitStats) and one
+// RFM triple (24 bytes) per customer, never the profiles beyond one page. On failure it returns the error and, when the optimiser ran, the
 // refused fit.
 func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 	o := r.opts()
@@ -131,7 +135,7 @@ func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 		if !ok {
 			return nil // no purchase by asOf: not a customer yet
 		}
-		if err := st.Add(s); err != nil {
+		if err := st.AddIn(s, p.Summary.Currency); err != nil {
 			return fmt.Errorf("customer %s: %w", p.ID, err)
 		}
 		v, _ := predict.RFMValuesOf(p.Days, asOf)
@@ -162,6 +166,15 @@ func NewModelStats(unit predict.Unit) (*predict.Stats, error) {
 // (none when rfm is empty, as for a summary CSV). It returns the model, not yet published,
 // or an error wrapping predict.ErrNotConverged or ErrInsufficientData together with the
 // refused fit when the optimiser ran. Seconds is the time of the fits alone.
+//
+// The spend of a base in several currencies (st.AddIn) is fitted as predict.SpendScales
+// explains: one (p, q, γ) on each repeat customer's mean spend divided by their currency's
+// price level, γ in the reference currency's units, the scales stored in the model. A base
+// in one currency is fitted exactly as without currencies.
+//
+// When the BG/NBD converged and only the Gamma-Gamma is refused, the model is returned
+// without error with Spend = SpendOwnMean (see there), SpendRefused saying why, and the
+// refused Gamma-Gamma parameters kept for diagnosis (non-finite ones as 0).
 func FitStats(st *predict.Stats, rfm []predict.RFMValues, asOf time.Time, mo ModelOptions, fo predict.FitOptions) (*Model, error) {
 	start := time.Now()
 	mo.CLV.Unit = mo.Unit
@@ -179,10 +192,24 @@ func FitStats(st *predict.Stats, rfm []predict.RFMValues, asOf time.Time, mo Mod
 	if err != nil {
 		return refused(m, bg.Groups > 0, err)
 	}
-	gg, err := predict.FitGammaGamma(st.SpendGroups(), fo)
+	scales := predict.SpendScalesOf(st)
+	spend, err := scales.Normalize(st)
+	if err != nil {
+		return refused(m, true, err)
+	}
+	gg, err := predict.FitGammaGamma(spend, fo)
 	m.GammaGamma = GammaGammaParams{P: gg.Params.P, Q: gg.Params.Q, Gamma: gg.Params.Gamma, LL: gg.LL,
 		LLTotalSpend: gg.LLTotalSpend, Iterations: gg.Iterations, Converged: gg.Converged, Customers: gg.Customers}
-	if err != nil {
+	switch {
+	case err == nil:
+		m.Spend = SpendGammaGamma
+		if len(scales.Scale) > 1 || (len(scales.Scale) == 1 && scales.Reference != "") {
+			m.SpendCurrency, m.SpendScales = scales.Reference, scales.Scale
+		}
+	case errors.Is(err, predict.ErrNotConverged) || errors.Is(err, predict.ErrInsufficientData):
+		m.Spend, m.SpendRefused = SpendOwnMean, err.Error()
+		finiteOrZero(&m.GammaGamma.P, &m.GammaGamma.Q, &m.GammaGamma.Gamma, &m.GammaGamma.LL, &m.GammaGamma.LLTotalSpend)
+	default:
 		return refused(m, true, err)
 	}
 	if len(rfm) > 0 {

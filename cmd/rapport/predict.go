@@ -187,9 +187,19 @@ func printFit(w io.Writer, m *jobs.Model, stored, csv bool) {
 	bg, gg := m.BGNBD, m.GammaGamma
 	fmt.Fprintf(w, "BG/NBD on %d customers, in %s, as of %s:\n  r = %.4f, α = %.4f, a = %.4f, b = %.4f\n  log-likelihood %.4f, %d iterations, converged: %v\n",
 		m.Customers, m.Unit, m.AsOf.Format(time.DateOnly), bg.R, bg.Alpha, bg.A, bg.B, bg.LL, bg.Iterations, bg.Converged)
-	if gg.Customers > 0 {
-		fmt.Fprintf(w, "Gamma-Gamma on %d repeat customers:\n  p = %.4f, q = %.4f, γ = %.4f\n  log-likelihood %.4f (of the mean spend; %.4f of the total spend), converged: %v\n",
-			gg.Customers, gg.P, gg.Q, gg.Gamma, gg.LL, gg.LLTotalSpend, gg.Converged)
+	switch {
+	case m.Spend == jobs.SpendOwnMean:
+		fmt.Fprintf(w, "Gamma-Gamma refused (%s):\n  CLV values each customer's purchases at their own mean order value\n", m.SpendRefused)
+	case gg.Customers > 0:
+		fmt.Fprintf(w, "Gamma-Gamma on %d repeat customers:\n  p = %.4f, q = %.4f, γ = %.4f%s\n  log-likelihood %.4f (of the mean spend; %.4f of the total spend), converged: %v\n",
+			gg.Customers, gg.P, gg.Q, gg.Gamma, inCurrency(m.SpendCurrency), gg.LL, gg.LLTotalSpend, gg.Converged)
+		if len(m.SpendScales) > 1 {
+			fmt.Fprintf(w, "  spends normalised per currency (price level against %s):", currencyName(m.SpendCurrency))
+			for _, c := range sortedKeys(m.SpendScales) {
+				fmt.Fprintf(w, " %s %.4g", currencyName(c), m.SpendScales[c])
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	fmt.Fprintf(w, "%.3f s (reading %.3f s, %d groups). ", m.Seconds, m.ReadSeconds, m.Groups)
 	switch {
@@ -200,6 +210,22 @@ func printFit(w io.Writer, m *jobs.Model, stored, csv bool) {
 	default:
 		fmt.Fprintln(w, "Not stored.")
 	}
+}
+
+// inCurrency returns " in C" for a named currency, "" otherwise.
+func inCurrency(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " in " + c
+}
+
+// currencyName names the bucket of customers whose orders carry no currency.
+func currencyName(c string) string {
+	if c == "" {
+		return "(none)"
+	}
+	return c
 }
 
 // fitCSV fits on a summary CSV, timing the read too. Without a monetary_value column only
@@ -310,7 +336,10 @@ type predictionOutput struct {
 	// Summary is the customer's (x, t_x, T, m) as of At, in the lifetimes convention; nil
 	// without a purchase by then.
 	Summary *summaryOutput `json:"summary"`
-	// ExpectedOrderValue is the Gamma-Gamma expected value of a future purchase.
+	// Currency is the currency of the customer's orders, which the money amounts are in.
+	Currency string `json:"currency,omitempty"`
+	// ExpectedOrderValue is the expected value of a future purchase in Currency
+	// (jobs.Model.ExpectedOrderValue).
 	ExpectedOrderValue *float64 `json:"expected_order_value"`
 	// Predictions are what conditions and templates see; null without a purchase by At.
 	Predictions any `json:"predictions"`
@@ -324,17 +353,16 @@ type summaryOutput struct {
 }
 
 func customerPrediction(prof *customers.Profile, m *jobs.Model, at time.Time) predictionOutput {
-	out := predictionOutput{Customer: prof.ID, At: at.UTC(), ModelAsOf: m.AsOf, Unit: m.Unit}
+	out := predictionOutput{Customer: prof.ID, At: at.UTC(), ModelAsOf: m.AsOf, Unit: m.Unit, Currency: prof.Summary.Currency}
 	s, ok := predict.Summarize(prof.Days, at, m.TimeUnit())
 	if !ok {
 		return out
 	}
 	out.Summary = &summaryOutput{Frequency: s.X, Recency: s.Tx, T: s.T, MonetaryValue: s.Monetary}
-	_, gg := m.Params()
-	if v, err := gg.ExpectedAverageValue(s.X, max(s.Monetary, 1e-9)); err == nil {
+	if v, err := m.ExpectedOrderValue(prof.Days, out.Currency, at); err == nil {
 		out.ExpectedOrderValue = &v
 	}
-	if p, err := m.Predict(prof.Days, at); err == nil {
+	if p, err := m.Predict(prof.Days, out.Currency, at); err == nil {
 		out.Predictions = p
 	}
 	return out
@@ -349,7 +377,7 @@ func printCustomerPrediction(w io.Writer, o predictionOutput) {
 	s := o.Summary
 	fmt.Fprintf(w, "  repeat purchases %.0f, recency %.2f, age %.2f, mean repeat spend %.2f\n", s.Frequency, s.Recency, s.T, s.MonetaryValue)
 	if o.ExpectedOrderValue != nil {
-		fmt.Fprintf(w, "  expected order value %.2f\n", *o.ExpectedOrderValue)
+		fmt.Fprintf(w, "  expected order value %.2f %s\n", *o.ExpectedOrderValue, o.Currency)
 	}
 	raw, _ := json.Marshal(o.Predictions)
 	var fields map[string]any

@@ -98,8 +98,8 @@ func pct(d, base float64) float64 {
 	return 100 * d / base
 }
 
-// sortedKeys returns a command map's names in order.
-func sortedKeys(m map[string]command) []string {
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
