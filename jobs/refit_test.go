@@ -37,12 +37,28 @@ var weeklyModel = jobs.ModelOptions{Unit: predict.Weeks,
 // has customers who differ to fit). It returns the purchase timestamps per customer id.
 func seedBase(t testing.TB, store *customers.Store, n int, seed uint64) map[string][]time.Time {
 	t.Helper()
+	return seedBaseIn(t, store, n, seed, baseSpend{prefix: "c", price: 1})
+}
+
+// baseSpend says how a seeded base pays: customer ids are prefix and a number, orders carry
+// currency (none when ""), and every order value is multiplied by price; a flat base pays
+// exactly price for every order, as in a shop with one product at one price.
+type baseSpend struct {
+	prefix, currency string
+	price            float64
+	flat             bool
+}
+
+// seedBaseIn is seedBase with the spend as sp says: the same seed gives the same customers
+// and purchase days whatever sp.
+func seedBaseIn(t testing.TB, store *customers.Store, n int, seed uint64, sp baseSpend) map[string][]time.Time {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	end := fitDate.AddDate(0, 0, 90)
 	orders := map[string][]time.Time{}
 	var events []customers.Event
 	for i := range n {
-		id := fmt.Sprintf("c%04d", i)
+		id := fmt.Sprintf("%s%04d", sp.prefix, i)
 		at := fitDate.Add(-time.Duration(rng.Float64() * 365 * float64(24*time.Hour)))
 		rate := rng.ExpFloat64() / 30 // purchases a day
 		p := rng.Float64()
@@ -50,10 +66,17 @@ func seedBase(t testing.TB, store *customers.Store, n int, seed uint64) map[stri
 		for k := 0; !at.After(end); k++ {
 			// Gamma(4) around the customer's mean: a sum of four exponentials.
 			value := mean * (rng.ExpFloat64() + rng.ExpFloat64() + rng.ExpFloat64() + rng.ExpFloat64()) / 4
+			total := math.Round(value*100) / 100 * sp.price
+			if sp.flat {
+				total = sp.price
+			}
+			props := map[string]any{"total": total, "order_id": fmt.Sprintf("%s-%d", id, k)}
+			if sp.currency != "" {
+				props["currency"] = sp.currency
+			}
 			orders[id] = append(orders[id], at)
 			events = append(events, customers.Event{Type: "track", UserID: id, Event: "Order Completed",
-				MessageID: fmt.Sprintf("%s-%d", id, k), Timestamp: at, ReceivedAt: end,
-				Properties: map[string]any{"total": math.Round(value*100) / 100, "order_id": fmt.Sprintf("%s-%d", id, k)}})
+				MessageID: fmt.Sprintf("%s-%d", id, k), Timestamp: at, ReceivedAt: end, Properties: props})
 			if k > 0 && rng.Float64() < p {
 				break // dropped out after this repeat purchase
 			}

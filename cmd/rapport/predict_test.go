@@ -257,3 +257,57 @@ func TestPredictFitOnASummaryCSVWithoutSpendFitsTheBGNBDAlone(t *testing.T) {
 	}
 	near(t, "r", f.BGNBD.R, 0.243, 0.0005)
 }
+
+func TestTheDemoBaseInSevenCurrenciesPublishesAModel(t *testing.T) {
+	r := testenv.NewRedis(t)
+	cfg := configWith(t, r, map[string]string{})
+	for _, f := range []string{"customers.csv", "orders.csv"} {
+		if code, out, errOut := runCmd("import", "--config", cfg, filepath.Join("..", "..", "examples", "customers", f)); code != 0 {
+			t.Fatalf("import %s: exit %d\n%s%s", f, code, out, errOut)
+		}
+	}
+	code, out, errOut := runCmd("predict", "fit", "--config", cfg, "--as-of", "2026-11-01", "--json")
+	if code != 0 {
+		t.Fatalf("predict fit: exit %d\n%s%s", code, out, errOut)
+	}
+	var f struct {
+		fitJSON
+		Spend         string             `json:"spend"`
+		SpendCurrency string             `json:"spend_currency"`
+		SpendScales   map[string]float64 `json:"spend_scales"`
+	}
+	if err := json.Unmarshal([]byte(out), &f); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if !f.Stored || f.Spend != "gamma_gamma" || f.GammaGamma == nil || len(f.SpendScales) != 7 || f.SpendScales[f.SpendCurrency] != 1 {
+		t.Fatalf("demo fit: %s", out)
+	}
+	// The price levels of the demo's markets against the reference: yen and roubles in the
+	// hundreds and near a hundred, pounds below one.
+	for c, want := range map[string][2]float64{"JPY": {80, 250}, "RUB": {50, 150}, "CNY": {4, 12}, "GBP": {0.3, 1}} {
+		k := f.SpendScales[c] / f.SpendScales["USD"]
+		if k < want[0] || k > want[1] {
+			t.Errorf("scale of %s against USD %.3f, want %v to %v", c, k, want[0], want[1])
+		}
+	}
+	t.Logf("demo: γ in %s, p = %.4f, q = %.4f, γ = %.4f; scales %v", f.SpendCurrency, f.GammaGamma.P, f.GammaGamma.Q, f.GammaGamma.Gamma, f.SpendScales)
+
+	// A customer paying in roubles is valued in roubles.
+	code, out, errOut = runCmd("predict", "customer", "u0001", "--config", cfg, "--at", "2026-11-01", "--json")
+	var c struct {
+		Currency           string   `json:"currency"`
+		ExpectedOrderValue *float64 `json:"expected_order_value"`
+		Summary            struct {
+			MonetaryValue float64 `json:"monetary_value"`
+		} `json:"summary"`
+		Predictions struct {
+			CLV float64 `json:"clv"`
+		} `json:"predictions"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &c) != nil {
+		t.Fatalf("predict customer: exit %d\n%s%s", code, out, errOut)
+	}
+	if c.Currency != "RUB" || c.ExpectedOrderValue == nil || *c.ExpectedOrderValue < 0.5*c.Summary.MonetaryValue || !(c.Predictions.CLV > 0) {
+		t.Errorf("customer u0001: %s", out)
+	}
+}
