@@ -91,7 +91,8 @@ type Model struct {
 	Seconds     float64 `json:"seconds"`
 	ReadSeconds float64 `json:"read_seconds"`
 	// RFM holds the quintile cut points; nil for a fit on a summary CSV, which has no
-	// purchase days (predictions then have no rfm).
+	// purchase days (predictions then have no rfm). With SpendScales, the monetary ones are
+	// in SpendCurrency's price level (see RFMBase).
 	RFM *RFMCuts  `json:"rfm,omitempty"`
 	CLV CLVParams `json:"clv"`
 	// Lifecycle are the stage thresholds the fit was published with, so that every worker
@@ -300,7 +301,8 @@ var errNoPurchase = errors.New("no purchase yet")
 //     currency (that of their orders: customers.Profile's Summary.Currency), each purchase
 //     valued as ExpectedOrderValue says;
 //   - RFM: the quintile code ("555") against the base's cut points at the fit, "" for a
-//     model without them;
+//     model without them; with SpendScales, the total spend is divided by the currency's
+//     scale first, as it was for the cut points (RFMBase);
 //   - Lifecycle: the stage, with P(alive) for repeat customers.
 //
 // A customer without a purchase by now's UTC day has nothing to predict from: nil. Days after
@@ -338,6 +340,9 @@ func (m *Model) Predict(days []predict.Day, currency string, now time.Time) (*de
 	}
 	if m.scorer != nil {
 		if v, ok := predict.RFMValuesOf(days, now); ok {
+			if k, ok := m.SpendScales[currency]; ok {
+				v.Monetary /= k // the cut points are on the reference currency's price level
+			}
 			score, err := m.scorer.Score(v)
 			if err != nil {
 				return nil, err

@@ -129,7 +129,7 @@ func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rfm []predict.RFMValues
+	var rfm RFMBase
 	err = EachCustomer(ctx, r.Customers, o.PageSize, func(p *customers.Profile) error {
 		s, ok := predict.Summarize(p.Days, asOf, o.Unit)
 		if !ok {
@@ -139,14 +139,14 @@ func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 			return fmt.Errorf("customer %s: %w", p.ID, err)
 		}
 		v, _ := predict.RFMValuesOf(p.Days, asOf)
-		rfm = append(rfm, v)
+		rfm.Add(v, p.Summary.Currency)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("fit as of %s: %w", asOf.Format(time.DateOnly), err)
 	}
 	read := o.Clock().Sub(start)
-	m, err := FitStats(st, rfm, asOf, o.ModelOptions, o.Fit)
+	m, err := FitStats(st, &rfm, asOf, o.ModelOptions, o.Fit)
 	if m != nil {
 		m.FittedAt = o.Clock().UTC()
 		m.ReadSeconds = read.Seconds()
@@ -163,19 +163,20 @@ func NewModelStats(unit predict.Unit) (*predict.Stats, error) {
 }
 
 // FitStats fits BG/NBD and Gamma-Gamma on grouped statistics, and the RFM cut points on rfm
-// (none when rfm is empty, as for a summary CSV). It returns the model, not yet published,
+// (none when rfm is nil or empty, as for a summary CSV). It returns the model, not yet published,
 // or an error wrapping predict.ErrNotConverged or ErrInsufficientData together with the
 // refused fit when the optimiser ran. Seconds is the time of the fits alone.
 //
 // The spend of a base in several currencies (st.AddIn) is fitted as predict.SpendScales
 // explains: one (p, q, γ) on each repeat customer's mean spend divided by their currency's
 // price level, γ in the reference currency's units, the scales stored in the model. A base
-// in one currency is fitted exactly as without currencies.
+// in one currency is fitted exactly as without currencies. The RFM monetary cut points are
+// then on the same normalised scale (see RFMBase).
 //
 // When the BG/NBD converged and only the Gamma-Gamma is refused, the model is returned
 // without error with Spend = SpendOwnMean (see there), SpendRefused saying why, and the
 // refused Gamma-Gamma parameters kept for diagnosis (non-finite ones as 0).
-func FitStats(st *predict.Stats, rfm []predict.RFMValues, asOf time.Time, mo ModelOptions, fo predict.FitOptions) (*Model, error) {
+func FitStats(st *predict.Stats, rfm *RFMBase, asOf time.Time, mo ModelOptions, fo predict.FitOptions) (*Model, error) {
 	start := time.Now()
 	mo.CLV.Unit = mo.Unit
 	m := &Model{AsOf: asOf.UTC(), Unit: mo.Unit.String(), Customers: st.Customers(), Groups: len(st.Groups()),
@@ -212,8 +213,8 @@ func FitStats(st *predict.Stats, rfm []predict.RFMValues, asOf time.Time, mo Mod
 	default:
 		return refused(m, true, err)
 	}
-	if len(rfm) > 0 {
-		sc, err := predict.NewRFMScorer(rfm)
+	if rfm.Len() > 0 {
+		sc, err := predict.NewRFMScorer(rfm.scaled(m.SpendScales))
 		if err != nil {
 			return nil, err
 		}

@@ -79,7 +79,8 @@ func TestASecondCurrencyAtNinetyTimesThePricesFitsTheSameShapeAndValuesEachInIts
 	}
 	now := fitDate.AddDate(0, 0, 1)
 	ctx := context.Background()
-	for _, id := range []string{"0003", "0042", "0100", "0321"} {
+	// RFM too: the monetary cut points are on totals divided by each currency's scale.
+	for _, id := range []string{"0003", "0042", "0100", "0321", "0500", "0599"} {
 		c, _ := store.Get(ctx, "c"+id)
 		r, _ := store.Get(ctx, "r"+id)
 		if c.Summary.Currency != "EUR" || r.Summary.Currency != "RUB" {
@@ -92,9 +93,9 @@ func TestASecondCurrencyAtNinetyTimesThePricesFitsTheSameShapeAndValuesEachInIts
 		if pc == nil || pr == nil || err1 != nil || err2 != nil {
 			t.Fatalf("customer %s: %+v, %+v, %v, %v", id, pc, pr, err1, err2)
 		}
-		if pr.PAlive != pc.PAlive || !relClose(pr.CLV, 90*pc.CLV, 1e-6) || !relClose(vr, 90*vc, 1e-6) {
-			t.Errorf("customer %s: in roubles CLV %.2f, order value %.2f, P(alive) %v; in euros %.2f, %.2f, %v",
-				id, pr.CLV, vr, pr.PAlive, pc.CLV, vc, pc.PAlive)
+		if pr.PAlive != pc.PAlive || !relClose(pr.CLV, 90*pc.CLV, 1e-6) || !relClose(vr, 90*vc, 1e-6) || pr.RFM != pc.RFM {
+			t.Errorf("customer %s: in roubles CLV %.2f, order value %.2f, P(alive) %v, RFM %s; in euros %.2f, %.2f, %v, %s",
+				id, pr.CLV, vr, pr.PAlive, pr.RFM, pc.CLV, vc, pc.PAlive, pc.RFM)
 		}
 	}
 }
