@@ -54,7 +54,11 @@ func playScheduled(ctx context.Context, a *app, now time.Time, w io.Writer) ([]*
 	}
 	slices.SortStableFunc(plays, func(x, y *scheduledPlay) int { return x.occ.Fire.Compare(y.occ.Fire) })
 	for _, p := range plays {
-		fmt.Fprintf(w, "playing %s %s as if it were %s (%d customers in it)\n", p.campaign, p.occ.Key, asIfText(p.occ), p.customers)
+		who := fmt.Sprintf("%d customers", p.customers)
+		if p.customers == 1 {
+			who = "1 customer"
+		}
+		fmt.Fprintf(w, "playing %s %s as if it were %s (%s in it)\n", p.campaign, p.occ.Key, asIfText(p.occ), who)
 		rep, err := pl.Play(ctx, p.campaign, p.occ)
 		if err != nil {
 			return plays, err
