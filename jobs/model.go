@@ -220,6 +220,16 @@ func (m *Model) prepare() error {
 	return nil
 }
 
+// InSpendCurrency brings an amount in currency to SpendCurrency's price level, so amounts of
+// customers paying in different currencies can be compared; an amount in a currency the fit
+// did not see, or of a single-currency model, is returned as it is.
+func (m *Model) InSpendCurrency(v float64, currency string) float64 {
+	if k, ok := m.SpendScales[currency]; ok && k > 0 {
+		return v / k
+	}
+	return v
+}
+
 // Params returns the fitted models; the Gamma-Gamma is in SpendCurrency's units (see
 // SpendModel for a customer's currency) and is not valid when Spend is SpendOwnMean.
 func (m *Model) Params() (predict.BGNBD, predict.GammaGamma) { return m.bg, m.gg }

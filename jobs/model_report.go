@@ -27,8 +27,11 @@ type LoyaltyReport struct {
 	// RepeatRate is the share of customers who bought on at least two different days.
 	RepeatRate float64   `json:"repeat_rate"`
 	Churn      ChurnRate `json:"churn"`
-	// CLVDeciles split the customers by CLV, decile 1 holding the most valuable tenth.
-	CLVDeciles []CLVDecile `json:"clv_deciles"`
+	// CLVDeciles split the customers by CLV, decile 1 holding the most valuable tenth. In a
+	// base of several currencies every CLV is first brought to CLVCurrency's price level
+	// (the model's spend scales), so that roubles are not ranked against dollars.
+	CLVDeciles  []CLVDecile `json:"clv_deciles"`
+	CLVCurrency string      `json:"clv_currency,omitempty"`
 	// TopAtRisk are the at-risk customers with the highest CLV, by id only (no contact
 	// details: the report is meant to be passed around).
 	TopAtRisk []AtRiskCustomer `json:"top_at_risk"`
@@ -63,8 +66,11 @@ type CLVDecile struct {
 
 // AtRiskCustomer is one entry of LoyaltyReport.TopAtRisk.
 type AtRiskCustomer struct {
-	ID          string    `json:"id"`
+	ID string `json:"id"`
+	// CLV is in LoyaltyReport.CLVCurrency, for ranking; OwnCLV in the customer's Currency.
 	CLV         float64   `json:"clv"`
+	OwnCLV      float64   `json:"own_clv"`
+	Currency    string    `json:"currency,omitempty"`
 	PAlive      float64   `json:"p_alive"`
 	LastOrderAt time.Time `json:"last_order_at,omitzero"`
 }
@@ -128,9 +134,11 @@ func LoyaltyReportOf(ctx context.Context, p CustomerPager, m *Model, o LoyaltyOp
 				return fmt.Errorf("customer %s: %w", prof.ID, err)
 			}
 			stage = predict.Stage(pred.Lifecycle)
-			clvs = append(clvs, pred.CLV)
+			clv := m.InSpendCurrency(pred.CLV, prof.Summary.Currency)
+			clvs = append(clvs, clv)
 			if stage == predict.StageAtRisk {
-				atRisk = append(atRisk, AtRiskCustomer{ID: prof.ID, CLV: pred.CLV, PAlive: pred.PAlive, LastOrderAt: prof.Summary.LastOrderAt})
+				atRisk = append(atRisk, AtRiskCustomer{ID: prof.ID, CLV: clv, OwnCLV: pred.CLV, Currency: prof.Summary.Currency,
+					PAlive: pred.PAlive, LastOrderAt: prof.Summary.LastOrderAt})
 				if len(atRisk) >= 2*o.Top {
 					atRisk = topAtRisk(atRisk, o.Top) // trimmed when it doubles: O(Top) memory
 				}
@@ -155,6 +163,9 @@ func LoyaltyReportOf(ctx context.Context, p CustomerPager, m *Model, o LoyaltyOp
 	rep.RepeatRate = ratio(repeaters, rep.Customers)
 	rep.Churn.Rate = ratio(rep.Churn.Lost, rep.Churn.Active)
 	rep.CLVDeciles = deciles(clvs)
+	if m != nil && len(m.SpendScales) > 0 {
+		rep.CLVCurrency = m.SpendCurrency
+	}
 	rep.TopAtRisk = append(rep.TopAtRisk, topAtRisk(atRisk, o.Top)...)
 	return rep, nil
 }

@@ -158,3 +158,42 @@ func TestARefusedGammaGammaStillPublishesTheBGNBDWithCLVAtTheCustomersOwnMean(t 
 		t.Fatalf("%d customers, %v", n, err)
 	}
 }
+
+// TestLoyaltyReportRanksCustomersOfEveryCurrencyAtOnePriceLevel: a rouble customer and their
+// euro twin have the same value; the report's deciles and at-risk ranking must see that.
+func TestLoyaltyReportRanksCustomersOfEveryCurrencyAtOnePriceLevel(t *testing.T) {
+	t.Parallel()
+	base := refitOn(t, baseSpend{prefix: "c", currency: "EUR", price: 1}, baseSpend{prefix: "r", currency: "RUB", price: 90})
+	m, err := base.models.Current(context.Background())
+	if err != nil || m == nil {
+		t.Fatal(m, err)
+	}
+	rep, err := jobs.LoyaltyReportOf(context.Background(), base.store, m, jobs.LoyaltyOptions{At: fitDate.AddDate(0, 0, 1), Top: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.CLVCurrency != "EUR" {
+		t.Errorf("CLV currency %q, want EUR", rep.CLVCurrency)
+	}
+	byID := map[string]jobs.AtRiskCustomer{}
+	for _, a := range rep.TopAtRisk {
+		byID[a.ID] = a
+	}
+	twins := 0
+	for id, c := range byID {
+		if id[0] != 'c' {
+			continue
+		}
+		r, ok := byID["r"+id[1:]]
+		if !ok {
+			continue
+		}
+		twins++
+		if !relClose(r.CLV, c.CLV, 1e-6) || !relClose(r.OwnCLV, 90*c.OwnCLV, 1e-6) || r.Currency != "RUB" {
+			t.Errorf("twins %s: euro %+v, rouble %+v; want the same ranked CLV, 90 times in roubles", id, c, r)
+		}
+	}
+	if twins == 0 {
+		t.Fatal("no at-risk twins to compare")
+	}
+}

@@ -83,7 +83,11 @@ func printLoyalty(w io.Writer, r *jobs.LoyaltyReport) {
 	fmt.Fprintf(w, "Churn over the last %d days: %d of the %d customers who bought in the %d days before did not buy again (%.1f%%).\n",
 		c.PeriodDays, c.Lost, c.Active, c.PeriodDays, 100*c.Rate)
 	if len(r.CLVDeciles) > 0 {
-		fmt.Fprintln(w, "\nCLV by decile (1 = the most valuable tenth):")
+		in := ""
+		if r.CLVCurrency != "" {
+			in = ", every currency at " + r.CLVCurrency + "'s price level"
+		}
+		fmt.Fprintf(w, "\nCLV by decile (1 = the most valuable tenth%s):\n", in)
 		fmt.Fprintf(w, "  %6s %9s %10s %10s %10s %7s\n", "decile", "customers", "min", "mean", "max", "share")
 		for _, d := range r.CLVDeciles {
 			fmt.Fprintf(w, "  %6d %9d %10.2f %10.2f %10.2f %6.1f%%\n", d.Decile, d.Customers, d.Min, d.Mean, d.Max, 100*d.Share)
@@ -91,9 +95,9 @@ func printLoyalty(w io.Writer, r *jobs.LoyaltyReport) {
 	}
 	if len(r.TopAtRisk) > 0 {
 		fmt.Fprintln(w, "\nAt risk, by CLV:")
-		fmt.Fprintf(w, "  %-24s %10s %8s  %s\n", "customer", "CLV", "P(alive)", "last order")
+		fmt.Fprintf(w, "  %-24s %14s %8s  %s\n", "customer", "CLV", "P(alive)", "last order")
 		for _, a := range r.TopAtRisk {
-			fmt.Fprintf(w, "  %-24s %10.2f %8.3f  %s\n", a.ID, a.CLV, a.PAlive, a.LastOrderAt.Format(time.DateOnly))
+			fmt.Fprintf(w, "  %-24s %10.2f %-3s %8.3f  %s\n", a.ID, a.OwnCLV, a.Currency, a.PAlive, a.LastOrderAt.Format(time.DateOnly))
 		}
 	}
 }
