@@ -136,11 +136,11 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 	// index never misses a profile, even on Redis Cluster where the two commands go to
 	// different nodes. ZADD of an existing member with the same score changes nothing.
 	pipe := s.rdb.Pipeline()
-	index := make([]redis.Z, len(groups))
+	ids := make([]string, len(groups))
 	for i, g := range groups {
-		index[i] = redis.Z{Member: g.id}
+		ids[i] = g.id
 	}
-	pipe.ZAdd(ctx, indexKey, index...)
+	addToIndex(ctx, pipe, ids)
 	profiles := make([]*redis.MapStringStringCmd, len(groups))
 	seen := make([]*redis.FloatSliceCmd, len(groups))
 	for i, g := range groups {

@@ -1,14 +1,19 @@
 package customers
 
+import "strconv"
+
 // Every Redis key of this package is built here. Keys of one customer share the hash tag
 // {c:<id>} so that the profile and its dedupe set live in one Redis Cluster slot and can be
 // changed together by one Lua script.
 //
-//	rp:customers     ZSET  the index of customer ids for paging: member = id, score 0, read
-//	                       with ZRANGEBYLEX. Lifetime: permanent. Every write of a profile
-//	                       adds its id (idempotent, so a crash between the two heals on the
-//	                       next write); Delete removes it. It is a superset of the profiles:
-//	                       see Store.Page.
+//	rp:customers:<b> ZSET  bucket b (0 to 16383, bucketOf: FNV-1a of the id) of the index of
+//	                       customer ids for paging: member = id, score 0, read with
+//	                       ZRANGEBYLEX (index.go). Lifetime: permanent. Every write of a
+//	                       profile adds its id (idempotent, so a crash between the two heals
+//	                       on the next write); Delete removes it. It is a superset of the
+//	                       profiles: see Store.Page.
+//	rp:customers     ZSET  the legacy index of earlier versions, one set of every id; moved
+//	                       into the buckets and deleted by Store.MigrateIndex.
 //	rp:{c:<id>}      HASH  the profile, fields in codec.go (v, t, m, o, s, u, x). Lifetime:
 //	                       permanent, until Delete.
 //	rp:{c:<id>}:m    ZSET  the events already applied, for idempotency: member "m:<messageId>"
@@ -23,9 +28,12 @@ package customers
 // set ~52 bytes while it has at most 128 members and is a listpack, ~140 beyond).
 
 const (
-	keyPrefix = "rp:"
-	indexKey  = keyPrefix + "customers"
+	keyPrefix      = "rp:"
+	legacyIndexKey = keyPrefix + "customers"
 )
+
+// bucketKey is bucket b of the customer index.
+func bucketKey(b int) string { return legacyIndexKey + ":" + strconv.Itoa(b) }
 
 // HashTag returns the Redis Cluster hash tag of a customer, "{c:<id>}". Other packages that
 // keep per-customer keys put it in their key names so those keys live in the customer's slot.

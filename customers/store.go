@@ -63,13 +63,14 @@ func (o Options) Validate() error {
 // Store keeps customer profiles in Redis. It is safe for concurrent use, by any number of
 // processes: every write is a compare-and-set on the profile's version (casScript).
 type Store struct {
-	rdb  redis.UniversalClient
-	opts Options
+	rdb     redis.UniversalClient
+	opts    Options
+	density *indexDensity // Page's estimate of ids per bucket
 }
 
 // NewStore returns a store on rdb.
 func NewStore(rdb redis.UniversalClient, opts Options) *Store {
-	return &Store{rdb: rdb, opts: opts.WithDefaults()}
+	return &Store{rdb: rdb, opts: opts.WithDefaults(), density: &indexDensity{}}
 }
 
 // maxAttempts bounds the compare-and-set retries of one write; each lost attempt means
@@ -145,45 +146,16 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Profile, error) {
 func (s *Store) Delete(ctx context.Context, id string) (bool, error) {
 	// The index entry goes first: a concurrent Apply that recreates the customer between the
 	// two calls re-adds it, so the index never misses a live profile.
-	removed, err := s.rdb.ZRem(ctx, indexKey, id).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	fromIndex := pipe.ZRem(ctx, bucketKey(bucketOf(id)), id)
+	fromLegacy := pipe.ZRem(ctx, legacyIndexKey, id)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return false, fmt.Errorf("delete customer %s from the index: %w", id, err)
 	}
+	removed := fromIndex.Val() + fromLegacy.Val()
 	n, err := s.rdb.Del(ctx, profileKey(id), dedupeKey(id)).Result()
 	if err != nil {
 		return false, fmt.Errorf("delete customer %s: %w", id, err)
 	}
 	return removed > 0 || n > 0, nil
-}
-
-// Page walks customer ids in lexical (byte) order after `after` ("" for the start), n at a
-// time (keyset pagination: stable while customers are added or deleted). next is the last id
-// of the page, to pass as after; it is "" when there is nothing more. A crash between an
-// index entry and its profile can leave an id without a profile: GetMany returns nil for it.
-func (s *Store) Page(ctx context.Context, after string, n int) (ids []string, next string, err error) {
-	if n <= 0 {
-		return nil, "", fmt.Errorf("page customers: page size %d must be at least 1", n)
-	}
-	lower := "-"
-	if after != "" {
-		lower = "(" + after
-	}
-	ids, err = s.rdb.ZRangeByLex(ctx, indexKey, &redis.ZRangeBy{Min: lower, Max: "+", Count: int64(n) + 1}).Result()
-	if err != nil {
-		return nil, "", fmt.Errorf("page customers after %q: %w", after, err)
-	}
-	if len(ids) > n {
-		ids = ids[:n]
-		next = ids[n-1]
-	}
-	return ids, next, nil
-}
-
-// Count returns how many customers the index holds.
-func (s *Store) Count(ctx context.Context) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, indexKey).Result()
-	if err != nil {
-		return 0, fmt.Errorf("count customers: %w", err)
-	}
-	return n, nil
 }

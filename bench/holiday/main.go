@@ -29,9 +29,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
 	"github.com/rapporthq/rapport/customers"
@@ -339,7 +341,17 @@ func keyUsage(ctx context.Context, r *rig.Redis, n int) map[string]float64 {
 	for _, dk := range recs[:min(len(recs), k)] {
 		out["delivery_records"] += usage(dk) / float64(min(len(recs), k))
 	}
-	out["index"] = usage("rp:customers") / float64(n)
+	// The index is 16,384 bucket sets rp:customers:<b> (customers/index.go), plus the legacy
+	// single set of earlier versions when there is one.
+	pipe := r.Client.Pipeline()
+	cmds := []*redis.IntCmd{pipe.MemoryUsage(ctx, "rp:customers", 0)}
+	for b := range 16384 {
+		cmds = append(cmds, pipe.MemoryUsage(ctx, "rp:customers:"+strconv.Itoa(b), 0))
+	}
+	_, _ = pipe.Exec(ctx) // a missing key answers nil: it costs nothing
+	for _, cmd := range cmds {
+		out["index"] += float64(cmd.Val()) / float64(n)
+	}
 	runs, _ := r.Client.Keys(ctx, "rp:run:*").Result()
 	for _, rk := range runs {
 		out["run"] += usage(rk) / float64(n)
