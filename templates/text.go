@@ -1,8 +1,10 @@
 package templates
 
 import (
+	"bytes"
 	"html"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -14,10 +16,22 @@ import (
 // except inside <pre>. Lines are not wrapped. Any input is accepted: what is not markup is
 // text, and an unclosed comment, tag or script ends the text.
 func HTMLToText(src string) string {
-	c := converter{src: src}
-	c.run()
-	return c.out.String()
+	c := converters.Get().(*converter)
+	*c = converter{src: src, out: c.out[:0], links: c.links[:0]}
+	out := string(c.run())
+	if cap(c.out) <= maxPooledText {
+		c.src = ""
+		converters.Put(c)
+	}
+	return out
 }
+
+// converters reuse the output buffer of HTMLToText, which runs for every email rendered
+// without a text file; the text is copied out once, at its final size.
+var converters = sync.Pool{New: func() any { return new(converter) }}
+
+// maxPooledText bounds the buffer a pooled converter keeps.
+const maxPooledText = 64 << 10
 
 // converter is a single pass over the HTML: a small state machine rather than a full HTML5
 // parser (golang.org/x/net/html is not a dependency), which is enough for the HTML that
@@ -25,7 +39,7 @@ func HTMLToText(src string) string {
 type converter struct {
 	src string
 	i   int
-	out strings.Builder
+	out []byte
 
 	pendingSpace bool // a space is owed before the next text
 	pendingLines int  // line breaks owed before the next text (at most 2)
@@ -66,7 +80,8 @@ var (
 	}
 )
 
-func (c *converter) run() {
+// run converts src and returns the text, which aliases c.out.
+func (c *converter) run() []byte {
 	for c.i < len(c.src) {
 		lt := strings.IndexByte(c.src[c.i:], '<')
 		if lt < 0 {
@@ -78,9 +93,8 @@ func (c *converter) run() {
 		c.markup()
 	}
 	c.closeLinks(0)
-	out := c.out.String()
-	c.out.Reset()
-	c.out.WriteString(strings.TrimSpace(trimLineEnds(out)))
+	c.out = trimLineEnds(c.out)
+	return bytes.TrimSpace(c.out)
 }
 
 // markup handles what starts at a '<': a comment, a declaration, a tag, or a lone '<' that
@@ -186,7 +200,7 @@ func (c *converter) startTag(name string, attrs string) {
 		c.pendingSpace = true
 	case name == "a":
 		c.closeLinks(0) // an <a> inside an <a> closes the first, as browsers do
-		c.links = append(c.links, link{href: attrValue(attrs, "href"), start: c.out.Len()})
+		c.links = append(c.links, link{href: attrValue(attrs, "href"), start: len(c.out)})
 	case name == "img":
 		if len(c.links) > 0 {
 			c.text(attrValue(attrs, "alt"))
@@ -252,15 +266,19 @@ func paragraphBreak(lists int) int {
 
 // skipRaw skips the content of a raw-text element up to its end tag.
 func (c *converter) skipRaw(name string) {
-	rest := c.src[c.i:]
-	lower := strings.ToLower(rest)
-	j := strings.Index(lower, "</"+name)
-	if j < 0 {
-		c.i = len(c.src)
-		return
+	for rest := c.src[c.i:]; ; {
+		j := strings.Index(rest, "</")
+		if j < 0 {
+			c.i = len(c.src)
+			return
+		}
+		if hasPrefixFoldASCII(rest[j+2:], name) {
+			c.i = len(c.src) - len(rest) + j
+			c.skipPast(">", 0)
+			return
+		}
+		rest = rest[j+2:]
 	}
-	c.i += j
-	c.skipPast(">", 0)
 }
 
 // closeLinks closes the open links from index from on, writing their URLs after their labels.
@@ -275,14 +293,14 @@ func (c *converter) closeLinks(from int) {
 		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
 			continue
 		}
-		label := ""
-		if l.start <= c.out.Len() {
-			label = strings.TrimSpace(c.out.String()[l.start:])
+		var label []byte
+		if l.start <= len(c.out) {
+			label = bytes.TrimSpace(c.out[l.start:])
 		}
 		switch {
-		case label == "":
+		case len(label) == 0:
 			c.text(href)
-		case label == href || label == strings.TrimPrefix(href, "mailto:") || label == strings.TrimPrefix(href, "tel:"):
+		case string(label) == href || string(label) == strings.TrimPrefix(href, "mailto:") || string(label) == strings.TrimPrefix(href, "tel:"):
 		default:
 			c.text(" (" + href + ")")
 		}
@@ -296,6 +314,9 @@ func (c *converter) text(s string) {
 	}
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
+	}
+	if c.pre == 0 {
+		s = c.asciiWords(s)
 	}
 	for _, r := range s {
 		if c.pre == 0 && isHTMLSpace(r) {
@@ -314,6 +335,36 @@ func (c *converter) text(s string) {
 	}
 }
 
+// asciiWords writes the words of s made of printable ASCII a run at a time (outside <pre>),
+// as text would rune by rune, and returns the rest of s from its first other byte.
+func (c *converter) asciiWords(s string) string {
+	for len(s) > 0 {
+		if isHTMLSpace(rune(s[0])) {
+			c.pendingSpace = true
+			s = s[1:]
+			continue
+		}
+		n := 0
+		for n < len(s) && s[n] > ' ' && s[n] < utf8.RuneSelf {
+			n++
+		}
+		if n == 0 {
+			return s
+		}
+		c.flush()
+		c.out = append(c.out, s[:n]...)
+		if n == 1 {
+			c.lastRunes[0] = c.lastRunes[1]
+		} else {
+			c.lastRunes[0] = rune(s[n-2])
+		}
+		c.lastRunes[1] = rune(s[n-1])
+		c.written = true
+		s = s[n:]
+	}
+	return s
+}
+
 // flush writes the line breaks, list prefix or space owed before the next text.
 func (c *converter) flush() {
 	if c.pendingLines > 0 {
@@ -325,7 +376,7 @@ func (c *converter) flush() {
 		c.pendingLines, c.pendingSpace = 0, false
 	}
 	if c.prefix != "" {
-		c.out.WriteString(c.prefix)
+		c.out = append(c.out, c.prefix...)
 		c.prefix = ""
 		c.pendingSpace = false
 		c.lastRunes = [2]rune{' ', ' '}
@@ -357,27 +408,51 @@ func (c *converter) trailingBreaks() int {
 }
 
 func (c *converter) writeRune(r rune) {
-	c.out.WriteRune(r)
+	c.out = utf8.AppendRune(c.out, r)
 	c.lastRunes[0], c.lastRunes[1] = c.lastRunes[1], r
 	c.written = true
 }
 
-// trimLineEnds removes the spaces left at the end of lines.
-func trimLineEnds(s string) string {
-	if !strings.Contains(s, " \n") {
-		return s
+// trimLineEnds removes the spaces left at the end of lines, in place.
+func trimLineEnds(b []byte) []byte {
+	if !bytes.Contains(b, []byte(" \n")) {
+		return b
 	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
+	w := 0
+	for _, x := range b {
+		if x == '\n' {
+			for w > 0 && b[w-1] == ' ' {
+				w--
+			}
+		}
+		b[w] = x
+		w++
 	}
-	return strings.Join(lines, "\n")
+	return b[:w]
 }
 
 // isHTMLSpace is the ASCII white space of HTML. A no-break space is not white space: it is
 // there to hold words (an amount and its currency) together.
 func isHTMLSpace(r rune) bool {
 	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
+}
+
+// hasPrefixFoldASCII reports whether s starts with the lower-case ASCII prefix, ignoring
+// ASCII case only (strings.EqualFold would also match the long s, U+017F, to an s).
+func hasPrefixFoldASCII(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		b := s[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIILetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
