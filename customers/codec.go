@@ -13,12 +13,12 @@ import (
 )
 
 // Fields of the profile hash rp:{c:<id>}. Names are one byte because Redis stores them in
-// every hash. There are few fields on purpose: the profile value outgrows Redis's listpack
-// limit (64 bytes), so the hash is a real hash table where each field costs about 40 bytes
-// of overhead and each value is rounded up to an allocator size class. Traits, meta and orders
-// therefore share one field, p: with 10 traits and 10 orders the hash takes ~700 bytes
-// instead of ~870 with one field each. Binary values start with a format byte so that they
-// can evolve.
+// every hash. Traits, meta and orders share one field, p. A value longer than 64 bytes
+// (hash-max-listpack-value, Redis's default) would turn the whole hash into a hash table,
+// where each field costs about 40 bytes of overhead and each value is rounded up to an
+// allocator size class (a typical profile: 547 bytes; as a listpack: ~390), so p and s are
+// stored in chunks of at most 64 bytes when longer (splitValue). Binary values start with a
+// format byte so that they can evolve.
 //
 //	v  version, decimal; grows by one with every write (optimistic concurrency)
 //	p  profile, binary: format, meta (encodeMeta), orders (orderLog.encode), the E.164 phone
@@ -51,10 +51,10 @@ func decodeState(id string, h map[string]string) (*state, error) {
 		return nil, fmt.Errorf("field v: %w", errCorrupt)
 	}
 	st.version = st.base
-	if err := st.decodeProfile(h[fieldProfile]); err != nil {
+	if err := st.decodeProfile(st.joinValue(h, fieldProfile)); err != nil {
 		return nil, fmt.Errorf("field p: %w", err)
 	}
-	if st.sends, err = decodeSends(h[fieldSends]); err != nil {
+	if st.sends, err = decodeSends(st.joinValue(h, fieldSends)); err != nil {
 		return nil, fmt.Errorf("field s: %w", err)
 	}
 	if u := h[fieldUndeliverable]; u != "" {
@@ -105,6 +105,7 @@ func (st *state) decodeProfile(s string) error {
 func (st *state) encodeDirty(region string) ([]any, error) {
 	var args []any
 	add := func(f string, v []byte) { args = append(args, f, v) }
+	addChunked := func(f string, v []byte) { args = st.appendChunks(args, f, v) }
 	if st.dirty&(dirtyTraits|dirtyMeta|dirtyOrders) != 0 {
 		if st.dirty&dirtyTraits != 0 || (st.rawTraits == nil && len(st.traits) > 0) {
 			st.rawTraits = nil
@@ -120,10 +121,10 @@ func (st *state) encodeDirty(region string) ([]any, error) {
 		b = st.encodeMeta(b)
 		b = st.orders.encode(b)
 		b = appendString(b, st.derivedPhone(region))
-		add(fieldProfile, append(b, st.rawTraits...))
+		addChunked(fieldProfile, append(b, st.rawTraits...))
 	}
 	if st.dirty&dirtySends != 0 {
-		add(fieldSends, encodeSends(st.sends))
+		addChunked(fieldSends, encodeSends(st.sends))
 	}
 	if st.dirty&dirtyUndeliverable != 0 {
 		var b []byte

@@ -48,6 +48,8 @@ type state struct {
 	undeliv   map[string]string
 	unsub     map[string]time.Time
 
+	chunks map[string]int // fields stored in chunks: how many (chunks.go)
+
 	dirty fieldSet
 	ident *decide.Customer // derived from traits; nil when traits changed since
 	snap  *Profile         // the last snapshot; nil when anything changed since
