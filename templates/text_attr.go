@@ -1,8 +1,10 @@
 package templates
 
 import (
+	"bytes"
 	"html"
 	"strings"
+	"unicode/utf8"
 )
 
 // scanAttrs finds the end of a tag whose name ends at i: the byte after its '>', and the
@@ -106,10 +108,32 @@ func isHidden(attrs string) bool {
 		case "hidden":
 			hidden = true
 		case "style":
-			css := strings.ToLower(strings.Join(strings.Fields(v), ""))
-			hidden = strings.Contains(css, "display:none") || strings.Contains(css, "visibility:hidden")
+			hidden = styleHides(v)
 		}
 		return !hidden
 	})
 	return hidden
+}
+
+// styleHides reports whether an inline style, white space removed and lower-cased, says
+// display:none or visibility:hidden. It runs for every styled element of every email, so an
+// ASCII style of up to 256 bytes is compacted on the stack; the rest take the general path.
+func styleHides(v string) bool {
+	var buf [256]byte
+	css := buf[:0]
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		if b >= utf8.RuneSelf || len(css) == len(buf) {
+			css := strings.ToLower(strings.Join(strings.Fields(v), ""))
+			return strings.Contains(css, "display:none") || strings.Contains(css, "visibility:hidden")
+		}
+		switch {
+		case b == ' ' || b >= '\t' && b <= '\r': // unicode.IsSpace in ASCII
+			continue
+		case 'A' <= b && b <= 'Z':
+			b += 'a' - 'A'
+		}
+		css = append(css, b)
+	}
+	return bytes.Contains(css, []byte("display:none")) || bytes.Contains(css, []byte("visibility:hidden"))
 }
