@@ -7,7 +7,8 @@
 // step does, so the fan-out never drops a customer the worker would have sent to, nor keeps
 // one it would skip. decide still checks at send time (a profile may change in between).
 //
-// What a fan-out reads: the customer index (rp:customers, a sorted set paged by id) and each
+// What a fan-out reads: the customer index (rp:customers:<b>, 16,384 bucket sets paged by
+// bucket then id, customers/index.go) and each
 // profile hash, in pages read with one pipeline. Indexes by country and time zone (proposed:
 // rp:idx:country:{CC}, rp:idx:tz:{ZONE}, kept by the customers store in the same Lua script
 // that writes the profile) would let a holiday fan-out read only the countries keeping the
