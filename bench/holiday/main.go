@@ -93,11 +93,11 @@ type report struct {
 		Seconds      float64 `json:"seconds"`
 		CustomersPer float64 `json:"customers_per_s"`
 	} `json:"seed"`
-	Memory  memory      `json:"redis_memory"`
-	Send    sendResult  `json:"scheduled"`
-	GoMail  []rawResult `json:"gomail_raw"`
-	Ceiling float64     `json:"gomail_raw_messages_per_s"`
-	Ratio   float64     `json:"ratio_scheduled_to_gomail"`
+	Memory  memory          `json:"redis_memory"`
+	Send    sendResult      `json:"scheduled"`
+	GoMail  []rig.RawResult `json:"gomail_raw"`
+	Ceiling float64         `json:"gomail_raw_messages_per_s"`
+	Ratio   float64         `json:"ratio_scheduled_to_gomail"`
 	Targets struct {
 		Ratio70    bool `json:"ratio_at_least_0_7"`
 		RSS256     bool `json:"worker_rss_under_256mib"`
@@ -177,7 +177,7 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	rig.Logf("loaded in %.1fs (%.0f/s); Redis %.0f bytes per customer", rep.Seed.Seconds, rep.Seed.CustomersPer,
 		float64(rep.Memory.LoadedBytes-rep.Memory.EmptyBytes)/float64(p.Customers))
 
-	before, err := rawSend(ctx, r, sink, "go-mail before", p.RawMessages, p.Pool, true, 2*time.Minute)
+	before, err := rig.RawSend(ctx, r, sink, "go-mail before", p.RawMessages, p.Pool, true, 2*time.Minute)
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	rig.Logf("scheduled: %d messages in %.1fs: %.0f/s (first after %.2fs); worker %.2f cores, VmHWM %.0f MiB",
 		got, elapsed.Seconds(), s.PerS, s.FirstMsgS, s.Worker.Cores, s.Worker.VmHWMMiB)
 
-	after, err := rawSend(ctx, r, sink, "go-mail after", p.RawMessages, p.Pool, true, 2*time.Minute)
+	after, err := rig.RawSend(ctx, r, sink, "go-mail after", p.RawMessages, p.Pool, true, 2*time.Minute)
 	if err != nil {
 		return err
 	}

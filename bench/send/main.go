@@ -55,16 +55,16 @@ type pipelineResult struct {
 }
 
 type report struct {
-	Benchmark   string         `json:"benchmark"`
-	Machine     rig.Machine    `json:"machine"`
-	Params      params         `json:"params"`
-	Pipeline    pipelineResult `json:"pipeline"`
-	GoMail      []rawResult    `json:"gomail_raw"`
-	Ceiling     float64        `json:"gomail_raw_messages_per_s"`
-	Ratio       float64        `json:"ratio_pipeline_to_gomail"`
-	RatioPerCPU float64        `json:"ratio_per_cpu_s"`
-	AsynqNoop   noopResult     `json:"asynq_noop"`
-	RatioNoop   float64        `json:"ratio_pipeline_to_asynq_noop"`
+	Benchmark   string          `json:"benchmark"`
+	Machine     rig.Machine     `json:"machine"`
+	Params      params          `json:"params"`
+	Pipeline    pipelineResult  `json:"pipeline"`
+	GoMail      []rig.RawResult `json:"gomail_raw"`
+	Ceiling     float64         `json:"gomail_raw_messages_per_s"`
+	Ratio       float64         `json:"ratio_pipeline_to_gomail"`
+	RatioPerCPU float64         `json:"ratio_per_cpu_s"`
+	AsynqNoop   noopResult      `json:"asynq_noop"`
+	RatioNoop   float64         `json:"ratio_pipeline_to_asynq_noop"`
 	// Bound is what one process could reach if a message cost exactly an asynq no-op task
 	// plus a go-mail send on the same CPUs: 1 / (1/asynq + 1/go-mail).
 	Bound      float64 `json:"combined_bound_per_s"`
@@ -131,7 +131,7 @@ func run(p params, dur time.Duration, prof string) error {
 	}
 
 	out := report{Benchmark: "send", Machine: rig.Facts(r.Version()), Params: p}
-	before, err := rawSend(ctx, r, sink, "go-mail, pool options, before", p.Messages, p.Pool, true, dur)
+	before, err := rig.RawSend(ctx, r, sink, "go-mail, pool options, before", p.Messages, p.Pool, true, dur)
 	if err != nil {
 		return err
 	}
@@ -174,12 +174,12 @@ func run(p params, dur time.Duration, prof string) error {
 		return fmt.Errorf("pipeline: %d messages at the sink for %d tasks", n, p.Messages)
 	}
 
-	after, err := rawSend(ctx, r, sink, "go-mail, pool options, after", p.Messages, p.Pool, true, dur)
+	after, err := rig.RawSend(ctx, r, sink, "go-mail, pool options, after", p.Messages, p.Pool, true, dur)
 	if err != nil {
 		return err
 	}
 	logRaw(after)
-	defaults, err := rawSend(ctx, r, sink, "go-mail, default options (NOOP and RSET per message)", p.Messages, p.Pool, false, dur)
+	defaults, err := rig.RawSend(ctx, r, sink, "go-mail, default options (NOOP and RSET per message)", p.Messages, p.Pool, false, dur)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func run(p params, dur time.Duration, prof string) error {
 	rig.Logf("asynq alone, no-op handler, concurrency %d: %8.0f tasks/s (%d in %.2fs; go %.2f cores, redis %.2f cores, others %.2f cores)",
 		p.Concurrency, out.AsynqNoop.PerS, out.AsynqNoop.Tasks, out.AsynqNoop.CPU.Seconds, out.AsynqNoop.CPU.GoCores, out.AsynqNoop.CPU.RedisCores, out.AsynqNoop.CPU.OtherCores)
 	out.RatioNoop = rig.Round(res.PerS / out.AsynqNoop.PerS)
-	out.GoMail = []rawResult{before, after, defaults}
+	out.GoMail = []rig.RawResult{before, after, defaults}
 	out.Bound = rig.Round(1 / (1/out.AsynqNoop.PerS + 2/(before.PerS+after.PerS)))
 	out.RatioBound = rig.Round(res.PerS / out.Bound)
 	out.Ceiling = rig.Round((before.PerS + after.PerS) / 2)
@@ -201,7 +201,7 @@ func run(p params, dur time.Duration, prof string) error {
 	return rig.PrintJSON(out)
 }
 
-func logRaw(r rawResult) {
+func logRaw(r rig.RawResult) {
 	rig.Logf("%s: %8.0f messages/s (%d in %.2fs; go %.2f cores, others %.2f cores; %.0f B/message)",
 		r.Label, r.PerS, r.Messages, r.CPU.Seconds, r.CPU.GoCores, r.CPU.OtherCores, r.AvgBytes)
 }

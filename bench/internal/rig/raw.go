@@ -1,7 +1,4 @@
-package main
-
-// go-mail's raw send rate to the same sink: the ceiling of bench/send (bench/send/raw.go),
-// copied here because package main programs cannot import each other.
+package rig
 
 import (
 	"context"
@@ -15,27 +12,28 @@ import (
 
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
-
-	"github.com/rapporthq/rapport/bench/internal/rig"
 )
 
-type rawResult struct {
-	Label     string    `json:"label"`
-	Messages  int       `json:"messages"`
-	PerS      float64   `json:"messages_per_s"`
-	PerCPUSec float64   `json:"messages_per_cpu_s"`
-	AvgBytes  float64   `json:"avg_message_bytes"`
-	CPU       rig.Phase `json:"cpu"`
+// RawResult is go-mail's own send rate: conns goroutines, each with one connection opened
+// with DialToSMTPClientWithContext before the clock starts, calling SendWithSMTPClient in a
+// loop.
+type RawResult struct {
+	Label     string  `json:"label"`
+	Messages  int     `json:"messages"`
+	PerS      float64 `json:"messages_per_s"`
+	PerCPUSec float64 `json:"messages_per_cpu_s"`
+	AvgBytes  float64 `json:"avg_message_bytes"`
+	CPU       Phase   `json:"cpu"`
 }
 
-// rawSend sends n messages to the sink over conns go-mail connections. tuned uses the options
+// RawSend sends n messages to the sink over conns go-mail connections. tuned uses the options
 // of channels.SMTPPool (no NOOP before and no RSET after each message); otherwise go-mail's
 // defaults. Each message is built in the loop, as a sender builds each email: the same
 // headers as channels.buildMessage (From, To with a name, Subject, Message-ID, Date,
 // List-Unsubscribe with one-click Post, X-Rapport-Campaign) and a text part with an HTML
 // alternative the size of the benchmark campaign's.
-func rawSend(ctx context.Context, r *rig.Redis, sink *rig.Sink, label string, n, conns int, tuned bool, dur time.Duration) (rawResult, error) {
-	res := rawResult{Label: label}
+func RawSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns int, tuned bool, dur time.Duration) (RawResult, error) {
+	res := RawResult{Label: label}
 	host, portS, _ := net.SplitHostPort(sink.Addr)
 	port, _ := strconv.Atoi(portS)
 	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(mail.NoTLS), mail.WithTimeout(10 * time.Second)}
@@ -65,7 +63,7 @@ func rawSend(ctx context.Context, r *rig.Redis, sink *rig.Sink, label string, n,
 		next, failed atomic.Int64
 		wg           sync.WaitGroup
 	)
-	cpu := rig.StartCPU(r)
+	cpu := StartCPU(r)
 	for _, s := range sessions {
 		wg.Add(1)
 		go func() {
@@ -75,10 +73,10 @@ func rawSend(ctx context.Context, r *rig.Redis, sink *rig.Sink, label string, n,
 				if i >= n || time.Now().After(deadline) {
 					return
 				}
-				msg := rawMessage(from, i)
+				msg := RawMessage(from, i)
 				if err := s.c.SendWithSMTPClient(s.sc, msg); err != nil {
 					if failed.Add(1) <= 3 {
-						rig.Logf("go-mail send %d: %v", i, err)
+						Logf("go-mail send %d: %v", i, err)
 					}
 					return
 				}
@@ -94,10 +92,10 @@ func rawSend(ctx context.Context, r *rig.Redis, sink *rig.Sink, label string, n,
 		return res, fmt.Errorf("%d go-mail sends failed", failed.Load())
 	}
 	res.Messages = int(sink.Count())
-	res.PerS = rig.Round(float64(res.Messages) / res.CPU.Seconds)
-	res.PerCPUSec = rig.Round(float64(res.Messages) / (res.CPU.Seconds * (res.CPU.GoCores + res.CPU.RedisCores)))
+	res.PerS = Round(float64(res.Messages) / res.CPU.Seconds)
+	res.PerCPUSec = Round(float64(res.Messages) / (res.CPU.Seconds * (res.CPU.GoCores + res.CPU.RedisCores)))
 	if res.Messages > 0 {
-		res.AvgBytes = rig.Round(float64(sink.Bytes()) / float64(res.Messages))
+		res.AvgBytes = Round(float64(sink.Bytes()) / float64(res.Messages))
 	}
 	return res, nil
 }
@@ -107,20 +105,20 @@ type smtpSession struct {
 	sc *smtp.Client
 }
 
-// rawMessage is the i-th message of the ceiling: what the benchmark campaign renders for an
+// RawMessage is the i-th message of the ceiling: what the benchmark campaign renders for an
 // order, filled in by hand.
-func rawMessage(from *netmail.Address, i int) *mail.Msg {
+func RawMessage(from *netmail.Address, i int) *mail.Msg {
 	id := "raw-" + strconv.Itoa(i)
 	total := strconv.Itoa(20+i%180) + " EUR"
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(from)
-	msg.ToMailAddress(&netmail.Address{Name: "Anna Example", Address: rig.CustomerID(i) + "@example.org"})
+	msg.ToMailAddress(&netmail.Address{Name: "Anna Example", Address: CustomerID(i) + "@example.org"})
 	msg.Subject("Order " + id)
 	msg.SetMessageIDWithValue("rapport." + id + "@example.com")
 	msg.SetDateWithValue(time.Now())
 	msg.SetListUnsubscribe("https://news.example.com/u/" + id + ".eyJjIjoiYzAwMDAwMDEiLCJwIjoidW5zdWJzY3JpYmUifQ.0123456789abcdef0123456789abcdef")
 	msg.SetListUnsubscribePost()
-	msg.SetGenHeader("X-Rapport-Campaign", rig.CampaignID)
+	msg.SetGenHeader("X-Rapport-Campaign", CampaignID)
 	msg.SetBodyString(mail.TypeTextPlain, fmt.Sprintf(rawText, id, total, id, total))
 	msg.AddAlternativeString(mail.TypeTextHTML, fmt.Sprintf(rawHTML, id, total, id, total, id))
 	return msg
