@@ -179,18 +179,21 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 		t := cfg.SMS.Twilio
 		tc := channels.TwilioConfig{AccountSID: t.AccountSID, AuthToken: t.AuthToken, From: t.From, BaseURL: t.BaseURL, Timeout: cfg.SMS.Timeout.D()}
 		if err := tc.Validate(); err != nil {
+			_ = email.Close()
 			return nil, nil, fmt.Errorf("sms.twilio: %w", err)
 		}
 		sms = channels.NewTwilio(tc, hc)
 	case "webhook":
 		wc := channels.WebhookConfig{URL: cfg.SMS.Webhook.URL, Token: cfg.SMS.Webhook.Token, Timeout: cfg.SMS.Timeout.D()}
 		if err := wc.Validate(); err != nil {
+			_ = email.Close()
 			return nil, nil, fmt.Errorf("sms.webhook: %w", err)
 		}
 		sms = channels.NewWebhook(wc, hc)
 	default:
 		o, err := outboxFor("sms")
 		if err != nil {
+			_ = email.Close()
 			return nil, nil, err
 		}
 		sms = o

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -46,9 +45,7 @@ func runCalendar(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		for _, h := range days {
 			out = append(out, row{ID: h.ID, Name: h.Name, Date: h.Date.String(), Custom: h.Custom})
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	if len(days) == 0 {
 		fmt.Fprintf(stdout, "no holidays known for %s in %d\n", strings.ToUpper(*country), *year)

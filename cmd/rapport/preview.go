@@ -54,9 +54,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return writeJSON(stdout, p)
 	}
 	fmt.Fprintf(stdout, "campaign %s, customer %s: ", p.Campaign, p.Customer)
 	switch {
