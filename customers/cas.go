@@ -7,10 +7,53 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// casScript is the only way a profile is written: it checks that the profile is still at the
-// version the caller read, records the events' dedupe members and sets the changed fields, all
-// in one atomic step, so a crash can never apply an event without remembering it, or remember
-// it without applying it.
+// casFunction is the compare-and-set of a profile as a Lua function, shared by casScript and
+// recordScript so that there is one definition of how a profile is written. cas(hk, mk, o)
+// reads casScript's arguments from ARGV[o+1] on (o is 0 for casScript) and answers as
+// casScript does.
+const casFunction = `
+local function cas(hk, mk, o)
+  local v = tonumber(redis.call('HGET', hk, 'v') or '0')
+  if v ~= tonumber(ARGV[o + 1]) then return -1 end
+  local now = ARGV[o + 2]
+  local n = tonumber(ARGV[o + 3])
+  local last = o + 3 + 2 * n
+  if n > 0 then
+    redis.call('ZREMRANGEBYSCORE', mk, '-inf', now)
+    for i = o + 4, last, 2 do
+      if redis.call('ZSCORE', mk, ARGV[i + 1]) then return -1 end
+    end
+    for i = o + 4, last, 2 do
+      redis.call('ZADD', mk, ARGV[i], ARGV[i + 1])
+    end
+    -- The set lives as long as its longest-lived member: for ever once it holds an order.
+    -- Relative to the caller's clock, like the scores, so Redis's own clock does not matter.
+    local top = redis.call('ZRANGE', mk, -1, -1, 'WITHSCORES')
+    if top[2] == 'inf' then
+      redis.call('PERSIST', mk)
+    else
+      redis.call('PEXPIRE', mk, math.max(1, tonumber(top[2]) - tonumber(now)))
+    end
+  end
+  local set, del = {'v', v + 1}, {}
+  for i = last + 1, #ARGV, 2 do
+    if ARGV[i + 1] == '' then
+      del[#del + 1] = ARGV[i]
+    else
+      set[#set + 1] = ARGV[i]
+      set[#set + 1] = ARGV[i + 1]
+    end
+  end
+  redis.call('HSET', hk, unpack(set))
+  if #del > 0 then redis.call('HDEL', hk, unpack(del)) end
+  return v + 1
+end
+`
+
+// casScript is the only way a profile is written (recordScript runs the same function): it
+// checks that the profile is still at the version the caller read, records the events' dedupe
+// members and sets the changed fields, all in one atomic step, so a crash can never apply an
+// event without remembering it, or remember it without applying it.
 //
 // KEYS[1] -> rp:{c:<id>}    profile hash
 // KEYS[2] -> rp:{c:<id>}:m  dedupe set
@@ -22,41 +65,7 @@ import (
 // Returns the new version.
 // Returns -1 when the profile changed since it was read, or a member is already recorded (a
 // concurrent writer won): nothing was written; re-read and retry.
-var casScript = redis.NewScript(`
-local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if v ~= tonumber(ARGV[1]) then return -1 end
-local n = tonumber(ARGV[3])
-local last = 3 + 2 * n
-if n > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-  for i = 4, last, 2 do
-    if redis.call('ZSCORE', KEYS[2], ARGV[i + 1]) then return -1 end
-  end
-  for i = 4, last, 2 do
-    redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
-  end
-  -- The set lives as long as its longest-lived member: for ever once it holds an order.
-  -- Relative to the caller's clock, like the scores, so Redis's own clock does not matter.
-  local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-  if top[2] == 'inf' then
-    redis.call('PERSIST', KEYS[2])
-  else
-    redis.call('PEXPIRE', KEYS[2], math.max(1, tonumber(top[2]) - tonumber(ARGV[2])))
-  end
-end
-local set, del = {'v', v + 1}, {}
-for i = last + 1, #ARGV, 2 do
-  if ARGV[i + 1] == '' then
-    del[#del + 1] = ARGV[i]
-  else
-    set[#set + 1] = ARGV[i]
-    set[#set + 1] = ARGV[i + 1]
-  end
-end
-redis.call('HSET', KEYS[1], unpack(set))
-if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
-return v + 1
-`)
+var casScript = redis.NewScript(casFunction + `return cas(KEYS[1], KEYS[2], 0)`)
 
 // casConflict is casScript's answer when another writer came first.
 const casConflict = -1
