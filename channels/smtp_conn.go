@@ -103,6 +103,24 @@ type smtpConn struct {
 	smtp      *smtp.Client
 	raw       *deadlineConn
 	idleSince time.Time
+	// pipelining: the server offers PIPELINING (smtp_pipeline.go); mailParams are the MAIL FROM
+	// parameters go-mail would add for this server (BODY=8BITMIME, SMTPUTF8).
+	pipelining bool
+	mailParams string
+}
+
+// learn reads the session's extensions once, after EHLO.
+func (c *smtpConn) learn(allowPipelining bool) {
+	if ok, _ := c.smtp.Extension("PIPELINING"); ok && allowPipelining {
+		c.pipelining = true
+	}
+	// The same parameters, in the same order, as go-mail's smtp.Client.Mail.
+	if ok, _ := c.smtp.Extension("8BITMIME"); ok {
+		c.mailParams += " BODY=8BITMIME"
+	}
+	if ok, _ := c.smtp.Extension("SMTPUTF8"); ok {
+		c.mailParams += " SMTPUTF8"
+	}
 }
 
 // dialFunc returns the dialer go-mail uses for this connection: it wraps the TCP connection in
@@ -128,12 +146,24 @@ func dialFunc(raw *deadlineConn, dialer *net.Dialer, implicit *tls.Config) mail.
 	}
 }
 
-// send transmits one message. go-mail sends MAIL, RCPT, DATA and the content; NOOP before and
-// RSET after each message are switched off in the pool's client options (see NewSMTPPool).
-func (c *smtpConn) send(ctx context.Context, msg *mail.Msg) error {
+// send transmits one message and returns the server's final reply; delivered reports that the
+// server took the message even when err is not nil (a failure after the content was accepted).
+// With PIPELINING the transaction is smtp_pipeline.go's; otherwise go-mail sends MAIL, RCPT,
+// DATA and the content one by one, NOOP before and RSET after each message switched off in the
+// pool's client options (see NewSMTPPool).
+func (c *smtpConn) send(ctx context.Context, msg *mail.Msg, timeout time.Duration) (reply string, delivered bool, err error) {
 	release := c.raw.watch(ctx)
 	defer release()
-	return c.mail.SendWithSMTPClient(c.smtp, msg)
+	if c.pipelining {
+		from, ferr := msg.GetSender(false)
+		rcpts, rerr := msg.GetRecipients()
+		if ferr == nil && rerr == nil && c.pipelineOK(rcpts) {
+			reply, err = c.sendPipelined(msg, from, rcpts[0], timeout)
+			return reply, err == nil, err
+		}
+	}
+	err = c.mail.SendWithSMTPClient(c.smtp, msg)
+	return msg.ServerResponse(), msg.IsDelivered(), err
 }
 
 // reset aborts whatever transaction a failed send left behind, so the session can be reused.

@@ -24,48 +24,58 @@ type sendOutcome struct {
 	reusable bool
 }
 
-// classifySend reads a SendWithSMTPClient error. go-mail's SendError does not unwrap to the
-// underlying error, but carries the stage (Reason) and the server's reply code (0 when the
-// connection failed rather than the server answering).
+// classifySend reads a failed send: go-mail's SendError (which does not unwrap to the underlying
+// error, but carries the stage as Reason and the server's reply code, 0 when the connection
+// failed rather than the server answering), or the pipelined path's stageError, which carries
+// the same two.
 //
 // The rule that matters: once DATA was accepted (content writing, the final reply), a failed
 // connection leaves the outcome unknown, because the server may have queued the message. Such a
 // failure is temporary and never resent here; the caller's claim decides about a retry.
 func classifySend(ctx context.Context, err error) sendOutcome {
-	var se *mail.SendError
-	if !errors.As(err, &se) {
+	var (
+		reason mail.SendErrReason
+		code   int
+		ge     *mail.SendError
+		pe     *stageError
+	)
+	switch {
+	case errors.As(err, &ge):
+		reason, code, err = ge.Reason, ge.ErrorCode(), ge
+	case errors.As(err, &pe):
+		reason, code, err = pe.reason, pe.code, pe
+	default:
 		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, err)}
 	}
 	beforeContent := false
-	switch se.Reason {
+	switch reason {
 	case mail.ErrConnCheck, mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPData:
 		beforeContent = true
 	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
 		// Local checks on the message, before any command: the session is untouched.
-		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, se), reusable: true}
+		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err), reusable: true}
 	}
-	code := se.ErrorCode()
 	switch {
 	case ctxDone(ctx) != nil && code == 0:
 		// The call's own deadline or cancellation cut the exchange.
 		if !beforeContent {
-			return sendOutcome{err: fmt.Errorf("%w: %w: %w (%s)", ErrTemporary, ErrOutcomeUnknown, ctxDone(ctx), unknownIf(true, se))}
+			return sendOutcome{err: fmt.Errorf("%w: %w: %w (%s)", ErrTemporary, ErrOutcomeUnknown, ctxDone(ctx), unknownIf(true, err))}
 		}
-		return sendOutcome{err: fmt.Errorf("%w: %w (%s)", ErrTemporary, ctxDone(ctx), unknownIf(false, se))}
+		return sendOutcome{err: fmt.Errorf("%w: %w (%s)", ErrTemporary, ctxDone(ctx), unknownIf(false, err))}
 	case code == 421:
 		// "Service not available, closing channel": typically an idle session the server dropped.
-		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, se), redial: beforeContent}
-	case code >= 500 && se.Reason == mail.ErrSMTPMailFrom:
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, err), redial: beforeContent}
+	case code >= 500 && reason == mail.ErrSMTPMailFrom:
 		// The server refuses our sender (relay denied, sender not owned): nothing about the recipient.
-		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, se), reusable: true}
+		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err), reusable: true}
 	case code >= 500:
-		return sendOutcome{err: fmt.Errorf("%w: %w", ErrPermanent, se), reusable: true}
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrPermanent, err), reusable: true}
 	case code >= 400:
-		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, se), reusable: true}
+		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, err), reusable: true}
 	case beforeContent:
-		return sendOutcome{err: fmt.Errorf("%w: connection failed before the message was sent: %w", ErrTemporary, se), redial: true}
+		return sendOutcome{err: fmt.Errorf("%w: connection failed before the message was sent: %w", ErrTemporary, err), redial: true}
 	}
-	return sendOutcome{err: fmt.Errorf("%w: %w: connection failed during DATA: %w", ErrTemporary, ErrOutcomeUnknown, se)}
+	return sendOutcome{err: fmt.Errorf("%w: %w: connection failed during DATA: %w", ErrTemporary, ErrOutcomeUnknown, err)}
 }
 
 func unknownIf(unknown bool, err error) string {

@@ -45,6 +45,10 @@ type SMTPPool struct {
 	done  chan struct{} // closed by Close
 	wg    sync.WaitGroup
 
+	// noPipelining sends one command at a time even to servers that offer PIPELINING (tests
+	// of go-mail's own path).
+	noPipelining bool
+
 	mu     sync.Mutex
 	idle   []*smtpConn // most recently used last
 	closed bool
@@ -136,10 +140,11 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 			return fail(fmt.Errorf("%w: rate limit wait: %w", ErrTemporary, err))
 		}
 	}
-	if err := p.deliver(ctx, msg, strings.TrimSpace(to)); err != nil {
+	reply, err := p.deliver(ctx, msg, strings.TrimSpace(to))
+	if err != nil {
 		return fail(err)
 	}
-	id := queueID(msg.ServerResponse())
+	id := queueID(reply)
 	if id == "" {
 		id = trimAngles(msg.GetMessageID())
 	}
@@ -150,12 +155,12 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 // out to be dead before any content went out. Waiting for a free connection is bounded by the
 // caller's context only: a burst queues behind the pool, while the network exchange that
 // follows gets Timeout of its own.
-func (p *SMTPPool) deliver(ctx context.Context, msg *mail.Msg, to string) error {
+func (p *SMTPPool) deliver(ctx context.Context, msg *mail.Msg, to string) (reply string, err error) {
 	// go-mail's errors list the recipient; whatever is logged here is masked.
 	masked := func(err error) error { return maskIn(err, to, MaskEmail(to)) }
 	c, err := p.acquire(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() { p.release(c) }()
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
@@ -164,19 +169,19 @@ func (p *SMTPPool) deliver(ctx context.Context, msg *mail.Msg, to string) error 
 		reused := c != nil
 		if c == nil {
 			if c, err = p.dial(ctx); err != nil {
-				return err
+				return "", err
 			}
 		}
-		err := c.send(ctx, msg)
+		reply, delivered, err := c.send(ctx, msg, p.cfg.Timeout)
 		if err == nil {
-			return nil
+			return reply, nil
 		}
-		if msg.IsDelivered() {
+		if delivered {
 			// The server took the message and something after it failed: a success, but the
 			// session is suspect.
 			p.discard(c, "failure after delivery", masked(err))
 			c = nil
-			return nil
+			return reply, nil
 		}
 		out := classifySend(ctx, err)
 		switch {
@@ -194,7 +199,7 @@ func (p *SMTPPool) deliver(ctx context.Context, msg *mail.Msg, to string) error 
 			p.discard(c, "", nil)
 			c = nil
 		}
-		return out.err
+		return "", out.err
 	}
 }
 
@@ -258,6 +263,7 @@ func (p *SMTPPool) dial(ctx context.Context) (*smtpConn, error) {
 		return nil, fmt.Errorf("smtp dial %s:%d: %w", p.ep.host, p.ep.port, err)
 	}
 	c.smtp = sc
+	c.learn(!p.noPipelining)
 	p.open.Add(1)
 	p.log.Debug("smtp connection opened", zap.String("host", p.ep.host))
 	return c, nil

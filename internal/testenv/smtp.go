@@ -41,6 +41,8 @@ type SMTP struct {
 	mu       sync.Mutex
 	msgs     []Received
 	respond  func(Received) error
+	onMail   func(from string) error
+	onRcpt   func(to string) error
 	server   *smtp.Server
 	listener net.Listener
 	notify   chan struct{}
@@ -125,6 +127,14 @@ func (s *SMTP) Respond(f func(Received) error) {
 	s.mu.Unlock()
 }
 
+// RespondEnvelope sets functions that decide the answers to MAIL FROM and RCPT TO (nil:
+// accept), as Respond does for DATA.
+func (s *SMTP) RespondEnvelope(mail func(from string) error, rcpt func(to string) error) {
+	s.mu.Lock()
+	s.onMail, s.onRcpt = mail, rcpt
+	s.mu.Unlock()
+}
+
 // Reject returns an SMTP error with the given code, e.g. Reject(550, "no such user").
 func Reject(code int, msg string) error {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: msg}
@@ -187,8 +197,28 @@ func (ss *sinkSession) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error { ss.from = from; return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.sink.mu.Lock()
+	f := ss.sink.onMail
+	ss.sink.mu.Unlock()
+	if f != nil {
+		if err := f(from); err != nil {
+			return err
+		}
+	}
+	ss.from = from
+	return nil
+}
+
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.sink.mu.Lock()
+	f := ss.sink.onRcpt
+	ss.sink.mu.Unlock()
+	if f != nil {
+		if err := f(to); err != nil {
+			return err
+		}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

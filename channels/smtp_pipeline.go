@@ -1,0 +1,138 @@
+package channels
+
+import (
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// A transaction without pipelining costs four round trips: MAIL, RCPT, DATA and the content,
+// each waiting for the server's reply before the next command is written. A server that offers
+// PIPELINING (RFC 2920: Postfix, Exim, Sendmail, every large provider) takes MAIL, RCPT and
+// DATA in one write and answers them in order, so a message costs two round trips: half the
+// network waits and half the system calls on both sides. go-mail sends one command at a time;
+// its smtp.Client exports its textproto connection for extensions, which is what this uses,
+// after go-mail has opened, secured and authenticated the session.
+//
+// RFC 2920 §3.1: DATA may only end a group, and the content waits for the 354. A server must
+// answer every command of the group, so the replies are read in full whatever the first ones
+// say, which leaves the session in a known state for the next message.
+
+// stageError is a failed pipelined transaction, classified like go-mail's SendError: the stage
+// that failed and the server's reply code (0 when the connection failed rather than the server
+// answering).
+type stageError struct {
+	reason mail.SendErrReason
+	code   int
+	err    error
+}
+
+func (e *stageError) Error() string { return e.reason.String() + ": " + e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+func failedAt(reason mail.SendErrReason, err error) *stageError {
+	se := &stageError{reason: reason, err: err}
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) {
+		se.code = tpe.Code
+	}
+	return se
+}
+
+// pipelineOK reports whether msg can go in one pipelined group: the server offers PIPELINING
+// and the message has exactly one recipient. With several, a refused recipient must cancel the
+// whole message, as go-mail's path does, and a DATA already accepted for the others could not
+// be taken back.
+func (c *smtpConn) pipelineOK(rcpts []string) bool {
+	return c.pipelining && len(rcpts) == 1
+}
+
+// sendPipelined sends msg in one transaction of two round trips and returns the server's final
+// reply (which may name a queue id). timeout bounds the exchange, as go-mail's own deadline does
+// on its path; the watched context caps it further (deadlineConn).
+func (c *smtpConn) sendPipelined(msg *mail.Msg, from, rcpt string, timeout time.Duration) (string, error) {
+	if strings.ContainsAny(from, "\r\n") {
+		return "", &stageError{reason: mail.ErrGetSender, err: errors.New("sender contains CR or LF")}
+	}
+	if strings.ContainsAny(rcpt, "\r\n") {
+		return "", &stageError{reason: mail.ErrGetRcpts, err: errors.New("recipient contains CR or LF")}
+	}
+	if err := c.smtp.UpdateDeadline(timeout); err != nil {
+		return "", &stageError{reason: mail.ErrConnCheck, err: err}
+	}
+	text := c.smtp.Text
+	w := text.W
+	_, _ = w.WriteString("MAIL FROM:")
+	_, _ = w.WriteString(from)
+	_, _ = w.WriteString(c.mailParams)
+	_, _ = w.WriteString("\r\nRCPT TO:")
+	_, _ = w.WriteString(rcpt)
+	_, _ = w.WriteString("\r\nDATA\r\n")
+	if err := w.Flush(); err != nil {
+		// Nothing reached the server as a whole transaction: it ends with the connection.
+		return "", &stageError{reason: mail.ErrSMTPMailFrom, err: err}
+	}
+	var refused *stageError
+	if _, _, err := text.ReadResponse(250); err != nil {
+		if !isReply(err) {
+			return "", failedAt(mail.ErrSMTPMailFrom, err)
+		}
+		refused = failedAt(mail.ErrSMTPMailFrom, err)
+	}
+	if _, _, err := text.ReadResponse(25); err != nil {
+		if !isReply(err) {
+			// A server that refused MAIL (421: closing) may have hung up: its answer says more.
+			return "", cmpStage(refused, failedAt(mail.ErrSMTPRcptTo, err))
+		}
+		if refused == nil {
+			refused = failedAt(mail.ErrSMTPRcptTo, err)
+		}
+	}
+	if _, _, err := text.ReadResponse(354); err != nil {
+		return "", cmpStage(refused, failedAt(mail.ErrSMTPData, err))
+	}
+	if refused != nil {
+		// A server must refuse DATA when it refused the sender or the only recipient; one that
+		// opened it anyway gets an empty content, which it cannot deliver to anybody, and its
+		// answer is read so the session stays in step.
+		if _, err := w.WriteString(".\r\n"); err == nil {
+			if err = w.Flush(); err == nil {
+				_, _, err = text.ReadResponse(250)
+			}
+			if err != nil && !isReply(err) {
+				return "", failedAt(refused.reason, fmt.Errorf("%w (then: %w)", refused.err, err))
+			}
+		}
+		return "", refused
+	}
+	dw := text.DotWriter()
+	if _, err := msg.WriteTo(dw); err != nil {
+		return "", failedAt(mail.ErrWriteContent, err)
+	}
+	if err := dw.Close(); err != nil {
+		return "", failedAt(mail.ErrSMTPDataClose, err)
+	}
+	_, reply, err := text.ReadResponse(250)
+	if err != nil {
+		return "", failedAt(mail.ErrSMTPDataClose, err)
+	}
+	return reply, nil
+}
+
+// cmpStage returns the first of the two that is not nil.
+func cmpStage(a, b *stageError) *stageError {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// isReply reports whether err is the server's answer rather than a failed connection.
+func isReply(err error) bool {
+	var tpe *textproto.Error
+	return errors.As(err, &tpe)
+}

@@ -1,0 +1,153 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/rapporthq/rapport/internal/testenv"
+)
+
+// transports are the two ways a message goes out: in one pipelined group (the server offers
+// PIPELINING, as the sink does) and go-mail's one command at a time.
+var transports = []struct {
+	name         string
+	noPipelining bool
+}{
+	{"pipelined", false},
+	{"one command at a time", true},
+}
+
+func setupTransport(t *testing.T, noPipelining bool) *smtpBundle {
+	t.Helper()
+	sink := testenv.NewSMTP(t)
+	pool, err := NewSMTPPool(SMTPConfig{URL: sink.URL(), From: "Shop <shop@example.com>", Size: 1, Timeout: 5 * time.Second}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.noPipelining = noPipelining
+	t.Cleanup(func() { _ = pool.Close() })
+	return &smtpBundle{sink: sink, pool: pool}
+}
+
+func TestBothTransportsDeliverTheSameMessage(t *testing.T) {
+	t.Parallel()
+	var got [2]testenv.Received
+	var ids [2]string
+	for i, tr := range transports {
+		b := setupTransport(t, tr.noPipelining)
+		for n := range 3 {
+			r, err := b.pool.SendEmail(context.Background(), testEmail(n))
+			if err != nil {
+				t.Fatalf("%s: send %d: %v", tr.name, n, err)
+			}
+			ids[i] = r.ProviderID
+		}
+		msgs := b.sink.Wait(t, 3, 2*time.Second)
+		if len(msgs) != 3 || b.sink.Sessions() != 1 {
+			t.Fatalf("%s: %d messages over %d sessions, want 3 over 1", tr.name, len(msgs), b.sink.Sessions())
+		}
+		b.pool.mu.Lock()
+		pipelined := b.pool.idle[0].pipelining
+		b.pool.mu.Unlock()
+		if pipelined == tr.noPipelining {
+			t.Fatalf("%s: connection pipelining = %v", tr.name, pipelined)
+		}
+		got[i] = msgs[2]
+	}
+	if got[0].From != got[1].From || strings.Join(got[0].To, ",") != strings.Join(got[1].To, ",") {
+		t.Errorf("envelope differs: %q %q vs %q %q", got[0].From, got[0].To, got[1].From, got[1].To)
+	}
+	if got[0].Subject != got[1].Subject || got[0].Text != got[1].Text || got[0].HTML != got[1].HTML {
+		t.Errorf("content differs between the transports:\n%+v\n%+v", got[0], got[1])
+	}
+	if ids[0] != ids[1] || ids[0] == "" {
+		t.Errorf("provider ids %q and %q, want the same non-empty id", ids[0], ids[1])
+	}
+}
+
+func TestEnvelopeRejectionsAreClassifiedOnBothTransports(t *testing.T) {
+	t.Parallel()
+	refuse := func(code int) func(string) error {
+		return func(addr string) error { return testenv.Reject(code, "no thanks, <"+addr+">") }
+	}
+	cases := []struct {
+		name               string
+		mail, rcpt         func(string) error
+		data               func(testenv.Received) error
+		wantPerm, wantConf bool
+	}{
+		{"sender refused 550 is a configuration error", refuse(550), nil, nil, true, true},
+		{"sender deferred 451 is temporary", refuse(451), nil, nil, false, false},
+		{"recipient refused 550 is permanent", nil, refuse(550), nil, true, false},
+		{"recipient deferred 452 is temporary", nil, refuse(452), nil, false, false},
+		{"content refused 554 is permanent", nil, nil, func(testenv.Received) error { return testenv.Reject(554, "spam") }, true, false},
+	}
+	for _, tr := range transports {
+		for _, c := range cases {
+			t.Run(tr.name+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				b := setupTransport(t, tr.noPipelining)
+				b.sink.RespondEnvelope(c.mail, c.rcpt)
+				b.sink.Respond(c.data)
+				_, err := b.pool.SendEmail(context.Background(), testEmail(1))
+				if err == nil {
+					t.Fatal("refused message reported as sent")
+				}
+				if IsPermanent(err) != c.wantPerm || errors.Is(err, ErrTemporary) == c.wantPerm || IsConfig(err) != c.wantConf {
+					t.Fatalf("err = %v, want permanent=%v config=%v", err, c.wantPerm, c.wantConf)
+				}
+				if strings.Contains(err.Error(), "anna1@") {
+					t.Fatalf("error leaks the address: %v", err)
+				}
+				b.sink.RespondEnvelope(nil, nil)
+				b.sink.Respond(nil)
+				if _, err := b.pool.SendEmail(context.Background(), testEmail(2)); err != nil {
+					t.Fatalf("next send after the refusal: %v", err)
+				}
+				msgs := b.sink.Wait(t, 1, 2*time.Second)
+				if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "Анна") || msgs[0].To[0] != "anna2@example.com" {
+					t.Fatalf("after the refusal got %d messages: %+v", len(msgs), msgs)
+				}
+				if s := b.sink.Sessions(); s != 1 {
+					t.Fatalf("%d sessions, want the refused session reused", s)
+				}
+			})
+		}
+	}
+}
+
+func TestPipelinedSendsFromManyGoroutinesArriveOnce(t *testing.T) {
+	t.Parallel()
+	b := setupSMTP(t, nil)
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := b.pool.SendEmail(context.Background(), testEmail(i))
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range b.sink.Wait(t, n, 5*time.Second) {
+		if seen[m.To[0]] {
+			t.Fatalf("%s twice", m.To[0])
+		}
+		seen[m.To[0]] = true
+	}
+	for i := range n {
+		if to := fmt.Sprintf("anna%d@example.com", i); !seen[to] {
+			t.Fatalf("%s missing", to)
+		}
+	}
+}
