@@ -90,6 +90,8 @@ func setFromString(v reflect.Value, s string) error {
 		return parseInto(p, s, ParsePercent)
 	case *Repeat:
 		return parseInto(p, s, ParseRepeat)
+	case *Size:
+		return parseInto(p, s, ParseSize)
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

@@ -20,6 +20,8 @@ func TestEnvOverridesEveryKindOfKey(t *testing.T) {
 		{"RAPPORT_DIRS_TEMPLATES=/srv/templates", func(c *Config) any { return c.Dirs.Templates }, "/srv/templates"},
 		{"RAPPORT_API_KEYS=k1, k2,,k3", func(c *Config) any { return c.APIKeys }, []string{"k1", "k2", "k3"}},
 		{"RAPPORT_WORKER_CONCURRENCY=64", func(c *Config) any { return c.Worker.Concurrency }, 64},
+		{"RAPPORT_WORKER_GOGC=200", func(c *Config) any { return c.Worker.GOGC }, 200},
+		{"RAPPORT_WORKER_MEMORY_LIMIT=512MiB", func(c *Config) any { return c.Worker.MemoryLimit }, Size(512 << 20)},
 		{"RAPPORT_BODY_LIMIT=2048", func(c *Config) any { return c.BodyLimit }, int64(2048)},
 		{"RAPPORT_PREDICT_MARGIN=0.45", func(c *Config) any { return c.Predict.Margin }, 0.45},
 		{"RAPPORT_EMAIL_RATE_PER_SECOND=12.5", func(c *Config) any { return c.Email.RatePerSecond }, 12.5},
@@ -72,6 +74,8 @@ func TestEnvBadValueNamesTheVariable(t *testing.T) {
 		{"RAPPORT_PREDICT_DISCOUNT_RATE=one", `RAPPORT_PREDICT_DISCOUNT_RATE: invalid number "one"`},
 		{"RAPPORT_WINDOW=late", `RAPPORT_WINDOW: invalid window "late" (want HH:MM-HH:MM)`},
 		{"RAPPORT_LIMITS_PER_CUSTOMER=3", `RAPPORT_LIMITS_PER_CUSTOMER: invalid limit "3" (want e.g. 3/7d)`},
+		{"RAPPORT_WORKER_MEMORY_LIMIT=512MB", `RAPPORT_WORKER_MEMORY_LIMIT: invalid size "512MB" (want e.g. 512MiB or 2GiB; units B, KiB, MiB, GiB, TiB)`},
+		{"RAPPORT_WORKER_GOGC=-2", `worker.gogc: must be a percentage, 0 for the default (400) or -1 to leave the Go runtime alone, got -2 (set by RAPPORT_WORKER_GOGC)`},
 		{"RAPPORT_EMAIL_TIMEOUT=fast", `RAPPORT_EMAIL_TIMEOUT: invalid duration "fast" (use e.g. 30m, 2h, 30d, 2w)`},
 		// A value that parses but does not validate names the variable too.
 		{"RAPPORT_EMAIL_POOL=0", `email.pool: must be at least 1, got 0 (set by RAPPORT_EMAIL_POOL)`},

@@ -35,6 +35,9 @@ func (o *origin) explicit(path string) bool {
 	return o.doc != nil && o.doc.written(path)
 }
 
+// DefaultGOGC is the default of worker.gogc.
+const DefaultGOGC = 400
+
 // Default returns the configuration used when rapport.yaml sets nothing: the defaults
 // documented on each field.
 func Default() *Config {
@@ -80,6 +83,7 @@ func defaults() *Config {
 		Worker: Worker{
 			Concurrency:     32,
 			ShutdownTimeout: Duration(30 * time.Second),
+			GOGC:            DefaultGOGC,
 		},
 		Predict: Predict{
 			Refit:        "0 3 * * *",
@@ -94,6 +98,9 @@ func defaults() *Config {
 // fillDerived sets the defaults that depend on other keys, once the file and the environment
 // have had their say.
 func (c *Config) fillDerived() {
+	if c.Worker.GOGC == 0 {
+		c.Worker.GOGC = DefaultGOGC // "gogc: 0" reads as "not set", not as "collect constantly"
+	}
 	if c.PublicURL == "" {
 		// A wildcard listen address is no address a customer's mail client can reach;
 		// localhost at least works for the demo on the operator's own machine.

@@ -75,6 +75,8 @@ func TestDefaultHasEveryDocumentedDefault(t *testing.T) {
 		{"outbox", c.Outbox, "./outbox"},
 		{"worker.concurrency", c.Worker.Concurrency, 32},
 		{"worker.shutdown_timeout", c.Worker.ShutdownTimeout, d("30s")},
+		{"worker.gogc", c.Worker.GOGC, 400},
+		{"worker.memory_limit", c.Worker.MemoryLimit, Size(0)},
 		{"predict.refit", c.Predict.Refit, "0 3 * * *"},
 		{"predict.unit", c.Predict.Unit, "weeks"},
 		{"predict.horizon", c.Predict.Horizon, d("365d")},
@@ -175,7 +177,7 @@ func TestLoadReportsEveryProblemOfTheFileAtItsPosition(t *testing.T) {
 		{
 			name: "unknown key far from any known one lists the keys",
 			yaml: "worker:\n  zzzzzzzz: 1\n",
-			want: []string{`rapport.yaml:2:3: worker.zzzzzzzz: unknown key; expected one of: concurrency, shutdown_timeout`},
+			want: []string{`rapport.yaml:2:3: worker.zzzzzzzz: unknown key; expected one of: concurrency, shutdown_timeout, gogc, memory_limit`},
 		},
 		{
 			name: "wrong types and unparsable values",

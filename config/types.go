@@ -117,6 +117,16 @@ type Worker struct {
 	Concurrency int `yaml:"concurrency"`
 	// ShutdownTimeout is how long in-flight sends get to finish on SIGTERM. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// GOGC is the garbage collector's heap growth target in percent, as runtime/debug.SetGCPercent
+	// takes it. Default 400 (0 means the default): the worker's live heap is small and almost
+	// everything it allocates dies with the message, so collecting four times less often buys
+	// back most of the CPU the collector takes at GOGC=100, for a few tens of MiB of heap. -1
+	// leaves the Go runtime alone. The GOGC environment variable, when set, wins.
+	GOGC int `yaml:"gogc"`
+	// MemoryLimit is a soft limit on the memory of the Go runtime ("512MiB"), as
+	// runtime/debug.SetMemoryLimit takes it: near it the collector runs more often, whatever
+	// GOGC says. Default none. The GOMEMLIMIT environment variable, when set, wins.
+	MemoryLimit Size `yaml:"memory_limit"`
 }
 
 // Predict configures the customer-base models.

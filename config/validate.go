@@ -89,6 +89,14 @@ func (k *configChecker) checkServer() {
 	if c.Worker.ShutdownTimeout < 0 {
 		k.errorf("worker.shutdown_timeout", "must not be negative, got %s", c.Worker.ShutdownTimeout)
 	}
+	if c.Worker.GOGC < -1 {
+		k.errorf("worker.gogc", "must be a percentage, 0 for the default (%d) or -1 to leave the Go runtime alone, got %d",
+			DefaultGOGC, c.Worker.GOGC)
+	}
+	if c.Worker.MemoryLimit != 0 && c.Worker.MemoryLimit < minMemoryLimit {
+		k.errorf("worker.memory_limit", "%s is below %s: the worker would spend its time collecting garbage "+
+			"(write the unit, e.g. 512MiB)", c.Worker.MemoryLimit, minMemoryLimit)
+	}
 	if c.Log != "" && c.Log != "json" && c.Log != "console" {
 		k.errorf("log", "%q is not json or console", c.Log)
 	}
@@ -164,6 +172,10 @@ func (k *configChecker) checkSMS() {
 		k.errorf("sms.default_region", "%q is not an ISO 3166 alpha-2 code such as US", s.DefaultRegion)
 	}
 }
+
+// minMemoryLimit is the smallest worker.memory_limit accepted: below it the collector would run
+// nearly all the time, which is a forgotten unit ("512") rather than an intent.
+const minMemoryLimit Size = 16 << 20
 
 // countryCode is an ISO 3166-1 alpha-2 code as Rapport writes it.
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)

@@ -84,6 +84,60 @@ func (d *Duration) UnmarshalYAML(n ast.Node) error {
 	return nil
 }
 
+// Size is a number of bytes, written with a binary unit as GOMEMLIMIT takes it: "512MiB",
+// "2GiB", "65536KiB", "1048576B" or a bare number of bytes. The zero value is "none".
+type Size int64
+
+// sizeUnits are the units of Size, largest first.
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// ParseSize parses "512MiB", "2GiB", "1048576" (bytes), and "" or "none" for none. Decimal
+// units (MB, GB) are refused rather than guessed: 512MB and 512MiB differ by 5%.
+func ParseSize(s string) (Size, error) {
+	t := strings.TrimSpace(s)
+	if t == "" || t == "none" {
+		return 0, nil
+	}
+	num, mult := t, int64(1)
+	for _, u := range sizeUnits {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("invalid size %q (want e.g. 512MiB or 2GiB; units B, KiB, MiB, GiB, TiB)", s)
+	}
+	return Size(n * mult), nil
+}
+
+// String writes the size in the largest unit that divides it: "512MiB", "none" for zero.
+func (z Size) String() string {
+	if z == 0 {
+		return "none"
+	}
+	for _, u := range sizeUnits {
+		if int64(z)%u.bytes == 0 {
+			return strconv.FormatInt(int64(z)/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(z), 10) + "B"
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (z *Size) UnmarshalYAML(n ast.Node) error {
+	v, err := ParseSize(scalar(n))
+	if err != nil {
+		return err
+	}
+	*z = v
+	return nil
+}
+
 // TimeOfDay is a local wall-clock time "HH:MM", in minutes after midnight.
 type TimeOfDay struct {
 	Minutes int
