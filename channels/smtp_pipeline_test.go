@@ -1,9 +1,14 @@
 package channels
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +155,68 @@ func TestPipelinedSendsFromManyGoroutinesArriveOnce(t *testing.T) {
 			t.Fatalf("%s missing", to)
 		}
 	}
+}
+
+// TestDotWriterMatchesTextproto feeds both writers the same bytes, cut at random places, from
+// an alphabet that makes every corner likely: leading dots, bare LF, CR LF, lone and doubled CR.
+func TestDotWriterMatchesTextproto(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("a.\r\n")
+	for i := range 20000 {
+		in := make([]byte, rng.IntN(24))
+		for j := range in {
+			in[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		var want, got bytes.Buffer
+		tw := textproto.NewWriter(bufio.NewWriter(&want))
+		dw := tw.DotWriter()
+		ours := &dotWriter{w: bufio.NewWriter(&got)}
+		for rest := in; ; {
+			k := 0
+			if len(rest) > 0 {
+				k = rng.IntN(len(rest) + 1)
+			}
+			if _, err := dw.Write(rest[:k]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ours.Write(rest[:k]); err != nil {
+				t.Fatal(err)
+			}
+			if rest = rest[k:]; len(rest) == 0 {
+				break
+			}
+		}
+		if err := dw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ours.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(want.Bytes(), got.Bytes()) {
+			t.Fatalf("case %d: %q: textproto wrote %q, dotWriter %q", i, in, want.Bytes(), got.Bytes())
+		}
+	}
+}
+
+func BenchmarkDotWriter(b *testing.B) {
+	msg := bytes.Repeat([]byte("Thank you for shopping with us. The Rapport Demo Shop team=\r\n.leading dot\r\n"), 32)
+	b.Run("textproto", func(b *testing.B) {
+		tw := textproto.NewWriter(bufio.NewWriter(io.Discard))
+		b.SetBytes(int64(len(msg)))
+		for b.Loop() {
+			dw := tw.DotWriter()
+			_, _ = dw.Write(msg)
+			_ = dw.Close()
+		}
+	})
+	b.Run("lines", func(b *testing.B) {
+		w := bufio.NewWriter(io.Discard)
+		b.SetBytes(int64(len(msg)))
+		for b.Loop() {
+			dw := &dotWriter{w: w}
+			_, _ = dw.Write(msg)
+			_ = dw.Close()
+		}
+	})
 }
