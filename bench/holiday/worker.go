@@ -16,6 +16,7 @@ import (
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
 	"github.com/rapporthq/rapport/channels"
+	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs"
@@ -46,6 +47,9 @@ func runWorker(a workerArgs) error {
 	}
 	defer rdb.Close()
 	log := rig.Logger()
+	// The garbage collector as `rapport serve` sets it with the default configuration.
+	def := config.Default().Worker
+	jobs.TuneRuntime(def.GOGC, int64(def.MemoryLimit), log)
 	cat, err := rig.LoadCatalog(a.Dir)
 	if err != nil {
 		return err

@@ -64,6 +64,7 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	}
 	log := newLogger("console")
 	defer log.Sync() //nolint:errcheck
+	jobs.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err

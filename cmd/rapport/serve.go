@@ -43,6 +43,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if want["worker"] {
+		jobs.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
+	}
 	// Links, unsubscribe tokens and coupon codes are signed with the secret: without one,
 	// anybody could unsubscribe anybody or mint coupons.
 	if strings.TrimSpace(cfg.Secret) == "" {
