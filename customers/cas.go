@@ -67,6 +67,37 @@ end
 // concurrent writer won): nothing was written; re-read and retry.
 var casScript = redis.NewScript(casFunction + `return cas(KEYS[1], KEYS[2], 0)`)
 
+// recordScript writes a string key of the customer (jobs: the delivery record, over its claim)
+// and a change of the profile in one atomic step: one Lua call per message sent instead of
+// two. The key is written when it holds the expected value or nothing, whatever becomes of
+// the profile's compare-and-set, so a caller that loses the compare-and-set retries the
+// profile alone and the key is written exactly once.
+//
+// KEYS[1] -> rp:{c:<id>}    profile hash
+// KEYS[2] -> rp:{c:<id>}:m  dedupe set
+// KEYS[3] -> a string key of the same customer (same hash tag)
+// ARGV[1] -> the value KEYS[3] must hold to be overwritten (it may also not exist)
+// ARGV[2] -> the value to write into KEYS[3]
+// ARGV[3] -> its TTL in milliseconds (0: none)
+// ARGV[4 ..] -> casScript's ARGV, or nothing: only KEYS[3] is written
+// Returns {w, v}: w is 1 when KEYS[3] was written, 0 when it held another value (it is left
+// as it was); v is casScript's answer (the new version, or -1: the profile was not written),
+// or 0 when no profile write was asked.
+var recordScript = redis.NewScript(casFunction + `
+local w = 0
+local cur = redis.call('GET', KEYS[3])
+if not cur or cur == ARGV[1] then
+  if tonumber(ARGV[3]) > 0 then
+    redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+  else
+    redis.call('SET', KEYS[3], ARGV[2])
+  end
+  w = 1
+end
+if #ARGV < 4 then return {w, 0} end
+return {w, cas(KEYS[1], KEYS[2], 3)}
+`)
+
 // casConflict is casScript's answer when another writer came first.
 const casConflict = -1
 
