@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"golang.org/x/text/cases"
@@ -16,30 +18,66 @@ import (
 )
 
 // lang holds the formatting rules of one locale for one render. It is used by one goroutine
-// at a time (a renderCtx), which matters because a cases.Caser keeps state.
+// at a time (a renderCtx), which matters because a cases.Caser keeps state; the rest is the
+// locale's, shared by every render in it.
 type lang struct {
-	tag     language.Tag
-	base    string // "en", "ru"
-	region  string // "US", "" when not given
-	printer *message.Printer
-	dates   *dateTable
+	*localeRules
 
 	titler, upperer, lowerer *cases.Caser
 }
 
-// newLang parses a BCP 47 locale; an empty or unparsable one formats as English.
+// localeRules is what a locale string gives, once parsed: read-only, so shared by every
+// goroutine. Parsing the tag and building its printer for every message cost about a tenth
+// of a render.
+type localeRules struct {
+	tag     language.Tag
+	base    string           // "en", "ru"
+	region  string           // "US", "" when not given
+	printer *message.Printer // read-only: each Sprint formats in a printer of its own
+	dates   *dateTable
+	// symbols caches currencySymbol by currency.Unit: asking golang.org/x/text formats an
+	// amount, for every money call.
+	symbols sync.Map
+}
+
+// locales caches localeRules by the locale string as given. Locales come from customers'
+// profiles, so at most maxLocales are kept; past that they are parsed for every render.
+var (
+	locales  sync.Map // string -> *localeRules
+	nLocales atomic.Int64
+)
+
+const maxLocales = 1024
+
+// newLang returns the rules of a BCP 47 locale; an empty or unparsable one formats as English.
 func newLang(locale string) *lang {
+	if r, ok := locales.Load(locale); ok {
+		return &lang{localeRules: r.(*localeRules)}
+	}
+	r := parseLocale(locale)
+	if nLocales.Load() < maxLocales {
+		if v, loaded := locales.LoadOrStore(locale, r); loaded {
+			r = v.(*localeRules)
+		} else {
+			nLocales.Add(1)
+		}
+	}
+	return &lang{localeRules: r}
+}
+
+// parseLocale is newLang without the cache.
+func parseLocale(locale string) *localeRules {
 	tag, err := language.Parse(strings.TrimSpace(locale))
 	if err != nil || tag == language.Und {
 		tag = language.English
 	}
 	b, _ := tag.Base()
-	l := &lang{tag: tag, base: b.String(), printer: message.NewPrinter(tag)}
-	if _, _, r := tag.Raw(); r != (language.Region{}) {
-		l.region = r.String()
+	r := &localeRules{tag: tag, base: b.String(), printer: message.NewPrinter(tag)}
+	if _, _, rg := tag.Raw(); rg != (language.Region{}) {
+		r.region = rg.String()
 	}
-	l.dates = datesFor(l.base, l.region)
-	return l
+	r.dates = datesFor(r.base, r.region)
+	return r
 }
 
 func (l *lang) title(s string) string {
@@ -195,6 +233,16 @@ func isLatinAmerica(region string) bool {
 // currencySymbol asks golang.org/x/text for the locale's symbol of a currency (€, ₽, US$ in
 // Canada) by formatting an amount and keeping what precedes the first digit.
 func (l *lang) currencySymbol(u currency.Unit) string {
+	if s, ok := l.symbols.Load(u); ok {
+		return s.(string)
+	}
+	s := l.lookupSymbol(u)
+	l.symbols.Store(u, s) // ISO 4217 bounds the entries
+	return s
+}
+
+// lookupSymbol is currencySymbol without the cache.
+func (l *lang) lookupSymbol(u currency.Unit) string {
 	s := l.printer.Sprint(currency.Symbol(u.Amount(1)))
 	i := strings.IndexFunc(s, unicode.IsDigit)
 	if i <= 0 {
