@@ -1,12 +1,11 @@
 package templates
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"strings"
 	"sync"
-	"sync/atomic"
 	texttemplate "text/template"
 )
 
@@ -34,9 +33,6 @@ type compiled struct {
 	blocks map[string]bool
 
 	htmlPool, textPool sync.Pool
-	// htmlSize is the length of the last HTML render: the next one's buffer starts at that
-	// size instead of growing (and copying) a dozen times from empty.
-	htmlSize atomic.Int64
 }
 
 type htmlInstance struct {
@@ -122,26 +118,36 @@ func (c *compiled) execHTML(ctx *renderCtx, d *Data) (string, error) {
 		inst = &htmlInstance{t: t, ctx: &renderCtx{}}
 		inst.t.Funcs(htmlFuncs(inst.ctx))
 	}
-	var b strings.Builder
-	b.Grow(int(c.htmlSize.Load()) + 256)
+	buf := getBuffer()
+	defer putBuffer(buf)
 	*inst.ctx = *ctx
-	err := inst.t.Execute(&b, d)
+	err := inst.t.Execute(buf, d)
 	*inst.ctx = renderCtx{} // let go of the customer's data while pooled
 	c.htmlPool.Put(inst)
 	if err != nil {
 		return "", positionError(err)
 	}
-	c.htmlSize.Store(int64(b.Len()))
-	return b.String(), nil
+	return string(buf.b), nil
 }
 
 // execText renders a text template, or one of its blocks when block is not empty.
 func (c *compiled) execText(ctx *renderCtx, block string, d *Data) (string, error) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	out, err := c.execTextTo(buf, ctx, block, d)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// execTextTo renders like execText into buf, and returns the text, which aliases buf.
+func (c *compiled) execTextTo(buf *buffer, ctx *renderCtx, block string, d *Data) ([]byte, error) {
 	inst, _ := c.textPool.Get().(*textInstance)
 	if inst == nil {
 		t, err := c.text.Clone()
 		if err != nil {
-			return "", fmt.Errorf("clone %s: %w", c.name, err)
+			return nil, fmt.Errorf("clone %s: %w", c.name, err)
 		}
 		inst = &textInstance{t: t, ctx: &renderCtx{}}
 		inst.t.Funcs(textFuncs(inst.ctx))
@@ -150,17 +156,68 @@ func (c *compiled) execText(ctx *renderCtx, block string, d *Data) (string, erro
 	if block != "" {
 		name = block
 	}
-	var b strings.Builder
 	*inst.ctx = *ctx
-	err := inst.t.ExecuteTemplate(&b, name, d)
+	err := inst.t.ExecuteTemplate(buf, name, d)
 	*inst.ctx = renderCtx{}
 	c.textPool.Put(inst)
 	if err != nil {
-		return "", positionError(err)
+		return nil, positionError(err)
 	}
 	// text/template prints a missing key of a map[string]any as "<no value>" even with
 	// missingkey=zero (the zero of an interface is nil); a customer must never read that.
-	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+	return removeAll(buf.b, noValue), nil
+}
+
+// noValue is what text/template prints for a missing map key.
+var noValue = []byte("<no value>")
+
+// removeAll deletes the non-overlapping occurrences of old from b, left to right, in place,
+// as strings.ReplaceAll(s, old, "") does.
+func removeAll(b, old []byte) []byte {
+	i := bytes.Index(b, old)
+	if i < 0 {
+		return b
+	}
+	w, r := i, i+len(old)
+	for {
+		j := bytes.Index(b[r:], old)
+		if j < 0 {
+			w += copy(b[w:], b[r:])
+			return b[:w]
+		}
+		w += copy(b[w:], b[r:r+j])
+		r += j + len(old)
+	}
+}
+
+// buffer is an output buffer of template executions, pooled: a render writes a subject, a body
+// and a text part, and growing a strings.Builder from empty for each cost a dozen allocations.
+type buffer struct{ b []byte }
+
+func (w *buffer) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// WriteString lets text/template write the template's own text without converting it.
+func (w *buffer) WriteString(s string) (int, error) {
+	w.b = append(w.b, s...)
+	return len(s), nil
+}
+
+var buffers = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, 4<<10)} }}
+
+// maxPooledBuffer bounds the buffers kept: an outsized message should not pin its memory.
+const maxPooledBuffer = 256 << 10
+
+func getBuffer() *buffer { return buffers.Get().(*buffer) }
+
+func putBuffer(w *buffer) {
+	if cap(w.b) > maxPooledBuffer {
+		return
+	}
+	w.b = w.b[:0]
+	buffers.Put(w)
 }
 
 // stopWriter fails every write, so that the load-time escaping probe stops as soon as

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rapporthq/rapport/config"
 )
@@ -112,29 +114,60 @@ func (s *Set) renderEmail(e *config.EmailContent, locale string, ctx *renderCtx,
 // subject renders the subject block of the localised HTML file, else of the text file, else
 // the inline subject, folded onto one line: a header cannot hold a line break.
 func (s *Set) subject(inline string, htmlFile, textFile *file, ctx *renderCtx, d *Data) (string, error) {
-	var out string
-	var err error
+	var (
+		c     *compiled
+		block string
+		err   error
+	)
 	switch {
 	case htmlFile != nil && htmlFile.tmpl.blocks["subject"]:
-		out, err = htmlFile.tmpl.execText(ctx, "subject", d)
+		c, block = htmlFile.tmpl, "subject"
 	case textFile != nil && textFile.tmpl.blocks["subject"]:
-		out, err = textFile.tmpl.execText(ctx, "subject", d)
+		c, block = textFile.tmpl, "subject"
 	case inline != "":
-		var c *compiled
-		if c, err = s.inlineTemplate(inlineSubject, inline); err == nil {
-			out, err = c.execText(ctx, "", d)
+		if c, err = s.inlineTemplate(inlineSubject, inline); err != nil {
+			return "", err
 		}
 	default:
 		return "", errors.New("no subject: set email.subject, or define a \"subject\" block in the template file")
 	}
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b, err := c.execTextTo(buf, ctx, block, d)
 	if err != nil {
 		return "", err
 	}
-	out = strings.Join(strings.Fields(out), " ")
-	if out == "" {
+	if b = foldSpace(b); len(b) == 0 {
 		return "", errors.New("the subject renders empty")
 	}
-	return out, nil
+	return string(b), nil
+}
+
+// foldSpace joins the words of b with single spaces, in place, as
+// strings.Join(strings.Fields(string(b)), " ") does, without a slice of words and a second
+// string for every subject.
+func foldSpace(b []byte) []byte {
+	w := 0
+	word := false // inside a word
+	for r := 0; r < len(b); {
+		c, n := rune(b[r]), 1
+		if c >= utf8.RuneSelf {
+			c, n = utf8.DecodeRune(b[r:])
+		}
+		if unicode.IsSpace(c) {
+			word = false
+			r += n
+			continue
+		}
+		if !word && w > 0 {
+			b[w] = ' '
+			w++
+		}
+		word = true
+		w += copy(b[w:], b[r:r+n])
+		r += n
+	}
+	return b[:w]
 }
 
 func (s *Set) renderSMS(v *config.Variant, locale string, ctx *renderCtx, d *Data) (*Message, error) {
@@ -209,6 +242,9 @@ func extensions(k kind) string {
 	return ".txt, .text or .sms"
 }
 
+// inlineKey is a key of Set.inline.
+type inlineKey struct{ name, text string }
+
 // inlineEntry is a cached parse of an inline text, successful or not.
 type inlineEntry struct {
 	c   *compiled
@@ -217,7 +253,7 @@ type inlineEntry struct {
 
 // inlineTemplate parses an inline campaign text once and caches it.
 func (s *Set) inlineTemplate(name, text string) (*compiled, error) {
-	key := name + "\x00" + text
+	key := inlineKey{name, text}
 	if e, ok := s.inline.Load(key); ok {
 		e := e.(*inlineEntry)
 		return e.c, e.err
