@@ -59,25 +59,35 @@ type link struct {
 	start int // offset in out where the label starts
 }
 
-// blockTags end a line before and after; paragraphTags leave a blank line.
-var (
-	blockTags = map[string]bool{
-		"div": true, "li": true, "tr": true, "dt": true, "dd": true, "section": true, "article": true,
-		"header": true, "footer": true, "nav": true, "aside": true, "main": true, "form": true,
-		"address": true, "figure": true, "figcaption": true, "center": true, "tbody": true,
-		"thead": true, "tfoot": true, "caption": true, "fieldset": true, "details": true, "summary": true,
+// tagFlags classifies the tags the conversion treats specially, in one map lookup per tag.
+var tagFlags = func() map[string]tagFlag {
+	m := map[string]tagFlag{}
+	for flag, names := range map[tagFlag][]string{
+		// Block tags end a line before and after.
+		tagBlock: {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer", "nav", "aside",
+			"main", "form", "address", "figure", "figcaption", "center", "tbody", "thead", "tfoot", "caption",
+			"fieldset", "details", "summary"},
+		// Paragraph tags leave a blank line.
+		tagParagraph: {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "blockquote", "pre", "hr"},
+		// Raw tags hold text that is not markup and not shown.
+		tagRaw: {"script", "style", "title", "template", "noscript", "textarea"},
+		// Void tags have no end tag, so they cannot be hidden "until their end".
+		tagVoid: {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"},
+	} {
+		for _, n := range names {
+			m[n] |= flag
+		}
 	}
-	paragraphTags = map[string]bool{
-		"p": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-		"ul": true, "ol": true, "dl": true, "table": true, "blockquote": true, "pre": true, "hr": true,
-	}
-	// rawTags hold text that is not markup and not shown.
-	rawTags = map[string]bool{"script": true, "style": true, "title": true, "template": true, "noscript": true, "textarea": true}
-	// voidTags have no end tag, so they cannot be hidden "until their end".
-	voidTags = map[string]bool{
-		"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
-		"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true,
-	}
+	return m
+}()
+
+type tagFlag uint8
+
+const (
+	tagBlock tagFlag = 1 << iota
+	tagParagraph
+	tagRaw
+	tagVoid
 )
 
 // run converts src and returns the text, which aliases c.out.
@@ -161,7 +171,8 @@ func (c *converter) skipPast(marker string, from int) {
 }
 
 func (c *converter) startTag(name string, attrs string) {
-	if rawTags[name] {
+	flags := tagFlags[name]
+	if flags&tagRaw != 0 {
 		c.skipRaw(name)
 		return
 	}
@@ -182,7 +193,7 @@ func (c *converter) startTag(name string, attrs string) {
 	if c.headOpen {
 		return
 	}
-	if !voidTags[name] && isHidden(attrs) {
+	if flags&tagVoid == 0 && isHidden(attrs) {
 		c.hidden, c.hiddenDepth = name, 1
 		return
 	}
@@ -208,9 +219,9 @@ func (c *converter) startTag(name string, attrs string) {
 	case name == "pre":
 		c.lineBreak(2)
 		c.pre++
-	case paragraphTags[name]:
+	case flags&tagParagraph != 0:
 		c.lineBreak(2)
-	case blockTags[name]:
+	case flags&tagBlock != 0:
 		c.lineBreak(1)
 	}
 }
@@ -248,9 +259,9 @@ func (c *converter) endTag(name string) {
 	case name == "li":
 		c.prefix = ""
 		c.lineBreak(1)
-	case paragraphTags[name]:
+	case tagFlags[name]&tagParagraph != 0:
 		c.lineBreak(2)
-	case blockTags[name]:
+	case tagFlags[name]&tagBlock != 0:
 		c.lineBreak(1)
 	}
 }

@@ -36,8 +36,8 @@ func scanAttrs(s string, i int) (end int, attrs string, ok bool) {
 	return len(s), "", false
 }
 
-// eachAttr calls fn with every attribute of a tag, its name lower-cased and its value with
-// entities decoded, until fn returns false.
+// eachAttr calls fn with every attribute of a tag, its name lower-cased and its value as
+// written (attrText decodes it), until fn returns false.
 func eachAttr(attrs string, fn func(name, value string) bool) {
 	i := 0
 	for i < len(attrs) {
@@ -80,10 +80,16 @@ func eachAttr(attrs string, fn func(name, value string) bool) {
 			}
 			continue
 		}
-		if !fn(name, html.UnescapeString(strings.ToValidUTF8(value, "\uFFFD"))) {
+		if !fn(name, value) {
 			return
 		}
 	}
+}
+
+// attrText decodes the value of an attribute: entities, and invalid UTF-8 as U+FFFD. Only the
+// values used are decoded, not every style of every cell.
+func attrText(raw string) string {
+	return html.UnescapeString(strings.ToValidUTF8(raw, "\uFFFD"))
 }
 
 // attrValue returns the value of the named attribute, "" when absent.
@@ -91,7 +97,7 @@ func attrValue(attrs, name string) string {
 	out := ""
 	eachAttr(attrs, func(n, v string) bool {
 		if n == name {
-			out = v
+			out = attrText(v)
 			return false
 		}
 		return true
@@ -108,7 +114,7 @@ func isHidden(attrs string) bool {
 		case "hidden":
 			hidden = true
 		case "style":
-			hidden = styleHides(v)
+			hidden = styleHides(attrText(v))
 		}
 		return !hidden
 	})
