@@ -91,7 +91,7 @@ func (st *state) decodeProfile(s string) error {
 		return r.err
 	}
 	if len(r.b) > 0 {
-		if err := json.Unmarshal(r.b, &st.traits); err != nil {
+		if err := decodeTraits(r.b, &st.traits); err != nil {
 			return fmt.Errorf("%w: traits: %v", errCorrupt, err)
 		}
 		st.rawTraits = r.b
