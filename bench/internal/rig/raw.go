@@ -12,6 +12,8 @@ import (
 
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/rapporthq/rapport/channels"
 )
 
 // RawResult is go-mail's own send rate: conns goroutines, each with one connection opened
@@ -158,3 +160,76 @@ usually within a working day.</p>
 Rapport Demo Shop. <a href="https://news.example.com/u/%s.eyJjIjoiYzAwMDAwMDEifQ.0123456789abcdef">Unsubscribe</a></p>
 </body></html>
 `
+
+// PoolSend is RawSend through Rapport's own transport, channels.SMTPPool with conns
+// connections (PIPELINING when the sink offers it, as it does), with the same messages: what
+// the scheduled path could reach if everything but the send cost nothing.
+func PoolSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns int, dur time.Duration) (RawResult, error) {
+	res := RawResult{Label: label}
+	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: sink.URL(), From: "Shop <shop@example.com>", Size: conns, Timeout: 10 * time.Second}, nil)
+	if err != nil {
+		return res, err
+	}
+	defer pool.Close()
+	// Open the connections before the clock starts, as RawSend does.
+	var warm sync.WaitGroup
+	for i := range conns {
+		warm.Add(1)
+		go func() {
+			defer warm.Done()
+			_, _ = pool.SendEmail(ctx, RawEmail(-1-i))
+		}()
+	}
+	warm.Wait()
+	sink.Reset()
+	deadline := time.Now().Add(dur)
+	var (
+		next, failed atomic.Int64
+		wg           sync.WaitGroup
+	)
+	cpu := StartCPU(r)
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || time.Now().After(deadline) {
+					return
+				}
+				if _, err := pool.SendEmail(ctx, RawEmail(i)); err != nil {
+					if failed.Add(1) <= 3 {
+						Logf("pool send %d: %v", i, err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res.CPU = cpu.Stop()
+	if failed.Load() > 0 {
+		return res, fmt.Errorf("%d pool sends failed", failed.Load())
+	}
+	res.Messages = int(sink.Count())
+	res.PerS = Round(float64(res.Messages) / res.CPU.Seconds)
+	res.PerCPUSec = Round(float64(res.Messages) / (res.CPU.Seconds * (res.CPU.GoCores + res.CPU.RedisCores)))
+	if res.Messages > 0 {
+		res.AvgBytes = Round(float64(sink.Bytes()) / float64(res.Messages))
+	}
+	return res, nil
+}
+
+// RawEmail is RawMessage as a channels.Email.
+func RawEmail(i int) *channels.Email {
+	id := "raw-" + strconv.Itoa(i)
+	total := strconv.Itoa(20+i%180) + " EUR"
+	return &channels.Email{
+		To: CustomerID(i) + "@example.org", ToName: "Anna Example", Subject: "Order " + id,
+		Text:            fmt.Sprintf(rawText, id, total, id, total),
+		HTML:            fmt.Sprintf(rawHTML, id, total, id, total, id),
+		MessageID:       "rapport." + id + "@example.com",
+		ListUnsubscribe: "https://news.example.com/u/" + id + ".eyJjIjoiYzAwMDAwMDEiLCJwIjoidW5zdWJzY3JpYmUifQ.0123456789abcdef0123456789abcdef",
+		Headers:         map[string]string{"X-Rapport-Campaign": CampaignID},
+	}
+}
