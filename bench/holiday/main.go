@@ -102,7 +102,7 @@ type report struct {
 	// messages: not the target's ceiling, shown so that the ratio's two parts are visible.
 	Pool      rig.RawResult `json:"rapport_smtp_pool_alone"`
 	RatioPool float64       `json:"ratio_scheduled_to_smtp_pool_alone"`
-	Targets struct {
+	Targets   struct {
 		Ratio70    bool `json:"ratio_at_least_0_7"`
 		RSS256     bool `json:"worker_rss_under_256mib"`
 		RedisUnder bool `json:"redis_under_1kib_per_customer"`
