@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -114,20 +113,20 @@ func (c *Claims) TakeMany(ctx context.Context, keys, tokens []string) (oks []boo
 		return
 	}
 	pipe := c.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(keys))
+	cmds := make([]*redis.StatusCmd, len(keys))
 	for i, k := range keys {
-		cmds[i] = pipe.EvalSha(ctx, claimScript.Hash(), []string{k}, tokens[i], claimLease.Milliseconds())
+		cmds[i] = pipe.SetArgs(ctx, k, claimValue(tokens[i]), takeArgs)
 	}
 	_, _ = pipe.Exec(ctx) // every command's answer is looked at below
 	for i, cmd := range cmds {
-		res, err := cmd.Slice()
-		if err != nil {
-			// NOSCRIPT (a restarted Redis) or a broken connection: nothing or the claim
-			// itself was written; Take loads the script, and is idempotent for our token.
+		prior, err := cmd.Result()
+		if err != nil && !isRedisError(err) {
+			// A broken connection: nothing or the claim itself was written; Take is
+			// idempotent for our token.
 			oks[i], priors[i], errs[i] = c.Take(ctx, keys[i], tokens[i])
 			continue
 		}
-		oks[i], priors[i], errs[i] = takeAnswer(keys[i], res)
+		oks[i], priors[i], errs[i] = c.taken(ctx, keys[i], tokens[i], prior, err)
 	}
 	return
 }
@@ -163,19 +162,4 @@ func (c *Claims) FinishMany(ctx context.Context, keys, tokens, values []string, 
 func isRedisError(err error) bool {
 	var re redis.Error
 	return errors.As(err, &re)
-}
-
-// takeAnswer reads claimScript's answer as Take does.
-func takeAnswer(key string, res []any) (ok bool, prior string, err error) {
-	if len(res) < 2 {
-		return false, "", fmt.Errorf("claim %s: unexpected answer %v", key, res)
-	}
-	if n, _ := res[0].(int64); n == 1 {
-		return true, "", nil
-	}
-	prior, _ = res[1].(string)
-	if strings.HasPrefix(prior, stateClaimed+"|") {
-		return false, prior, ErrClaimHeld
-	}
-	return false, prior, nil
 }

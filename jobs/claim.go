@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,23 +45,16 @@ const (
 // and then finds the outcome.
 var ErrClaimHeld = errors.New("delivery in progress elsewhere")
 
-// KEYS[1] -> rp:{c:ID}:d:CAMPAIGN:OCCURRENCE
-// ARGV[1] -> token of this attempt
-// ARGV[2] -> lease in milliseconds
-// Returns {1, ""} when the claim is taken (or was already ours);
-// returns {0, VALUE} when a final outcome or another live claim exists.
-var claimScript = redis.NewScript(`
-local v = redis.call("GET", KEYS[1])
-if not v then
-  redis.call("SET", KEYS[1], "claimed|" .. ARGV[1], "PX", ARGV[2])
-  return {1, ""}
-end
-if v == "claimed|" .. ARGV[1] then
-  redis.call("PEXPIRE", KEYS[1], ARGV[2])
-  return {1, ""}
-end
-return {0, v}
-`)
+// takeArgs take a claim with one native command, SET key "claimed|TOKEN" NX GET with the lease
+// as TTL: it answers nil when the claim was free (and is now ours), or the value the key
+// holds, unchanged.
+// NX with GET needs Redis 7.0 (Rapport needs 7 anyway); miniredis, which `rapport demo` runs
+// on, implements it too. It used to be a Lua script: at ~2.5 µs of Redis CPU per call against
+// ~0.2 µs for a native command, claims were a third of Redis's time in a large campaign.
+var takeArgs = redis.SetArgs{Mode: "NX", Get: true, TTL: claimLease}
+
+// claimValue is the value of a claim held by token.
+func claimValue(token string) string { return stateClaimed + "|" + token }
 
 // KEYS[1] -> rp:{c:ID}:d:CAMPAIGN:OCCURRENCE
 // ARGV[1] -> token that must hold the claim
@@ -101,11 +95,34 @@ func NewClaims(rdb redis.UniversalClient) *Claims { return &Claims{rdb: rdb} }
 // Take claims a delivery for token. ok is false when an outcome already exists (prior holds it)
 // or another attempt holds a live claim (err is ErrClaimHeld).
 func (c *Claims) Take(ctx context.Context, key, token string) (ok bool, prior string, err error) {
-	res, err := claimScript.Run(ctx, c.rdb, []string{key}, token, claimLease.Milliseconds()).Slice()
-	if err != nil {
-		return false, "", fmt.Errorf("claim %s: %w", key, err)
+	prior, err = c.rdb.SetArgs(ctx, key, claimValue(token), takeArgs).Result()
+	return c.taken(ctx, key, token, prior, err)
+}
+
+// taken reads the answer of SET NX GET (takeArgs) for token's claim of key, as Take returns it.
+func (c *Claims) taken(ctx context.Context, key, token, prior string, err error) (bool, string, error) {
+	if err == nil && prior == claimValue(token) {
+		// Our own claim: the SET was sent again after a broken connection. Its lease is
+		// renewed, as a fresh claim's would be.
+		renewed, perr := c.rdb.PExpire(ctx, key, claimLease).Result()
+		if perr != nil {
+			return false, "", fmt.Errorf("claim %s: renew the lease: %w", key, perr)
+		}
+		if renewed {
+			return true, "", nil
+		}
+		// It expired in between, so nobody holds it: claim it again.
+		prior, err = c.rdb.SetArgs(ctx, key, claimValue(token), takeArgs).Result()
 	}
-	return takeAnswer(key, res)
+	switch {
+	case errors.Is(err, redis.Nil):
+		return true, "", nil
+	case err != nil:
+		return false, "", fmt.Errorf("claim %s: %w", key, err)
+	case strings.HasPrefix(prior, stateClaimed+"|"):
+		return false, prior, ErrClaimHeld
+	}
+	return false, prior, nil
 }
 
 // Finish writes the outcome over our claim. A lost claim (it expired and someone else took
