@@ -15,7 +15,9 @@ import (
 )
 
 // sendsRecorder is what a sendRecorder needs of the customer store beyond Profiles:
-// customers.Store records a group of sends in two pipelined round trips.
+// customers.Store records a group of sends in two pipelined round trips, each send's delivery
+// outcome (SendOf.Outcome) written over its claim in the same Lua call as the send. The store
+// must be on the Redis of the Claims: the claim and the profile share the customer's hash tag.
 type sendsRecorder interface {
 	RecordSends(ctx context.Context, sends []customers.SendOf) []error
 }
@@ -32,11 +34,12 @@ type sentRecord struct {
 
 // sendRecorder writes down the sends of a batch chunk by group commit: a sender whose message
 // went out hands its record over; if no other sender is writing, it writes every record
-// handed over until then (delivery outcomes in one pipeline, profile sends in two), then the
-// records that arrived meanwhile, until none is left; otherwise it waits until its record is
-// written. With 8 sends in flight this takes a few round trips per group of messages instead
-// of three per message, and a record is still written as soon as its message is out, not at
-// the end of the chunk: a crash leaves no more messages unrecorded than one at a time did.
+// handed over until then (in two pipelines: the profiles read, then each delivery outcome and
+// profile send in one Lua call), then the records that arrived meanwhile, until none is left;
+// otherwise it waits until its record is written. With 8 sends in flight this takes a few
+// round trips per group of messages instead of three per message, and a record is still
+// written as soon as its message is out, not at the end of the chunk: a crash leaves no more
+// messages unrecorded than one at a time did.
 type sendRecorder struct {
 	d        *Deliverer
 	mu       sync.Mutex
@@ -70,8 +73,34 @@ func (sr *sendRecorder) record(ctx context.Context, r *sentRecord) {
 	sr.mu.Unlock()
 }
 
-// flush writes a group: the outcomes over their claims, then the sends on the profiles.
+// flush writes a group: each outcome over its claim together with the send on the profile.
 func (sr *sendRecorder) flush(ctx context.Context, group []*sentRecord) {
+	d := sr.d
+	many, ok := d.Profiles.(sendsRecorder)
+	if !ok {
+		sr.flushApart(ctx, group)
+		return
+	}
+	sends := make([]customers.SendOf, len(group))
+	for i, r := range group {
+		sends[i] = customers.SendOf{ID: r.customer, Send: r.send, Read: r.read, Outcome: &customers.KeyWrite{
+			Key: r.key, Expect: claimValue(r.token), Value: r.value, TTL: r.ttl}}
+	}
+	for i, err := range many.RecordSends(ctx, sends) {
+		switch {
+		case errors.Is(err, customers.ErrKeyChanged):
+			// The claim expired and another worker took it (or wrote its outcome): the
+			// message may have gone out twice. The send is on the profile all the same.
+			d.Log.Error("record delivery", zap.Error(fmt.Errorf("record outcome %s: claim lost to another worker: %w", group[i].key, err)))
+		case err != nil:
+			d.Log.Error("record send on customer", zap.Error(err))
+		}
+	}
+}
+
+// flushApart writes a group on a customer store that cannot write the outcomes with the sends:
+// the outcomes over their claims in one pipeline, then the sends one by one.
+func (sr *sendRecorder) flushApart(ctx context.Context, group []*sentRecord) {
 	d := sr.d
 	keys := make([]string, len(group))
 	tokens := make([]string, len(group))
@@ -85,21 +114,8 @@ func (sr *sendRecorder) flush(ctx context.Context, group []*sentRecord) {
 			d.Log.Error("record delivery", zap.Error(err))
 		}
 	}
-	many, ok := d.Profiles.(sendsRecorder)
-	if !ok {
-		for _, r := range group {
-			if err := d.Profiles.RecordSend(ctx, r.customer, r.send); err != nil {
-				d.Log.Error("record send on customer", zap.Error(err))
-			}
-		}
-		return
-	}
-	sends := make([]customers.SendOf, len(group))
-	for i, r := range group {
-		sends[i] = customers.SendOf{ID: r.customer, Send: r.send, Read: r.read}
-	}
-	for _, err := range many.RecordSends(ctx, sends) {
-		if err != nil {
+	for _, r := range group {
+		if err := d.Profiles.RecordSend(ctx, r.customer, r.send); err != nil {
 			d.Log.Error("record send on customer", zap.Error(err))
 		}
 	}

@@ -320,16 +320,12 @@ func (d *Deliverer) recordSent(ctx context.Context, in decide.Input, dec decide.
 	if grant != nil {
 		send.Reward = grant.ID
 	}
-	if rec != nil {
-		rec.record(wctx, &sentRecord{key: key, token: token, value: value, ttl: ttl, customer: in.Customer.ID, send: send, read: read})
-	} else {
-		if err := d.Claims.Finish(wctx, key, token, value, ttl); err != nil {
-			d.Log.Error("record delivery", zap.Error(err))
-		}
-		if err := d.Profiles.RecordSend(wctx, in.Customer.ID, send); err != nil {
-			d.Log.Error("record send on customer", zap.Error(err))
-		}
+	if rec == nil {
+		// A single delivery is a group of one: its outcome and send are still written in one
+		// Lua call.
+		rec = &sendRecorder{d: d}
 	}
+	rec.record(wctx, &sentRecord{key: key, token: token, value: value, ttl: ttl, customer: in.Customer.ID, send: send, read: read})
 	sendsTotal.WithLabelValues(in.Campaign.ID, dec.Channel, stateSent).Inc()
 	d.Log.Info("sent", zap.String("campaign", in.Campaign.ID), zap.String("customer", in.Customer.ID),
 		zap.String("variant", dec.Variant.ID), zap.String("channel", dec.Channel), zap.String("provider_id", r.ProviderID))
