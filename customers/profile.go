@@ -19,7 +19,8 @@ type Profile struct {
 
 	// Days are the purchase days, sorted, all orders of one UTC day merged into one.
 	Days []predict.Day
-	// UpdatedAt is when the profile last changed (the store's clock, not an event time).
+	// UpdatedAt is when the customer's data (traits, orders, consent, channels) last changed, by
+	// the store's clock, not an event time. Recording a send does not move it.
 	UpdatedAt time.Time
 	// Version grows by one with every write; it is the optimistic-concurrency token.
 	Version int64

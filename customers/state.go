@@ -62,12 +62,19 @@ func newState(id string) *state {
 // exists reports whether the profile is in Redis.
 func (st *state) exists() bool { return st.base > 0 }
 
-// touch records a change of the given fields at now (unix ms).
+// touch records a change of the given fields at now (unix ms). A recorded send is not a change
+// of the customer's data (UpdatedAt stays; each send carries its own time), so it leaves meta,
+// and with it field p, alone: recording a send then rewrites field s only, where rewriting p
+// would copy the whole profile back to Redis for every message.
 func (st *state) touch(f fieldSet, now int64) {
-	st.dirty |= f | dirtyMeta
 	st.version = st.base + 1
-	st.updated = now
 	st.snap = nil
+	if f == dirtySends {
+		st.dirty |= f
+		return
+	}
+	st.dirty |= f | dirtyMeta
+	st.updated = now
 	if f&dirtyTraits != 0 {
 		st.ident, st.phoneKnown = nil, false
 	}
