@@ -58,6 +58,26 @@ type Batcher struct {
 	// Parallel is how many sends of a chunk run at once. Default 8.
 	Parallel int
 	Log      *zap.Logger
+
+	// rec writes down the sends of every batch this Batcher runs, so that the records of all
+	// the batches in flight share round trips (recorder).
+	rec *sendRecorder
+}
+
+// recorderMu guards the lazy creation of Batcher.rec.
+var recorderMu sync.Mutex
+
+// recorder returns the Batcher's shared sendRecorder. One per Batcher rather than one per
+// chunk: with 32 batches of 8 sends in flight, a chunk's own group commit gathered one or two
+// records per round trip; shared, a round trip carries the records of every send that finished
+// while the previous one was on the wire.
+func (b *Batcher) recorder() *sendRecorder {
+	recorderMu.Lock()
+	defer recorderMu.Unlock()
+	if b.rec == nil || b.rec.d != b.Deliverer {
+		b.rec = &sendRecorder{d: b.Deliverer}
+	}
+	return b.rec
 }
 
 // ProcessTask implements asynq.Handler.
@@ -184,7 +204,7 @@ func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids 
 		keys[i], tokens[i] = s.c.key, s.c.token
 	}
 	oks, priors, errs := d.Claims.TakeMany(sendCtx, keys, tokens)
-	rec := &sendRecorder{d: d}
+	rec := b.recorder()
 	for i, s := range sends {
 		if ctx.Err() != nil {
 			// Cancelled (shutdown) before this message went out: free its claim for the retry.

@@ -32,14 +32,14 @@ type sentRecord struct {
 	done              chan struct{}
 }
 
-// sendRecorder writes down the sends of a batch chunk by group commit: a sender whose message
-// went out hands its record over; if no other sender is writing, it writes every record
-// handed over until then (in two pipelines: the profiles read, then each delivery outcome and
-// profile send in one Lua call), then the records that arrived meanwhile, until none is left;
-// otherwise it waits until its record is written. With 8 sends in flight this takes a few
-// round trips per group of messages instead of three per message, and a record is still
-// written as soon as its message is out, not at the end of the chunk: a crash leaves no more
-// messages unrecorded than one at a time did.
+// sendRecorder writes down sends by group commit: a sender whose message went out hands its
+// record over; if no other sender is writing, it writes every record handed over until then
+// (each delivery outcome and profile send in one Lua call, all in one pipeline), then the
+// records that arrived meanwhile, until none is left; otherwise it waits until its record is
+// written. A Batcher shares one between all its batches (Batcher.recorder), so a round trip
+// carries the records of every send that finished while the previous one was on the wire,
+// and a record is still written as soon as its message is out, not at the end of a chunk: a
+// crash leaves no more messages unrecorded than one at a time did.
 type sendRecorder struct {
 	d        *Deliverer
 	mu       sync.Mutex

@@ -146,7 +146,7 @@ func (pl *Player) Play(ctx context.Context, campaignID string, o Occurrence) (*P
 		rep.Outcomes = append(rep.Outcomes, PlayOutcome{Customer: p.Customer, Outcome: out})
 	}
 	b := *pl.Batcher
-	b.Deliverer = &d
+	b.Deliverer, b.rec = &d, nil
 
 	cat := f.Catalog.Load()
 	camp := cat.Set.Campaign(campaignID)
