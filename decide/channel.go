@@ -158,7 +158,7 @@ func (d *decider) variant(chans *channels) (*config.Variant, bool) {
 	}
 	for i := range d.c.Variants {
 		v := &d.c.Variants[i]
-		o := evaluate(v.When, d.env)
+		o := evaluate(v.When, d.envFor(v.When))
 		what := fmt.Sprintf("variant %q: %s", v.ID, o.describe(v.When))
 		if o.err != nil {
 			d.stop(SkipConditionFail, what)

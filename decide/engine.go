@@ -44,8 +44,10 @@ type decider struct {
 	in   Input
 	c    *config.Campaign
 	cust *Customer
-	env  map[string]any
-	loc  *time.Location
+	// env is Env of the input, built on the first condition that needs it: a campaign
+	// without conditions (a greeting to everybody) never pays for it.
+	env map[string]any
+	loc *time.Location
 	// start is when sending may begin (due, not before now, after the per-customer cap);
 	// at the final send time in UTC.
 	start, at   time.Time
@@ -55,7 +57,6 @@ type decider struct {
 
 func newDecider(in Input) *decider {
 	d := &decider{in: in, c: in.Campaign, cust: in.Customer}
-	d.env = Env(in.Customer, in.Event, in.Now)
 	loc, own := location(in.Customer, in.Policy.DefaultTimezone)
 	d.loc = loc
 	d.out.Location = loc
@@ -106,6 +107,17 @@ func (d *decider) finish() Decision {
 	return d.out
 }
 
+// envFor returns the condition environment when cond needs one, building it once.
+func (d *decider) envFor(cond *config.Condition) map[string]any {
+	if cond == nil {
+		return nil
+	}
+	if d.env == nil {
+		d.env = Env(d.in.Customer, d.in.Event, d.in.Now)
+	}
+	return d.env
+}
+
 func (d *decider) reason(format string, args ...any) {
 	d.out.Reasons = append(d.out.Reasons, fmt.Sprintf(format, args...))
 }
@@ -123,7 +135,7 @@ func (d *decider) check(what string, cond *config.Condition, skip SkipReason) bo
 	if cond == nil {
 		return true
 	}
-	o := evaluate(cond, d.env)
+	o := evaluate(cond, d.envFor(cond))
 	r := what + " " + o.describe(cond)
 	switch {
 	case o.err != nil:

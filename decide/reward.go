@@ -8,7 +8,14 @@ import (
 
 // reward is step 7: it sets the reward, or leaves none.
 func (d *decider) reward() bool {
-	r, reasons, failed := chooseReward(d.c.Rewards, d.env, d.in.RewardsLeft, d.in.Customer.Predicted)
+	var env map[string]any
+	for i := range d.c.Rewards {
+		if d.c.Rewards[i].When != nil {
+			env = d.envFor(d.c.Rewards[i].When)
+			break
+		}
+	}
+	r, reasons, failed := chooseReward(d.c.Rewards, env, d.in.RewardsLeft, d.in.Customer.Predicted)
 	d.out.Reasons = append(d.out.Reasons, reasons...)
 	if failed {
 		d.out.Skip = SkipConditionFail
