@@ -153,7 +153,6 @@ func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids 
 		mu    sync.Mutex
 		first error
 		wg    sync.WaitGroup
-		sem   = make(chan struct{}, par)
 	)
 	// Sends in flight are not cancelled with the task: a message whose SMTP DATA is on the
 	// wire when asynq cancels the handler (shutdown) may be accepted by the server anyway,
@@ -205,27 +204,36 @@ func (b *Batcher) chunk(ctx context.Context, cat *Catalog, p *BatchPayload, ids 
 	}
 	oks, priors, errs := d.Claims.TakeMany(sendCtx, keys, tokens)
 	rec := b.recorder()
-	for i, s := range sends {
-		if ctx.Err() != nil {
-			// Cancelled (shutdown) before this message went out: free its claim for the retry.
-			if oks[i] {
-				if err := d.Claims.Release(sendCtx, s.c.key, s.c.token); err != nil {
-					d.Log.Error("release claim", zap.Error(err))
-				}
-			}
-			mu.Lock()
-			first = cmp.Or(first, ctx.Err())
-			mu.Unlock()
-			continue
-		}
+	// par senders, each taking the next customer of the chunk: a goroutine per send would
+	// grow a fresh stack through template execution and go-mail for every message.
+	next := make(chan int)
+	for range min(par, len(sends)) {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out, err := d.deliverTaken(sendCtx, cat, s.c, oks[i], priors[i], errs[i], rec)
-			count(s.sp, s.prof, out, err)
+			defer wg.Done()
+			for i := range next {
+				s := sends[i]
+				if ctx.Err() != nil {
+					// Cancelled (shutdown) before this message went out: free its claim for the retry.
+					if oks[i] {
+						if err := d.Claims.Release(sendCtx, s.c.key, s.c.token); err != nil {
+							d.Log.Error("release claim", zap.Error(err))
+						}
+					}
+					mu.Lock()
+					first = cmp.Or(first, ctx.Err())
+					mu.Unlock()
+					continue
+				}
+				out, err := d.deliverTaken(sendCtx, cat, s.c, oks[i], priors[i], errs[i], rec)
+				count(s.sp, s.prof, out, err)
+			}
 		}()
 	}
+	for i := range sends {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	if first != nil {
 		return fmt.Errorf("batch of %s %s: %w", p.Campaign, p.Occurrence, first)
