@@ -106,13 +106,16 @@ type smtpConn struct {
 	// pipelining: the server offers PIPELINING (smtp_pipeline.go); mailParams are the MAIL FROM
 	// parameters go-mail would add for this server (BODY=8BITMIME, SMTPUTF8).
 	pipelining bool
+	chunking   bool // and CHUNKING: one round trip per message (sendChunked)
 	mailParams string
 }
 
 // learn reads the session's extensions once, after EHLO.
-func (c *smtpConn) learn(allowPipelining bool) {
+func (c *smtpConn) learn(allowPipelining, allowChunking bool) {
 	if ok, _ := c.smtp.Extension("PIPELINING"); ok && allowPipelining {
 		c.pipelining = true
+		ok, _ = c.smtp.Extension("CHUNKING")
+		c.chunking = ok && allowChunking
 	}
 	// The same parameters, in the same order, as go-mail's smtp.Client.Mail.
 	if ok, _ := c.smtp.Extension("8BITMIME"); ok {

@@ -42,6 +42,9 @@ func classifySend(ctx context.Context, err error) sendOutcome {
 	switch {
 	case errors.As(err, &ge):
 		reason, code, err = ge.Reason, ge.ErrorCode(), ge
+	case errors.As(err, &pe) && pe.local:
+		// go-mail could not write the message out (a signing failure): nothing was sent.
+		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, pe), reusable: true}
 	case errors.As(err, &pe):
 		reason, code, err = pe.reason, pe.code, pe
 	default:

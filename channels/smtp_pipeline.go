@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -22,7 +24,9 @@ import (
 //
 // RFC 2920 §3.1: DATA may only end a group, and the content waits for the 354. A server must
 // answer every command of the group, so the replies are read in full whatever the first ones
-// say, which leaves the session in a known state for the next message.
+// say, which leaves the session in a known state for the next message. A server that also
+// offers CHUNKING (RFC 3030: Postfix, Exim, Exchange, Gmail) takes the content as a BDAT
+// chunk in the same write, so a message costs one round trip (sendChunked).
 
 // stageError is a failed pipelined transaction, classified like go-mail's SendError: the stage
 // that failed and the server's reply code (0 when the connection failed rather than the server
@@ -31,9 +35,19 @@ type stageError struct {
 	reason mail.SendErrReason
 	code   int
 	err    error
+	// what names the stage when go-mail's words for reason would mislead (BDAT).
+	what string
+	// local: the message could not be written out, before anything went to the server.
+	local bool
 }
 
-func (e *stageError) Error() string { return e.reason.String() + ": " + e.err.Error() }
+func (e *stageError) Error() string {
+	what := e.what
+	if what == "" {
+		what = e.reason.String()
+	}
+	return what + ": " + e.err.Error()
+}
 func (e *stageError) Unwrap() error { return e.err }
 
 func failedAt(reason mail.SendErrReason, err error) *stageError {
@@ -53,7 +67,8 @@ func (c *smtpConn) pipelineOK(rcpts []string) bool {
 	return c.pipelining && len(rcpts) == 1
 }
 
-// sendPipelined sends msg in one transaction of two round trips and returns the server's final
+// sendPipelined sends msg in one transaction: one round trip with CHUNKING (sendChunked), two
+// otherwise and returns the server's final
 // reply (which may name a queue id). timeout bounds the exchange, as go-mail's own deadline does
 // on its path; the watched context caps it further (deadlineConn).
 func (c *smtpConn) sendPipelined(msg *mail.Msg, from, rcpt string, timeout time.Duration) (string, error) {
@@ -65,6 +80,9 @@ func (c *smtpConn) sendPipelined(msg *mail.Msg, from, rcpt string, timeout time.
 	}
 	if err := c.smtp.UpdateDeadline(timeout); err != nil {
 		return "", &stageError{reason: mail.ErrConnCheck, err: err}
+	}
+	if c.chunking {
+		return c.sendChunked(msg, from, rcpt)
 	}
 	text := c.smtp.Text
 	w := text.W
@@ -146,6 +164,9 @@ func isReply(err error) bool {
 type dotWriter struct {
 	w     *bufio.Writer
 	state int
+	// noDots leaves lines that start with a dot as they are (BDAT content) and only mends
+	// line endings; Close is not used then.
+	noDots bool
 }
 
 // States of textproto's dotWriter, with the same meaning.
@@ -160,7 +181,7 @@ func (d *dotWriter) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
 		if d.state == dotBegin || d.state == dotBeginLine {
-			if b[0] == '.' {
+			if b[0] == '.' && !d.noDots {
 				_ = d.w.WriteByte('.')
 			}
 			d.state = dotData
@@ -228,3 +249,90 @@ func (d *dotWriter) Close() error {
 	}
 	return d.w.Flush()
 }
+
+// sendChunked sends msg as MAIL, RCPT and one BDAT chunk (RFC 3030 CHUNKING) in a single write
+// and reads the three replies: one round trip per message. The content goes out before the
+// server has answered MAIL and RCPT, which RFC 3030 allows with PIPELINING: a server that
+// refuses them refuses the BDAT too and discards its chunk.
+//
+// What a failed connection means changes with it. No answer at all to MAIL (the connection
+// was dead, as when a server dropped an idle session) is taken as nothing received, and the
+// pool redials once, as it does on the DATA path; the server could, in principle, have taken
+// the whole message and died before sending a single reply, the same narrow window in which
+// a lost reply to the final "." duplicates a message on any SMTP client. A connection lost
+// after MAIL was answered leaves the outcome unknown: the message is not sent again.
+func (c *smtpConn) sendChunked(msg *mail.Msg, from, rcpt string) (string, error) {
+	cb := chunkBuffers.Get().(*chunkBuffer)
+	defer chunkBuffers.Put(cb)
+	cb.buf.Reset()
+	cb.w.Reset(&cb.buf)
+	// The same line endings as on the DATA path (bare LF becomes CRLF), without dot-stuffing:
+	// a chunk is counted, not terminated.
+	cw := &dotWriter{w: cb.w, noDots: true}
+	if _, err := msg.WriteTo(cw); err != nil {
+		return "", &stageError{reason: mail.ErrWriteContent, err: err, local: true}
+	}
+	if err := cb.w.Flush(); err != nil {
+		return "", &stageError{reason: mail.ErrWriteContent, err: err, local: true}
+	}
+	text := c.smtp.Text
+	w := text.W
+	_, _ = w.WriteString("MAIL FROM:")
+	_, _ = w.WriteString(from)
+	_, _ = w.WriteString(c.mailParams)
+	_, _ = w.WriteString("\r\nRCPT TO:")
+	_, _ = w.WriteString(rcpt)
+	_, _ = w.WriteString("\r\nBDAT ")
+	_, _ = w.WriteString(strconv.Itoa(cb.buf.Len()))
+	_, _ = w.WriteString(" LAST\r\n")
+	_, _ = w.Write(cb.buf.Bytes())
+	if err := w.Flush(); err != nil {
+		// Not all of the chunk left: the server cannot complete the transaction.
+		return "", &stageError{reason: mail.ErrSMTPMailFrom, err: err}
+	}
+	var refused *stageError
+	if _, _, err := text.ReadResponse(250); err != nil {
+		if !isReply(err) {
+			return "", failedAt(mail.ErrSMTPMailFrom, err)
+		}
+		refused = failedAt(mail.ErrSMTPMailFrom, err)
+	}
+	lost := func(err error) (string, error) {
+		se := failedAt(mail.ErrSMTPDataClose, err)
+		se.what = "reading the replies to a BDAT transaction"
+		return "", cmpStage(refused, se)
+	}
+	if _, _, err := text.ReadResponse(25); err != nil {
+		if !isReply(err) {
+			return lost(err)
+		}
+		if refused == nil {
+			refused = failedAt(mail.ErrSMTPRcptTo, err)
+		}
+	}
+	_, reply, err := text.ReadResponse(250)
+	switch {
+	case err != nil && !isReply(err):
+		return lost(err)
+	case refused != nil:
+		// Refused sender or recipient: whatever the server said to the chunk, nobody gets it.
+		return "", refused
+	case err != nil:
+		se := failedAt(mail.ErrSMTPDataClose, err)
+		se.what = "sending the message as a BDAT chunk"
+		return "", se
+	}
+	return reply, nil
+}
+
+// chunkBuffer holds one message for BDAT, which needs its size before the content.
+type chunkBuffer struct {
+	buf bytes.Buffer
+	w   *bufio.Writer
+}
+
+var chunkBuffers = sync.Pool{New: func() any {
+	cb := &chunkBuffer{}
+	cb.w = bufio.NewWriterSize(&cb.buf, 4096)
+	return cb
+}}

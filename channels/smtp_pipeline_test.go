@@ -18,34 +18,36 @@ import (
 	"github.com/rapporthq/rapport/internal/testenv"
 )
 
-// transports are the two ways a message goes out: in one pipelined group (the server offers
-// PIPELINING, as the sink does) and go-mail's one command at a time.
+// transports are the three ways a message goes out: MAIL, RCPT and a BDAT chunk in one write
+// (the server offers PIPELINING and CHUNKING, as the sink does), MAIL, RCPT and DATA in one
+// write then the content, and go-mail's one command at a time.
 var transports = []struct {
-	name         string
-	noPipelining bool
+	name                     string
+	noPipelining, noChunking bool
 }{
-	{"pipelined", false},
-	{"one command at a time", true},
+	{"pipelined with BDAT", false, false},
+	{"pipelined with DATA", false, true},
+	{"one command at a time", true, true},
 }
 
-func setupTransport(t *testing.T, noPipelining bool) *smtpBundle {
+func setupTransport(t *testing.T, noPipelining, noChunking bool) *smtpBundle {
 	t.Helper()
 	sink := testenv.NewSMTP(t)
 	pool, err := NewSMTPPool(SMTPConfig{URL: sink.URL(), From: "Shop <shop@example.com>", Size: 1, Timeout: 5 * time.Second}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool.noPipelining = noPipelining
+	pool.noPipelining, pool.noChunking = noPipelining, noChunking
 	t.Cleanup(func() { _ = pool.Close() })
 	return &smtpBundle{sink: sink, pool: pool}
 }
 
-func TestBothTransportsDeliverTheSameMessage(t *testing.T) {
+func TestEveryTransportDeliversTheSameBytes(t *testing.T) {
 	t.Parallel()
-	var got [2]testenv.Received
-	var ids [2]string
+	var got [3]testenv.Received
+	var ids [3]string
 	for i, tr := range transports {
-		b := setupTransport(t, tr.noPipelining)
+		b := setupTransport(t, tr.noPipelining, tr.noChunking)
 		for n := range 3 {
 			r, err := b.pool.SendEmail(context.Background(), testEmail(n))
 			if err != nil {
@@ -58,25 +60,27 @@ func TestBothTransportsDeliverTheSameMessage(t *testing.T) {
 			t.Fatalf("%s: %d messages over %d sessions, want 3 over 1", tr.name, len(msgs), b.sink.Sessions())
 		}
 		b.pool.mu.Lock()
-		pipelined := b.pool.idle[0].pipelining
+		c := b.pool.idle[0]
 		b.pool.mu.Unlock()
-		if pipelined == tr.noPipelining {
-			t.Fatalf("%s: connection pipelining = %v", tr.name, pipelined)
+		if c.pipelining == tr.noPipelining || c.chunking == tr.noChunking {
+			t.Fatalf("%s: connection pipelining = %v, chunking = %v", tr.name, c.pipelining, c.chunking)
 		}
 		got[i] = msgs[2]
 	}
-	if got[0].From != got[1].From || strings.Join(got[0].To, ",") != strings.Join(got[1].To, ",") {
-		t.Errorf("envelope differs: %q %q vs %q %q", got[0].From, got[0].To, got[1].From, got[1].To)
-	}
-	if got[0].Subject != got[1].Subject || got[0].Text != got[1].Text || got[0].HTML != got[1].HTML {
-		t.Errorf("content differs between the transports:\n%+v\n%+v", got[0], got[1])
-	}
-	if ids[0] != ids[1] || ids[0] == "" {
-		t.Errorf("provider ids %q and %q, want the same non-empty id", ids[0], ids[1])
+	for i := 1; i < len(got); i++ {
+		if got[0].From != got[i].From || strings.Join(got[0].To, ",") != strings.Join(got[i].To, ",") {
+			t.Errorf("envelope differs: %q %q vs %q %q", got[0].From, got[0].To, got[i].From, got[i].To)
+		}
+		if !bytes.Equal(withoutDate(got[0].Raw), withoutDate(got[i].Raw)) {
+			t.Errorf("%s and %s delivered different bytes:\n%s\n----\n%s", transports[0].name, transports[i].name, got[0].Raw, got[i].Raw)
+		}
+		if ids[0] != ids[i] || ids[0] == "" {
+			t.Errorf("provider ids %q and %q, want the same non-empty id", ids[0], ids[i])
+		}
 	}
 }
 
-func TestEnvelopeRejectionsAreClassifiedOnBothTransports(t *testing.T) {
+func TestEnvelopeRejectionsAreClassifiedOnEveryTransport(t *testing.T) {
 	t.Parallel()
 	refuse := func(code int) func(string) error {
 		return func(addr string) error { return testenv.Reject(code, "no thanks, <"+addr+">") }
@@ -97,7 +101,7 @@ func TestEnvelopeRejectionsAreClassifiedOnBothTransports(t *testing.T) {
 		for _, c := range cases {
 			t.Run(tr.name+"/"+c.name, func(t *testing.T) {
 				t.Parallel()
-				b := setupTransport(t, tr.noPipelining)
+				b := setupTransport(t, tr.noPipelining, tr.noChunking)
 				b.sink.RespondEnvelope(c.mail, c.rcpt)
 				b.sink.Respond(c.data)
 				_, err := b.pool.SendEmail(context.Background(), testEmail(1))
@@ -157,6 +161,26 @@ func TestPipelinedSendsFromManyGoroutinesArriveOnce(t *testing.T) {
 	}
 }
 
+// withoutDate drops the Date header and MIME boundaries, the only parts of a message that
+// differ from one build to the next.
+func withoutDate(raw []byte) []byte {
+	var out [][]byte
+	boundary := ""
+	for _, line := range bytes.Split(raw, []byte("\r\n")) {
+		if bytes.HasPrefix(line, []byte("Date: ")) {
+			continue
+		}
+		if i := bytes.Index(line, []byte("boundary=")); i >= 0 && boundary == "" {
+			boundary = string(bytes.Trim(line[i+len("boundary="):], `"`))
+		}
+		if boundary != "" {
+			line = bytes.ReplaceAll(line, []byte(boundary), []byte("BOUNDARY"))
+		}
+		out = append(out, line)
+	}
+	return bytes.Join(out, []byte("\r\n"))
+}
+
 // TestDotWriterMatchesTextproto feeds both writers the same bytes, cut at random places, from
 // an alphabet that makes every corner likely: leading dots, bare LF, CR LF, lone and doubled CR.
 func TestDotWriterMatchesTextproto(t *testing.T) {
@@ -168,10 +192,11 @@ func TestDotWriterMatchesTextproto(t *testing.T) {
 		for j := range in {
 			in[j] = alphabet[rng.IntN(len(alphabet))]
 		}
-		var want, got bytes.Buffer
+		var want, got, plain bytes.Buffer
 		tw := textproto.NewWriter(bufio.NewWriter(&want))
 		dw := tw.DotWriter()
 		ours := &dotWriter{w: bufio.NewWriter(&got)}
+		chunk := &dotWriter{w: bufio.NewWriter(&plain), noDots: true}
 		for rest := in; ; {
 			k := 0
 			if len(rest) > 0 {
@@ -181,6 +206,9 @@ func TestDotWriterMatchesTextproto(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := ours.Write(rest[:k]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chunk.Write(rest[:k]); err != nil {
 				t.Fatal(err)
 			}
 			if rest = rest[k:]; len(rest) == 0 {
@@ -195,6 +223,17 @@ func TestDotWriterMatchesTextproto(t *testing.T) {
 		}
 		if !bytes.Equal(want.Bytes(), got.Bytes()) {
 			t.Fatalf("case %d: %q: textproto wrote %q, dotWriter %q", i, in, want.Bytes(), got.Bytes())
+		}
+		// Without dot-stuffing (BDAT): textproto's lines with their stuffed dot taken off.
+		if err := chunk.Close(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Split(want.Bytes(), []byte("\r\n"))
+		for j := range len(lines) - 2 { // the last two are the terminator "." and ""
+			lines[j] = bytes.TrimPrefix(lines[j], []byte("."))
+		}
+		if unstuffed := bytes.Join(lines, []byte("\r\n")); !bytes.Equal(unstuffed, plain.Bytes()) {
+			t.Fatalf("case %d: %q: without dots want %q, dotWriter %q", i, in, unstuffed, plain.Bytes())
 		}
 	}
 }

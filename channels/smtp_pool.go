@@ -46,8 +46,8 @@ type SMTPPool struct {
 	wg    sync.WaitGroup
 
 	// noPipelining sends one command at a time even to servers that offer PIPELINING (tests
-	// of go-mail's own path).
-	noPipelining bool
+	// of go-mail's own path); noChunking uses DATA even with servers that offer CHUNKING.
+	noPipelining, noChunking bool
 
 	mu     sync.Mutex
 	idle   []*smtpConn // most recently used last
@@ -263,7 +263,7 @@ func (p *SMTPPool) dial(ctx context.Context) (*smtpConn, error) {
 		return nil, fmt.Errorf("smtp dial %s:%d: %w", p.ep.host, p.ep.port, err)
 	}
 	c.smtp = sc
-	c.learn(!p.noPipelining)
+	c.learn(!p.noPipelining, !p.noChunking)
 	p.open.Add(1)
 	p.log.Debug("smtp connection opened", zap.String("host", p.ep.host))
 	return c, nil
