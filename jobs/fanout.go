@@ -72,6 +72,13 @@ type Fanout struct {
 	CatchUp time.Duration
 	// PageSize is how many customers are read per pipeline. Default 1000.
 	PageSize int
+	// CheckpointEvery is how many customers (whole pages) are classified before their
+	// batches are enqueued and the cursor checkpointed. Default 10,000. Batches group the
+	// customers of one instant within that span: when many time zones come due at once (a
+	// holiday caught up, a campaign started late), a page alone would make batches of a few
+	// dozen customers and a task's fixed cost would weigh on every message; a crash costs
+	// at most this many customers classified again.
+	CheckpointEvery int
 	// BatchSize caps the customers of one batch task. Default 500.
 	BatchSize int
 	// Predictor fills predictions before the audience is checked, as the batch will before
@@ -93,6 +100,9 @@ func (f *Fanout) withDefaults() {
 	}
 	if f.BatchSize <= 0 {
 		f.BatchSize = 500
+	}
+	if f.CheckpointEvery <= 0 {
+		f.CheckpointEvery = 10_000
 	}
 	if f.Now == nil {
 		f.Now = time.Now
@@ -130,35 +140,62 @@ func (f *Fanout) Run(ctx context.Context, p *FanoutPayload) error {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("fan-out %s of %s: read checkpoint: %w", p.Occ.Key, camp.ID, err)
 	}
-	for {
-		ids, next, err := f.Store.Page(ctx, after, f.PageSize)
-		if err != nil || len(ids) == 0 {
+	for done := false; !done; {
+		// A span: pages up to CheckpointEvery customers, classified, then enqueued and
+		// checkpointed together.
+		sp := newSpan()
+		last := after
+		for sp.customers < f.CheckpointEvery {
+			ids, next, err := f.Store.Page(ctx, last, f.PageSize)
 			if err != nil {
 				return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
 			}
+			if len(ids) == 0 {
+				done = true
+				break
+			}
+			if err := f.classifyPage(ctx, camp, cl, p, ids, sp); err != nil {
+				return err
+			}
+			last = ids[len(ids)-1]
+			if next == "" {
+				done = true
+				break
+			}
+		}
+		if sp.customers == 0 {
 			break
 		}
-		if err := f.page(ctx, camp, cl, p, rk, after, ids); err != nil {
+		if err := f.flushSpan(ctx, camp, p, rk, after, last, sp); err != nil {
 			return err
 		}
-		after = ids[len(ids)-1]
-		if next == "" {
-			break
-		}
+		after = last
 	}
 	return f.finishPass(ctx, camp, p, rk)
 }
 
-// page classifies one page, enqueues its batches, then checkpoints it with its counters.
-func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier, p *FanoutPayload, rk, after string, ids []string) error {
+// span is what a fan-out gathered since its last checkpoint.
+type span struct {
+	customers int
+	counts    map[string]int64
+	buckets   map[int64][]string // customer ids by instant, unix s
+	later     int64              // earliest instant beyond the pass, unix s; 0 for none
+}
+
+func newSpan() *span {
+	return &span{counts: map[string]int64{}, buckets: map[int64][]string{}}
+}
+
+// classifyPage reads one page of profiles and adds its customers to sp; the profiles are
+// dropped after it, only ids are kept.
+func (f *Fanout) classifyPage(ctx context.Context, camp *config.Campaign, cl *classifier, p *FanoutPayload, ids []string, sp *span) error {
 	profs, err := f.Store.GetMany(ctx, ids)
 	if err != nil {
 		return fmt.Errorf("fan-out %s of %s: %w", p.Occ.Key, camp.ID, err)
 	}
 	now := f.Now()
-	counts := map[string]int64{}
-	buckets := map[int64][]string{}
-	var later int64 // earliest instant beyond the pass, unix s; 0 for none
+	counts, buckets := sp.counts, sp.buckets
+	sp.customers += len(ids)
 	for i, prof := range profs {
 		r, err := cl.classify(ctx, prof, now)
 		if err != nil {
@@ -174,8 +211,8 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 				counts[runSkipped+r.occSkip]++
 			}
 		case r.later:
-			if later == 0 || r.at.Unix() < later {
-				later = r.at.Unix()
+			if sp.later == 0 || r.at.Unix() < sp.later {
+				sp.later = r.at.Unix()
 			}
 		case r.earlier:
 		case r.skip != "":
@@ -185,20 +222,26 @@ func (f *Fanout) page(ctx context.Context, camp *config.Campaign, cl *classifier
 			counts[runQueued]++
 		}
 	}
-	if err := f.enqueueBatches(ctx, camp, p, buckets); err != nil {
+	return nil
+}
+
+// flushSpan enqueues a span's batches, then checkpoints the cursor at last (it was at after)
+// with the span's counters.
+func (f *Fanout) flushSpan(ctx context.Context, camp *config.Campaign, p *FanoutPayload, rk, after, last string, sp *span) error {
+	if err := f.enqueueBatches(ctx, camp, p, sp.buckets); err != nil {
 		return err
 	}
 	laterArg := ""
-	if later != 0 {
-		laterArg = strconv.FormatInt(later, 10)
+	if sp.later != 0 {
+		laterArg = strconv.FormatInt(sp.later, 10)
 	}
-	args := []any{runCursor + strconv.Itoa(p.Pass), after, ids[len(ids)-1], runTTL.Milliseconds(), laterArg}
-	recorded, err := pageScript.Run(ctx, f.RDB, []string{rk}, counterArgs(args, counts)...).Int()
+	args := []any{runCursor + strconv.Itoa(p.Pass), after, last, runTTL.Milliseconds(), laterArg}
+	recorded, err := pageScript.Run(ctx, f.RDB, []string{rk}, counterArgs(args, sp.counts)...).Int()
 	if err != nil {
 		return fmt.Errorf("fan-out %s of %s: checkpoint: %w", p.Occ.Key, camp.ID, err)
 	}
 	f.Log.Info("fan-out page", zap.String("campaign", camp.ID), zap.String("occurrence", p.Occ.Key), zap.Int("pass", p.Pass),
-		zap.Int("customers", len(ids)), zap.Int64("queued", counts[runQueued]), zap.Int("instants", len(buckets)),
+		zap.Int("customers", sp.customers), zap.Int64("queued", sp.counts[runQueued]), zap.Int("instants", len(sp.buckets)),
 		zap.Bool("first_record", recorded == 1))
 	return nil
 }

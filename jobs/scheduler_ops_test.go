@@ -78,7 +78,8 @@ func (f *failingStore) GetMany(ctx context.Context, ids []string) ([]*customers.
 func TestFanoutResumesAtItsCheckpointWithoutSkippingOrCountingTwice(t *testing.T) {
 	b := setupScheduled(t, dailyLocal)
 	b.customers(manyCustomers(250))
-	b.fanout.PageSize = 40
+	// Pages of 40, checkpointed every two pages: the crash below comes after one checkpoint.
+	b.fanout.PageSize, b.fanout.CheckpointEvery = 40, 80
 	o := time.Date(2027, 3, 21, 10, 0, 0, 0, time.UTC)
 	s, ctx := b.scheduler(), context.Background()
 	must(s.Tick(ctx, o.Add(-20*time.Hour)))
@@ -97,6 +98,13 @@ func TestFanoutResumesAtItsCheckpointWithoutSkippingOrCountingTwice(t *testing.T
 	crashing.Store = &failingStore{Store: b.store, pagesLeft: 3}
 	if err := crashing.ProcessTask(ctx, task); err == nil {
 		t.Fatal("the fan-out did not fail")
+	}
+	runKeys := must(b.rdb.Keys(ctx, "rp:run:*").Result())
+	if len(runKeys) != 1 {
+		t.Fatalf("run keys %v", runKeys)
+	}
+	if cur := b.rdb.HGet(ctx, runKeys[0], "cursor:0").Val(); cur == "" {
+		t.Fatal("no checkpoint before the crash: the test would prove nothing about resuming")
 	}
 	if err := b.fanout.ProcessTask(ctx, task); err != nil {
 		t.Fatal(err)
