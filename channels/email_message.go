@@ -71,11 +71,44 @@ func buildMessage(from *netmail.Address, m *Email, now time.Time) (*mail.Msg, er
 	if strings.TrimSpace(m.Text) == "" {
 		return nil, errors.New("email has no text part (the plain-text alternative is required)")
 	}
-	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	msg.SetBodyString(mail.TypeTextPlain, m.Text, partEncoding(m.Text)...)
 	if m.HTML != "" {
-		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML, partEncoding(m.HTML)...)
 	}
 	return msg, nil
+}
+
+// maxLineOctets is SMTP's limit on a line of content, CRLF excluded (RFC 5322 §2.1.1).
+const maxLineOctets = 998
+
+// partEncoding leaves a part unencoded when it is 7-bit clean: printable ASCII, tabs and line
+// breaks (LF or CRLF; the transport writes CRLF), no line longer than SMTP allows. That is
+// what a mail client sends for plain English text; quoted-printable would only escape the '='
+// signs of the HTML's attributes and cost a tenth of the worker's time per message. go-mail
+// labels unencoded content "8bit" (its "7bit" would still encode): being 7-bit clean, it
+// needs no 8BITMIME from the server and survives any relay. Anything else (UTF-8, control
+// characters, long lines) keeps go-mail's quoted-printable.
+func partEncoding(content string) []mail.PartOption {
+	line := 0
+	for i := 0; i < len(content); i++ {
+		switch c := content[i]; {
+		case c == '\n':
+			line = 0
+			continue
+		case c == '\r':
+			if i+1 < len(content) && content[i+1] == '\n' {
+				continue
+			}
+			return nil
+		case c == '\t' || (c >= ' ' && c <= '~'):
+		default:
+			return nil
+		}
+		if line++; line > maxLineOctets {
+			return nil
+		}
+	}
+	return []mail.PartOption{mail.WithPartEncoding(mail.NoEncoding)}
 }
 
 func recipient(addr, name string) (*netmail.Address, error) {

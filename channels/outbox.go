@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -102,7 +103,13 @@ func (o *Outbox) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTemporary, err))
 	}
-	_, werr := msg.WriteTo(tmp)
+	// With CRLF line ends throughout, as it would go over SMTP (an unencoded part keeps the
+	// template's LF otherwise).
+	bw := bufio.NewWriter(tmp)
+	_, werr := msg.WriteTo(&dotWriter{w: bw, noDots: true})
+	if werr == nil {
+		werr = bw.Flush()
+	}
 	cerr := tmp.Close()
 	if werr == nil {
 		werr = cerr

@@ -168,3 +168,24 @@ func TestOutboxValidatesLikeTheRealSenders(t *testing.T) {
 		t.Error("empty directory accepted")
 	}
 }
+
+func TestOutboxWritesCRLFLineEndsForUnencodedParts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o, err := NewOutbox(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Email{To: "anna@example.com", Subject: "Thanks", Text: "Thank you!\nBye.\n", HTML: "<p>Thank you!</p>\n",
+		MessageID: "rapport.crlf@shop.example.com"}
+	if _, err := o.SendEmail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(emlFiles(t, dir)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.ReplaceAll(string(raw), "\r\n", ""), "\n") || !strings.Contains(string(raw), "Thank you!\r\nBye.\r\n") {
+		t.Fatalf("bare LF in the .eml:\n%q", raw)
+	}
+}
