@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -81,11 +82,43 @@ func normEmail(v any) (string, bool) {
 	if !ok || s == "" {
 		return "", false
 	}
+	if isDotAtomAddress(s) {
+		// What mail.ParseAddress returns for the common plain form, without its parser: the
+		// address is derived on every read of a profile.
+		return strings.ToLower(s), true
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || !strings.Contains(addr.Address, "@") {
 		return "", false
 	}
 	return strings.ToLower(addr.Address), true
+}
+
+// isDotAtomAddress reports whether s is local@domain with both sides RFC 5322 dot-atoms
+// (atext runs joined by single dots), the form mail.ParseAddress returns unchanged.
+func isDotAtomAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && isDotAtom(s[:at]) && isDotAtom(s[at+1:])
+}
+
+func isDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // normPhone returns the E.164 form of a valid phone number.
@@ -121,12 +154,27 @@ func normLocale(v any) (string, bool) {
 	if !ok || s == "" || len(s) > 64 {
 		return "", false
 	}
+	if v, ok := locales.Load(s); ok {
+		return v.(string), true
+	}
 	tag, err := language.Parse(s)
 	if err != nil || tag == language.Und {
 		return "", false
 	}
+	if localesKept.Add(1) <= maxLocalesKept {
+		locales.Store(s, tag.String())
+	}
 	return tag.String(), true
 }
+
+// locales caches valid locale strings as normLocale returns them: parsing a tag costs more than
+// the rest of deriving a customer. Bounded, since a trait can hold anything.
+var (
+	locales     sync.Map
+	localesKept atomic.Int64
+)
+
+const maxLocalesKept = 4096
 
 // zones caches valid time-zone names: time.LoadLocation reads the zone database from disk on
 // every call, and profiles are derived on every read. Only valid names are cached, so the
