@@ -86,22 +86,15 @@ func (c *smtpConn) sendPipelined(msg *mail.Msg, from, rcpt string, timeout time.
 	}
 	text := c.smtp.Text
 	w := text.W
-	_, _ = w.WriteString("MAIL FROM:")
-	_, _ = w.WriteString(from)
-	_, _ = w.WriteString(c.mailParams)
-	_, _ = w.WriteString("\r\nRCPT TO:")
-	_, _ = w.WriteString(rcpt)
-	_, _ = w.WriteString("\r\nDATA\r\n")
+	c.writeEnvelope(w, from, rcpt)
+	_, _ = w.WriteString("DATA\r\n")
 	if err := w.Flush(); err != nil {
 		// Nothing reached the server as a whole transaction: it ends with the connection.
 		return "", &stageError{reason: mail.ErrSMTPMailFrom, err: err}
 	}
-	var refused *stageError
-	if _, _, err := text.ReadResponse(250); err != nil {
-		if !isReply(err) {
-			return "", failedAt(mail.ErrSMTPMailFrom, err)
-		}
-		refused = failedAt(mail.ErrSMTPMailFrom, err)
+	refused, err := readMailReply(text)
+	if err != nil {
+		return "", err
 	}
 	if _, _, err := text.ReadResponse(25); err != nil {
 		if !isReply(err) {
@@ -149,6 +142,30 @@ func cmpStage(a, b *stageError) *stageError {
 		return a
 	}
 	return b
+}
+
+// writeEnvelope writes MAIL and RCPT of one transaction, with the MAIL parameters go-mail
+// would send to this server.
+func (c *smtpConn) writeEnvelope(w *bufio.Writer, from, rcpt string) {
+	_, _ = w.WriteString("MAIL FROM:")
+	_, _ = w.WriteString(from)
+	_, _ = w.WriteString(c.mailParams)
+	_, _ = w.WriteString("\r\nRCPT TO:")
+	_, _ = w.WriteString(rcpt)
+	_, _ = w.WriteString("\r\n")
+}
+
+// readMailReply reads the answer to a pipelined MAIL: refused is the server's refusal (the
+// rest of the group's answers are still to be read), err a connection that gave no answer at
+// all, which both transactions take as nothing received.
+func readMailReply(text *textproto.Conn) (refused *stageError, err error) {
+	if _, _, err := text.ReadResponse(250); err != nil {
+		if !isReply(err) {
+			return nil, failedAt(mail.ErrSMTPMailFrom, err)
+		}
+		return failedAt(mail.ErrSMTPMailFrom, err), nil
+	}
+	return nil, nil
 }
 
 // isReply reports whether err is the server's answer rather than a failed connection.
@@ -277,12 +294,8 @@ func (c *smtpConn) sendChunked(msg *mail.Msg, from, rcpt string) (string, error)
 	}
 	text := c.smtp.Text
 	w := text.W
-	_, _ = w.WriteString("MAIL FROM:")
-	_, _ = w.WriteString(from)
-	_, _ = w.WriteString(c.mailParams)
-	_, _ = w.WriteString("\r\nRCPT TO:")
-	_, _ = w.WriteString(rcpt)
-	_, _ = w.WriteString("\r\nBDAT ")
+	c.writeEnvelope(w, from, rcpt)
+	_, _ = w.WriteString("BDAT ")
 	_, _ = w.WriteString(strconv.Itoa(cb.buf.Len()))
 	_, _ = w.WriteString(" LAST\r\n")
 	_, _ = w.Write(cb.buf.Bytes())
@@ -290,12 +303,9 @@ func (c *smtpConn) sendChunked(msg *mail.Msg, from, rcpt string) (string, error)
 		// Not all of the chunk left: the server cannot complete the transaction.
 		return "", &stageError{reason: mail.ErrSMTPMailFrom, err: err}
 	}
-	var refused *stageError
-	if _, _, err := text.ReadResponse(250); err != nil {
-		if !isReply(err) {
-			return "", failedAt(mail.ErrSMTPMailFrom, err)
-		}
-		refused = failedAt(mail.ErrSMTPMailFrom, err)
+	refused, err := readMailReply(text)
+	if err != nil {
+		return "", err
 	}
 	lost := func(err error) (string, error) {
 		se := failedAt(mail.ErrSMTPDataClose, err)

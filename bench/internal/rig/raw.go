@@ -59,6 +59,20 @@ func RawSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns i
 		sessions[i] = &smtpSession{c: c, sc: sc}
 	}
 	from := &netmail.Address{Name: "Shop", Address: "shop@example.com"}
+	defer func() {
+		for _, s := range sessions {
+			_ = s.c.CloseWithSMTPClient(s.sc)
+		}
+	}()
+	return drive(r, sink, label, n, conns, dur, "go-mail", func(w, i int) error {
+		return sessions[w].c.SendWithSMTPClient(sessions[w].sc, RawMessage(from, i))
+	})
+}
+
+// drive sends n messages (send(worker, i)) from conns goroutines until done or dur passed,
+// and measures them at the sink.
+func drive(r *Redis, sink *Sink, label string, n, conns int, dur time.Duration, what string, send func(w, i int) error) (RawResult, error) {
+	res := RawResult{Label: label}
 	sink.Reset()
 	deadline := time.Now().Add(dur)
 	var (
@@ -66,7 +80,7 @@ func RawSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns i
 		wg           sync.WaitGroup
 	)
 	cpu := StartCPU(r)
-	for _, s := range sessions {
+	for w := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -75,10 +89,9 @@ func RawSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns i
 				if i >= n || time.Now().After(deadline) {
 					return
 				}
-				msg := RawMessage(from, i)
-				if err := s.c.SendWithSMTPClient(s.sc, msg); err != nil {
+				if err := send(w, i); err != nil {
 					if failed.Add(1) <= 3 {
-						Logf("go-mail send %d: %v", i, err)
+						Logf("%s send %d: %v", what, i, err)
 					}
 					return
 				}
@@ -87,11 +100,8 @@ func RawSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns i
 	}
 	wg.Wait()
 	res.CPU = cpu.Stop()
-	for _, s := range sessions {
-		_ = s.c.CloseWithSMTPClient(s.sc)
-	}
 	if failed.Load() > 0 {
-		return res, fmt.Errorf("%d go-mail sends failed", failed.Load())
+		return res, fmt.Errorf("%d %s sends failed", failed.Load(), what)
 	}
 	res.Messages = int(sink.Count())
 	res.PerS = Round(float64(res.Messages) / res.CPU.Seconds)
@@ -181,43 +191,10 @@ func PoolSend(ctx context.Context, r *Redis, sink *Sink, label string, n, conns 
 		}()
 	}
 	warm.Wait()
-	sink.Reset()
-	deadline := time.Now().Add(dur)
-	var (
-		next, failed atomic.Int64
-		wg           sync.WaitGroup
-	)
-	cpu := StartCPU(r)
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || time.Now().After(deadline) {
-					return
-				}
-				if _, err := pool.SendEmail(ctx, RawEmail(i)); err != nil {
-					if failed.Add(1) <= 3 {
-						Logf("pool send %d: %v", i, err)
-					}
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	res.CPU = cpu.Stop()
-	if failed.Load() > 0 {
-		return res, fmt.Errorf("%d pool sends failed", failed.Load())
-	}
-	res.Messages = int(sink.Count())
-	res.PerS = Round(float64(res.Messages) / res.CPU.Seconds)
-	res.PerCPUSec = Round(float64(res.Messages) / (res.CPU.Seconds * (res.CPU.GoCores + res.CPU.RedisCores)))
-	if res.Messages > 0 {
-		res.AvgBytes = Round(float64(sink.Bytes()) / float64(res.Messages))
-	}
-	return res, nil
+	return drive(r, sink, label, n, conns, dur, "pool", func(_, i int) error {
+		_, err := pool.SendEmail(ctx, RawEmail(i))
+		return err
+	})
 }
 
 // RawEmail is RawMessage as a channels.Email.
