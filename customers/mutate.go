@@ -25,16 +25,9 @@ func (s *Store) mutate(ctx context.Context, op, id string, change func(st *state
 		if err := backoff(ctx, attempt); err != nil {
 			return fmt.Errorf("%s for customer %s: %w", op, id, err)
 		}
-		h, err := s.rdb.HGetAll(ctx, profileKey(id)).Result()
+		st, err := s.readExisting(ctx, op, id)
 		if err != nil {
-			return fmt.Errorf("%s for customer %s: %w", op, id, err)
-		}
-		st, err := decodeState(id, h)
-		if err != nil {
-			return fmt.Errorf("%s for customer %s: %w", op, id, err)
-		}
-		if !st.exists() {
-			return fmt.Errorf("%s for customer %s: %w", op, id, ErrNotFound)
+			return err
 		}
 		now := s.opts.Now().UnixMilli()
 		if !change(st, now) {
@@ -48,6 +41,23 @@ func (s *Store) mutate(ctx context.Context, op, id string, change func(st *state
 			return nil
 		}
 	}
+}
+
+// readExisting reads and decodes a customer that must exist (ErrNotFound otherwise); errors
+// name op and the customer.
+func (s *Store) readExisting(ctx context.Context, op, id string) (*state, error) {
+	h, err := s.rdb.HGetAll(ctx, profileKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("%s for customer %s: %w", op, id, err)
+	}
+	st, err := decodeState(id, h)
+	if err == nil && !st.exists() {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s for customer %s: %w", op, id, err)
+	}
+	return st, nil
 }
 
 // RecordSend records a delivery on the customer, for frequency caps: sends are kept newest

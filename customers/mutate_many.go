@@ -217,16 +217,9 @@ func (s *Store) recordAlone(ctx context.Context, so SendOf, change func(*state, 
 
 // readChange reads a customer, applies change and returns casScript's keys and arguments.
 func (s *Store) readChange(ctx context.Context, op, id string, change func(*state, int64) bool) ([]string, []any, error) {
-	h, err := s.rdb.HGetAll(ctx, profileKey(id)).Result()
+	st, err := s.readExisting(ctx, op, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s for customer %s: %w", op, id, err)
-	}
-	st, err := decodeState(id, h)
-	if err == nil && !st.exists() {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s for customer %s: %w", op, id, err)
+		return nil, nil, err
 	}
 	now := s.opts.Now().UnixMilli()
 	change(st, now)
