@@ -67,10 +67,10 @@ func (c *smtpConn) pipelineOK(rcpts []string) bool {
 	return c.pipelining && len(rcpts) == 1
 }
 
-// sendPipelined sends msg in one transaction: one round trip with CHUNKING (sendChunked), two
-// otherwise and returns the server's final
-// reply (which may name a queue id). timeout bounds the exchange, as go-mail's own deadline does
-// on its path; the watched context caps it further (deadlineConn).
+// sendPipelined sends msg in one pipelined transaction, one round trip with CHUNKING
+// (sendChunked), two otherwise (sendWithData), and returns the server's final reply (which may
+// name a queue id). timeout bounds the exchange, as go-mail's own deadline does on its path;
+// the watched context caps it further (deadlineConn).
 func (c *smtpConn) sendPipelined(msg *mail.Msg, from, rcpt string, timeout time.Duration) (string, error) {
 	if strings.ContainsAny(from, "\r\n") {
 		return "", &stageError{reason: mail.ErrGetSender, err: errors.New("sender contains CR or LF")}
@@ -84,6 +84,12 @@ func (c *smtpConn) sendPipelined(msg *mail.Msg, from, rcpt string, timeout time.
 	if c.chunking {
 		return c.sendChunked(msg, from, rcpt)
 	}
+	return c.sendWithData(msg, from, rcpt)
+}
+
+// sendWithData writes MAIL, RCPT and DATA in one group, reads their replies, then sends the
+// content after the 354.
+func (c *smtpConn) sendWithData(msg *mail.Msg, from, rcpt string) (string, error) {
 	text := c.smtp.Text
 	w := text.W
 	c.writeEnvelope(w, from, rcpt)
