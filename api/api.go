@@ -12,19 +12,19 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/links"
 )
 
-// Ingester applies events and enqueues what they trigger (jobs.Ingester).
+// Ingester applies events and enqueues what they trigger (trigger.Ingester).
 type Ingester interface {
 	Ingest(ctx context.Context, events []customers.Event) ([]customers.Result, error)
 }
@@ -52,7 +52,8 @@ type Server struct {
 	Runs Runs
 	// Reload reloads campaigns for POST /v1/admin/reload; nil answers 501.
 	Reload func(ctx context.Context) error
-	// Extra mounts more handlers (dashboard, asynqmon) by pattern.
+	// Extra mounts more handlers by pattern. Operations endpoints (/metrics, /monitoring/) are
+	// never mounted here: they are served on the admin listener (cmd/rapport serveAdmin).
 	Extra map[string]http.Handler
 	Now   func() time.Time
 	Log   *zap.Logger
@@ -100,7 +101,6 @@ func (s *Server) Handler() http.Handler {
 	route("POST /u/{token}", s.handleUnsubscribe)
 	route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	route("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.Handler())
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}
@@ -162,7 +162,7 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, code: 200}
 		h(rec, r)
 		d := time.Since(start)
-		httpRequests.WithLabelValues(route, http.StatusText(rec.code)).Inc()
+		httpRequests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
 		httpSeconds.WithLabelValues(route).Observe(d.Seconds())
 		if rec.code >= 500 {
 			s.Log.Error("request failed", zap.String("route", route), zap.Int("status", rec.code), zap.Duration("took", d))

@@ -173,8 +173,35 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("%s: %d", p, code)
 		}
 	}
-	if code, _ := b.do(t, "GET", "/metrics", "", nil); code != 200 {
-		t.Errorf("/metrics: %d", code)
+	// Operations endpoints live on the admin listener, never on the public one.
+	for _, p := range []string{"/metrics", "/monitoring/"} {
+		if code, _ := b.do(t, "GET", p, "", nil); code != 404 {
+			t.Errorf("%s on the public listener: %d, want 404", p, code)
+		}
+	}
+}
+
+func TestRequireKeyGuardsOperationsPages(t *testing.T) {
+	srv := httptest.NewServer(api.RequireKey([]string{"k1"}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("tasks"))
+	})))
+	defer srv.Close()
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer nope", 401}, {"Bearer k1", 200}} {
+		req, _ := http.NewRequest("GET", srv.URL+"/monitoring/", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("auth %q: %d, want %d", tc.auth, resp.StatusCode, tc.want)
+		}
 	}
 }
 

@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/schedule"
 )
 
-// Runs reads the progress of scheduled campaigns' occurrences (jobs.Runs).
+// Runs reads the progress of scheduled campaigns' occurrences (schedule.Runs).
 type Runs interface {
-	Recent(ctx context.Context, campaign string, n int) ([]jobs.Run, error)
+	Recent(ctx context.Context, campaign string, n int) ([]schedule.Run, error)
 }
 
 // maxRuns caps ?limit= of GET /v1/campaigns/{id}/runs.
@@ -36,7 +36,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	runs, err := s.Runs.Recent(r.Context(), id, limit)
 	switch {
-	case errors.Is(err, jobs.ErrUnknownCampaign):
+	case errors.Is(err, schedule.ErrUnknownCampaign):
 		writeError(w, http.StatusNotFound, "id", "no campaign "+strconv.Quote(id))
 		return
 	case err != nil:
@@ -45,7 +45,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if runs == nil {
-		runs = []jobs.Run{}
+		runs = []schedule.Run{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaign": id, "runs": runs})
 }

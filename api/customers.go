@@ -14,7 +14,7 @@ import (
 	"github.com/rapporthq/rapport/links"
 )
 
-// Predictor computes a customer's predictions from the fitted models (jobs.Models). When the
+// Predictor computes a customer's predictions from the fitted models (analytics.Models). When the
 // Server's Customers also implements it, GET /v1/customers/{id} shows them; otherwise, and
 // while no model has been fitted, "predictions" is null.
 type Predictor interface {

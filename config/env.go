@@ -92,6 +92,13 @@ func setFromString(v reflect.Value, s string) error {
 		return parseInto(p, s, ParseRepeat)
 	case *Size:
 		return parseInto(p, s, ParseSize)
+	case **bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("invalid boolean %q (want true or false)", s)
+		}
+		*p = &b
+		return nil
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

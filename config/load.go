@@ -51,7 +51,8 @@ func Default() *Config {
 func defaults() *Config {
 	day := Duration(24 * time.Hour)
 	return &Config{
-		Listen: "127.0.0.1:8080",
+		Listen:      "127.0.0.1:8080",
+		AdminListen: "127.0.0.1:9464",
 		Dirs: Dirs{
 			Campaigns: "campaigns",
 			Segments:  "segments",

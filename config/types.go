@@ -13,6 +13,12 @@ type Config struct {
 	RedisURL string `yaml:"redis_url"`
 	// Listen is the HTTP address of the api role. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
+	// AdminListen is the address of the operations listener of every role: /metrics
+	// (Prometheus) and /monitoring/ (asynqmon, API key required). It must not be reachable
+	// from the internet. Default 127.0.0.1:9464; "off" serves no operations endpoints.
+	AdminListen string `yaml:"admin_listen"`
+	// Monitoring configures the task console at /monitoring/ on the admin listener.
+	Monitoring Monitoring `yaml:"monitoring"`
 	// PublicURL is the base of tracking and unsubscribe links. Default http://{Listen}, with
 	// localhost for a wildcard host (0.0.0.0:8080 gives http://localhost:8080).
 	PublicURL string `yaml:"public_url"`
@@ -55,6 +61,12 @@ type Config struct {
 	origin *origin
 	// loc is DefaultTimezone, loaded once by Load.
 	loc *time.Location
+}
+
+// Monitoring configures asynqmon, the task console.
+type Monitoring struct {
+	// ReadOnly keeps the console from deleting, running or archiving tasks. Default true.
+	ReadOnly *bool `yaml:"read_only"`
 }
 
 // Dirs locates campaigns, segments, templates and holidays.

@@ -63,6 +63,13 @@ func (k *configChecker) checkServer() {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		k.errorf("listen", "want host:port, e.g. 127.0.0.1:8080: %v", err)
 	}
+	if c.AdminListen != "off" {
+		if _, _, err := net.SplitHostPort(c.AdminListen); err != nil {
+			k.errorf("admin_listen", "want host:port, e.g. 127.0.0.1:9464, or off: %v", err)
+		} else if c.AdminListen == c.Listen {
+			k.errorf("admin_listen", "must differ from listen (%s): the public listener serves only what recipients and providers reach", c.Listen)
+		}
+	}
 	if err := checkHTTPURL(c.PublicURL); err != nil {
 		k.errorf("public_url", "%v", err)
 	}

@@ -3,9 +3,9 @@
 // sending. It prints one JSON object on stdout and a summary on stderr.
 //
 // It starts a redis-server (bench/internal/rig), loads -customers customers over 24 time
-// zones through customers.Store.Apply, fires the occurrence with a jobs.Scheduler on an
+// zones through customers.Store.Apply, fires the occurrence with a schedule.Scheduler on an
 // injected clock, takes the fan-out task out of asynq and runs it in this process with
-// jobs.Fanout.ProcessTask, the handler `rapport serve` registers: it pages the index, reads
+// schedule.Fanout.ProcessTask, the handler `rapport serve` registers: it pages the index, reads
 // each page of profiles in one pipeline, classifies every customer (instant, audience,
 // catch-up) and enqueues the batch tasks, checkpointing each page. Nothing consumes the
 // batches: they are counted in asynq afterwards.
@@ -28,7 +28,8 @@ import (
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
 	"github.com/rapporthq/rapport/customers"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/schedule"
+	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
 type params struct {
@@ -40,26 +41,26 @@ type params struct {
 }
 
 type report struct {
-	Benchmark string      `json:"benchmark"`
-	Machine   rig.Machine `json:"machine"`
-	Params    params      `json:"params"`
-	Seconds   float64     `json:"seconds"`
-	PerS      float64     `json:"customers_per_s"`
-	PerCPUSec float64     `json:"customers_per_cpu_s"`
-	Batches   int         `json:"batch_tasks"`
-	PerBatch  float64     `json:"customers_per_batch"`
-	BatchPerS float64     `json:"batch_tasks_per_s"`
-	CPU       rig.Phase   `json:"cpu"`
-	Run       jobs.Run    `json:"run"`
-	HeapMiB   float64     `json:"process_vm_hwm_mib"`
+	Benchmark string       `json:"benchmark"`
+	Machine   rig.Machine  `json:"machine"`
+	Params    params       `json:"params"`
+	Seconds   float64      `json:"seconds"`
+	PerS      float64      `json:"customers_per_s"`
+	PerCPUSec float64      `json:"customers_per_cpu_s"`
+	Batches   int          `json:"batch_tasks"`
+	PerBatch  float64      `json:"customers_per_batch"`
+	BatchPerS float64      `json:"batch_tasks_per_s"`
+	CPU       rig.Phase    `json:"cpu"`
+	Run       schedule.Run `json:"run"`
+	HeapMiB   float64      `json:"process_vm_hwm_mib"`
 }
 
 func main() {
 	var p params
 	flag.IntVar(&p.Customers, "customers", 1_000_000, "customers in the base")
 	flag.StringVar(&p.Mode, "mode", "holiday", "holiday: 24 instants, one per zone; cron: one instant")
-	flag.IntVar(&p.PageSize, "page", 0, "jobs.Fanout.PageSize (0: its default, 1000)")
-	flag.IntVar(&p.BatchSize, "batch", 0, "jobs.Fanout.BatchSize (0: its default, 500)")
+	flag.IntVar(&p.PageSize, "page", 0, "schedule.Fanout.PageSize (0: its default, 1000)")
+	flag.IntVar(&p.BatchSize, "batch", 0, "schedule.Fanout.BatchSize (0: its default, 500)")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the fan-out to this file")
 	flag.Parse()
 	if err := run(p, *prof); err != nil {
@@ -100,8 +101,11 @@ func run(p params, prof string) error {
 	client := asynq.NewClientFromRedisClient(r.Client)
 	defer client.Close()
 	clock := fire.Add(-time.Second)
-	sched := &jobs.Scheduler{Catalog: cat, RDB: r.Client, Enqueue: client, CatchUp: 27 * time.Hour, Horizon: horizon,
-		Now: func() time.Time { return clock }, Log: rig.Logger()}
+	sched, err := schedule.NewScheduler(schedule.Config{Catalog: cat, RDB: r.Client, Enqueue: client, CatchUp: 27 * time.Hour, Horizon: horizon,
+		Now: func() time.Time { return clock }, Log: rig.Logger()})
+	if err != nil {
+		return err
+	}
 	if _, err := sched.Tick(ctx, clock); err != nil {
 		return err
 	}
@@ -113,8 +117,11 @@ func run(p params, prof string) error {
 	if err != nil {
 		return err
 	}
-	f := &jobs.Fanout{Catalog: cat, Store: store, RDB: r.Client, Enqueue: client, CatchUp: 27 * time.Hour,
-		PageSize: p.PageSize, BatchSize: p.BatchSize, Log: rig.Logger()}
+	f, err := schedule.NewFanout(schedule.FanoutConfig{Catalog: cat, Store: store, RDB: r.Client, Enqueue: client, CatchUp: 27 * time.Hour,
+		PageSize: p.PageSize, BatchSize: p.BatchSize, Log: rig.Logger()})
+	if err != nil {
+		return err
+	}
 	stop, err := rig.Profile(prof)
 	if err != nil {
 		return err
@@ -143,7 +150,7 @@ func run(p params, prof string) error {
 		rep.PerBatch = rig.Round(float64(p.Customers) / float64(rep.Batches))
 	}
 	rep.BatchPerS = rig.Round(float64(rep.Batches) / elapsed.Seconds())
-	if runs, err := (&jobs.Runs{RDB: r.Client, Catalog: cat}).Recent(ctx, rig.GreetingID, 1); err == nil && len(runs) == 1 {
+	if runs, err := (&schedule.Runs{RDB: r.Client, Catalog: cat}).Recent(ctx, rig.GreetingID, 1); err == nil && len(runs) == 1 {
 		rep.Run = runs[0]
 	}
 	hwm, _ := rig.ProcStatus(os.Getpid())
@@ -166,9 +173,9 @@ func takeFanout(r *rig.Redis) (*asynq.Task, error) {
 	}
 	for _, q := range queues {
 		for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){insp.ListPendingTasks, insp.ListScheduledTasks} {
-			tasks, _ := list(q)
-			for _, ti := range tasks {
-				if ti.Type == jobs.TypeFanout {
+			infos, _ := list(q)
+			for _, ti := range infos {
+				if ti.Type == tasks.TypeFanout {
 					if err := insp.DeleteTask(q, ti.ID); err != nil {
 						return nil, err
 					}

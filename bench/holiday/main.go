@@ -6,9 +6,9 @@
 // It starts a redis-server and an SMTP sink (bench/internal/rig), loads the base through
 // customers.Store.Apply (identify events: email with consent, name, locale, one of 24 time
 // zones and its country, in turn), then starts the worker as a process of its own (this
-// program with -worker: jobs.NewWorker with the fan-out and batch handlers and a
+// program with -worker: worker.New with the fan-out and batch handlers and a
 // channels.SMTPPool, as `rapport serve --roles worker` wires them), so that its memory is
-// measured alone (VmHWM). A jobs.Scheduler with an injected clock then fires the occurrence,
+// measured alone (VmHWM). A schedule.Scheduler with an injected clock then fires the occurrence,
 // and the clock runs until the sink has every message.
 //
 // "All due now": -mode holiday (default) greets on a custom holiday dated today at a local
@@ -37,7 +37,7 @@ import (
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
 	"github.com/rapporthq/rapport/customers"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/schedule"
 )
 
 type params struct {
@@ -224,14 +224,17 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	client := asynq.NewClientFromRedisClient(r.Client)
 	defer client.Close()
 	// The scheduler's clock: its first tick, a second before the fan-out's start time, makes
-	// the campaign known; its second fires the occurrence (jobs.Scheduler.Tick).
+	// the campaign known; its second fires the occurrence (schedule.Scheduler.Tick).
 	fire := wall.Add(-14*time.Hour - 5*time.Minute)
 	if p.Mode == "cron" {
 		fire = wall.Add(-5 * time.Minute)
 	}
 	clock := fire.Add(-time.Second)
-	sched := &jobs.Scheduler{Catalog: cat, RDB: r.Client, Enqueue: client, CatchUp: w.CatchUp, Horizon: horizon,
-		Now: func() time.Time { return clock }, Log: rig.Logger()}
+	sched, err := schedule.NewScheduler(schedule.Config{Catalog: cat, RDB: r.Client, Enqueue: client, CatchUp: w.CatchUp, Horizon: horizon,
+		Now: func() time.Time { return clock }, Log: rig.Logger()})
+	if err != nil {
+		return err
+	}
 	if _, err := sched.Tick(ctx, clock); err != nil {
 		return err
 	}
@@ -283,7 +286,7 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	s.Extra = sink.Count() - got
 	hwm, rss := rig.ProcStatus(wp.Pid())
 	s.Worker.VmHWMMiB, s.Worker.VmRSSMiB = rig.Round(float64(hwm)/(1<<20)), rig.Round(float64(rss)/(1<<20))
-	runs, err := (&jobs.Runs{RDB: r.Client, Catalog: cat}).Recent(ctx, rig.GreetingID, 1)
+	runs, err := (&schedule.Runs{RDB: r.Client, Catalog: cat}).Recent(ctx, rig.GreetingID, 1)
 	if err == nil && len(runs) == 1 {
 		s.Run = map[string]any{"seen": runs[0].Seen, "queued": runs[0].Queued, "processed": runs[0].Processed,
 			"sent": runs[0].Sent, "skipped": runs[0].Skipped, "fanout_done": runs[0].FanoutDone, "completed": runs[0].Completed != nil}

@@ -18,10 +18,9 @@ import (
 	"github.com/rapporthq/rapport/channels"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
-	"github.com/rapporthq/rapport/decide"
-	"github.com/rapporthq/rapport/jobs"
-	"github.com/rapporthq/rapport/links"
-	"github.com/rapporthq/rapport/rewards"
+	"github.com/rapporthq/rapport/internal/redisconn"
+	"github.com/rapporthq/rapport/jobs/schedule"
+	"github.com/rapporthq/rapport/jobs/worker"
 )
 
 // workerArgs is what the benchmark passes to its worker process.
@@ -32,7 +31,7 @@ type workerArgs struct {
 }
 
 // runWorker is the worker process: Rapport's worker wired as `rapport serve --roles worker`
-// wires it (cmd/rapport/serve.go: jobs.NewWorker with the fan-out and batch handlers, a
+// wires it (cmd/rapport/serve.go: worker.New with the fan-out and batch handlers, a
 // channels.SMTPPool), on the benchmark's Redis and sink. It prints "ready" once started and
 // runs until SIGTERM.
 func runWorker(a workerArgs) error {
@@ -41,7 +40,7 @@ func runWorker(a workerArgs) error {
 		return err
 	}
 	defer stopProf()
-	rdb, err := jobs.OpenRedis(a.Redis)
+	rdb, err := redisconn.Open(a.Redis)
 	if err != nil {
 		return err
 	}
@@ -49,7 +48,7 @@ func runWorker(a workerArgs) error {
 	log := rig.Logger()
 	// The garbage collector as `rapport serve` sets it with the default configuration.
 	def := config.Default().Worker
-	jobs.TuneRuntime(def.GOGC, int64(def.MemoryLimit), log)
+	worker.TuneRuntime(def.GOGC, int64(def.MemoryLimit), log)
 	cat, err := rig.LoadCatalog(a.Dir)
 	if err != nil {
 		return err
@@ -62,16 +61,23 @@ func runWorker(a workerArgs) error {
 	store := customers.NewStore(rdb, customers.Options{})
 	client := asynq.NewClientFromRedisClient(rdb)
 	defer client.Close()
-	d := &jobs.Deliverer{
-		Catalog: cat, Profiles: store, Claims: jobs.NewClaims(rdb),
-		Rewards: rewards.NewLedger(rdb, "bench-secret"), Email: pool,
-		Links: links.NewSigner("bench-secret", "https://news.example.com"), Enqueue: client,
-		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
-		MessageDomain: "example.com", Now: time.Now, Log: log,
+	d, err := rig.NewDeliverer(cat, store, rdb, client, pool, log)
+	if err != nil {
+		return err
 	}
-	w := jobs.NewWorker(rdb, jobs.WorkerConfig{Concurrency: a.Concurrency, ShutdownTimeout: 10 * time.Second}, d, log)
-	w.Handle(jobs.TypeFanout, &jobs.Fanout{Catalog: cat, Store: store, RDB: rdb, Enqueue: client, CatchUp: a.CatchUp, Log: log})
-	w.Handle(jobs.TypeBatch, &jobs.Batcher{Deliverer: d, Profiles: store, RDB: rdb, Log: log})
+	f, err := schedule.NewFanout(schedule.FanoutConfig{Catalog: cat, Store: store, RDB: rdb, Enqueue: client, CatchUp: a.CatchUp, Log: log})
+	if err != nil {
+		return err
+	}
+	b, err := schedule.NewBatcher(schedule.BatchConfig{Deliverer: d, RDB: rdb, Log: log})
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(rdb, worker.Config{Concurrency: a.Concurrency, ShutdownTimeout: 10 * time.Second},
+		worker.Handlers{Send: d, Batch: b, Fanout: f}, log)
+	if err != nil {
+		return err
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	if err := w.Start(); err != nil {

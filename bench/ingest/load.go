@@ -15,7 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
 // batches pre-encodes the request bodies so that the clients cost little CPU during the run:
@@ -93,7 +93,7 @@ func ingest(ctx context.Context, pl *rig.Pipeline, p params, dur time.Duration, 
 }
 
 func queueSize(insp *asynq.Inspector) (int, error) {
-	q, err := insp.GetQueueInfo(jobs.QueueCritical)
+	q, err := insp.GetQueueInfo(tasks.QueueCritical)
 	if err != nil {
 		return 0, nil // the queue does not exist yet
 	}
@@ -164,7 +164,7 @@ func postOne(ctx context.Context, client *http.Client, base string, body []byte)
 
 // rawEnqueue enqueues n send tasks into rdb (a database of r) with asynq.Client.Enqueue
 // from c goroutines: the payload
-// the ingester would write for an order (jobs.SendPayload with its event), a deterministic
+// the ingester would write for an order (tasks.SendPayload with its event), a deterministic
 // TaskID, the critical queue and the same MaxRetry. The payload is encoded in the loop, as
 // the ingester does.
 func rawEnqueue(ctx context.Context, r *rig.Redis, rdb redis.UniversalClient, n, c int, dur time.Duration) (rawResult, error) {
@@ -189,13 +189,13 @@ func rawEnqueue(ctx context.Context, r *rig.Redis, rdb redis.UniversalClient, n,
 				}
 				ord := rig.Order(rig.CustomerID(i), fmt.Sprintf("raw-%d", i), float64(20+i%180), at, false)
 				props, _ := ord["properties"].(map[string]any)
-				pl := &jobs.SendPayload{Campaign: rig.CampaignID, Customer: rig.CustomerID(i), Occurrence: ord["messageId"].(string), Due: at,
-					Event: &jobs.EventPayload{ID: ord["messageId"].(string), Name: "Order Completed", Properties: props, Timestamp: at}}
+				pl := &tasks.SendPayload{Campaign: rig.CampaignID, Customer: rig.CustomerID(i), Occurrence: ord["messageId"].(string), Due: at,
+					Event: &tasks.EventPayload{ID: ord["messageId"].(string), Name: "Order Completed", Properties: props, Timestamp: at}}
 				body, err := json.Marshal(pl)
 				if err == nil {
-					_, err = client.EnqueueContext(ctx, asynq.NewTask(jobs.TypeSend, body),
-						asynq.TaskID(jobs.SendTaskID(pl.Campaign, pl.Customer, pl.Occurrence)),
-						asynq.Queue(jobs.QueueCritical), asynq.MaxRetry(20))
+					_, err = client.EnqueueContext(ctx, asynq.NewTask(tasks.TypeSend, body),
+						asynq.TaskID(tasks.SendTaskID(pl.Campaign, pl.Customer, pl.Occurrence)),
+						asynq.Queue(tasks.QueueCritical), asynq.MaxRetry(20))
 				}
 				if err != nil {
 					if failed.Add(1) <= 3 {

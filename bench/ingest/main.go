@@ -11,7 +11,7 @@
 // The ceiling is asynq.Client.Enqueue of the same number of tasks (same payload as the
 // ingester's, TaskID, queue and MaxRetry) into another database of the same redis-server,
 // from as many goroutines as the ingester can have enqueues in flight (-conns × 16,
-// jobs.enqueueParallelism), measured before and after the ingest; the ratio is taken to
+// trigger.enqueueParallelism), measured before and after the ingest; the ratio is taken to
 // their mean. asynq from only -conns goroutines is measured once for reference, and a
 // what-if: asynq's enqueue script run a whole batch per pipelined round trip (whatif.go).
 //
@@ -30,7 +30,7 @@ import (
 	"github.com/rapporthq/rapport/bench/internal/rig"
 )
 
-// enqueueParallelism mirrors jobs.enqueueParallelism (unexported): the ingester's concurrent
+// enqueueParallelism mirrors trigger.enqueueParallelism (unexported): the ingester's concurrent
 // enqueues per request.
 const enqueueParallelism = 16
 

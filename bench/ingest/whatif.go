@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
 // asynqEnqueueScript is asynq v0.26's enqueueCmd (internal/rdb/rdb.go), copied verbatim:
@@ -66,10 +66,10 @@ func pipelinedEnqueue(ctx context.Context, r *rig.Redis, rdb redis.UniversalClie
 				for i := lo; i < min(lo+batch, n); i++ {
 					ord := rig.Order(rig.CustomerID(i), "what-"+strconv.Itoa(i), float64(20+i%180), at, false)
 					props, _ := ord["properties"].(map[string]any)
-					pl := &jobs.SendPayload{Campaign: rig.CampaignID, Customer: rig.CustomerID(i), Occurrence: ord["messageId"].(string), Due: at,
-						Event: &jobs.EventPayload{ID: ord["messageId"].(string), Name: "Order Completed", Properties: props, Timestamp: at}}
+					pl := &tasks.SendPayload{Campaign: rig.CampaignID, Customer: rig.CustomerID(i), Occurrence: ord["messageId"].(string), Due: at,
+						Event: &tasks.EventPayload{ID: ord["messageId"].(string), Name: "Order Completed", Properties: props, Timestamp: at}}
 					body, _ := json.Marshal(pl)
-					id := jobs.SendTaskID(pl.Campaign, pl.Customer, pl.Occurrence)
+					id := tasks.SendTaskID(pl.Campaign, pl.Customer, pl.Occurrence)
 					asynqEnqueueScript.EvalSha(ctx, pipe, []string{"asynq:{critical}:t:" + id, "asynq:{critical}:pending"},
 						append(body, envelope...), id, time.Now().UnixNano())
 				}

@@ -29,7 +29,7 @@ import (
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
 	"github.com/rapporthq/rapport/channels"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/worker"
 )
 
 type params struct {
@@ -65,9 +65,9 @@ func main() {
 	flag.IntVar(&p.Events, "events", 2000, "events to send")
 	flag.Float64Var(&p.Rate, "rate", 200, "events per second")
 	flag.IntVar(&p.Customers, "customers", 2000, "distinct customers, seeded before the run")
-	flag.IntVar(&p.Concurrency, "concurrency", 0, "worker concurrency (0: jobs.WorkerConfig's default)")
+	flag.IntVar(&p.Concurrency, "concurrency", 0, "worker concurrency (0: worker.Config's default)")
 	flag.IntVar(&p.Pool, "pool", 8, "SMTP connections")
-	poll := flag.Duration("poll", 0, "worker PollInterval (0: jobs.WorkerConfig's default)")
+	poll := flag.Duration("poll", 0, "worker PollInterval (0: worker.Config's default)")
 	flag.IntVar(&p.Warmup, "warmup", 50, "events sent and delivered before the measured run")
 	timeout := flag.Duration("timeout", 60*time.Second, "longest wait for the last message after the last event")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
@@ -133,11 +133,14 @@ func run(p params, poll, timeout time.Duration, prof string) error {
 	if err := rig.SeedCustomers(ctx, pl.Store, p.Customers); err != nil {
 		return err
 	}
-	worker := pl.Worker(jobs.WorkerConfig{Concurrency: p.Concurrency, PollInterval: poll, ShutdownTimeout: 5 * time.Second})
-	if err := worker.Start(); err != nil {
+	w, err := pl.Worker(worker.Config{Concurrency: p.Concurrency, PollInterval: poll, ShutdownTimeout: 5 * time.Second})
+	if err != nil {
 		return err
 	}
-	defer worker.Shutdown()
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Shutdown()
 	base, stop, err := pl.ServeAPI()
 	if err != nil {
 		return err

@@ -5,7 +5,7 @@
 // It starts a redis-server, an SMTP sink (emersion/go-smtp) and the worker as `rapport serve`
 // wires it (jobs.NewWorker with -concurrency, channels.SMTPPool of -pool connections), seeds
 // the customers (not timed) and warms the worker up. Then, with the critical queue paused, it
-// enqueues -messages send tasks (jobs.SendPayload, as the ingester writes them), unpauses the
+// enqueues -messages send tasks (tasks.SendPayload, as the ingester writes them), unpauses the
 // queue and measures until the sink has them all: each one is decided, claimed, rendered,
 // sent and recorded.
 //
@@ -33,7 +33,8 @@ import (
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
 	"github.com/rapporthq/rapport/channels"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/jobs/worker"
 )
 
 type params struct {
@@ -115,11 +116,14 @@ func run(p params, dur time.Duration, prof string) error {
 	if err := rig.SeedCustomers(ctx, pl.Store, p.Customers); err != nil {
 		return err
 	}
-	worker := pl.Worker(jobs.WorkerConfig{Concurrency: p.Concurrency, ShutdownTimeout: 5 * time.Second})
-	if err := worker.Start(); err != nil {
+	w, err := pl.Worker(worker.Config{Concurrency: p.Concurrency, ShutdownTimeout: 5 * time.Second})
+	if err != nil {
 		return err
 	}
-	defer worker.Shutdown()
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Shutdown()
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 
 	// Warm-up: the pool's connections are open, scripts loaded, code paths hot.
@@ -138,7 +142,7 @@ func run(p params, dur time.Duration, prof string) error {
 	logRaw(before)
 
 	// The pipeline: tasks queued while the queue is paused, then released at once.
-	if err := insp.PauseQueue(jobs.QueueCritical); err != nil {
+	if err := insp.PauseQueue(tasks.QueueCritical); err != nil {
 		return err
 	}
 	enqRate, err := enqueue(ctx, pl.Client, "snd", p.Messages, p.Customers)
@@ -151,7 +155,7 @@ func run(p params, dur time.Duration, prof string) error {
 		return err
 	}
 	cpu := rig.StartCPU(r)
-	if err := insp.UnpauseQueue(jobs.QueueCritical); err != nil {
+	if err := insp.UnpauseQueue(tasks.QueueCritical); err != nil {
 		return err
 	}
 	werr := waitSink(ctx, sink, p.Messages, dur)
@@ -214,15 +218,15 @@ func enqueue(ctx context.Context, c *asynq.Client, prefix string, n, customers i
 		id := fmt.Sprintf("%s-%d", prefix, i)
 		cust := rig.CustomerID(i % customers)
 		props, _ := rig.Order(cust, id, float64(20+i%180), at, false)["properties"].(map[string]any)
-		p := &jobs.SendPayload{Campaign: rig.CampaignID, Customer: cust, Occurrence: id, Due: at,
-			Event: &jobs.EventPayload{ID: id, Name: "Order Completed", Properties: props, Timestamp: at}}
+		p := &tasks.SendPayload{Campaign: rig.CampaignID, Customer: cust, Occurrence: id, Due: at,
+			Event: &tasks.EventPayload{ID: id, Name: "Order Completed", Properties: props, Timestamp: at}}
 		body, err := json.Marshal(p)
 		if err != nil {
 			return 0, err
 		}
-		if _, err := c.EnqueueContext(ctx, asynq.NewTask(jobs.TypeSend, body),
-			asynq.TaskID(jobs.SendTaskID(p.Campaign, p.Customer, p.Occurrence)),
-			asynq.Queue(jobs.QueueCritical), asynq.MaxRetry(20)); err != nil {
+		if _, err := c.EnqueueContext(ctx, asynq.NewTask(tasks.TypeSend, body),
+			asynq.TaskID(tasks.SendTaskID(p.Campaign, p.Customer, p.Occurrence)),
+			asynq.Queue(tasks.QueueCritical), asynq.MaxRetry(20)); err != nil {
 			return 0, fmt.Errorf("enqueue %s: %w", id, err)
 		}
 	}
@@ -242,11 +246,11 @@ func waitSink(ctx context.Context, sink *rig.Sink, n int, dur time.Duration) err
 func settle(insp *asynq.Inspector) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if idle, err := jobs.Idle(insp, jobs.QueueCritical); err == nil && idle {
+		if idle, err := worker.Idle(insp, tasks.QueueCritical); err == nil && idle {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	q, err := insp.GetQueueInfo(jobs.QueueCritical)
+	q, err := insp.GetQueueInfo(tasks.QueueCritical)
 	return fmt.Errorf("queue did not settle: %+v %v", q, err)
 }

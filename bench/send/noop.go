@@ -10,7 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/rapporthq/rapport/bench/internal/rig"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
 // noopResult is asynq's own processing rate: the same tasks, queues and server settings as
@@ -39,14 +39,14 @@ func noopProcess(ctx context.Context, r *rig.Redis, n, concurrency int, dur time
 	var handled atomic.Int64
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency:              concurrency,
-		Queues:                   map[string]int{jobs.QueueCritical: 6, jobs.QueueDefault: 3, jobs.QueueLow: 1},
+		Queues:                   map[string]int{tasks.QueueCritical: 6, tasks.QueueDefault: 3, tasks.QueueLow: 1},
 		TaskCheckInterval:        10 * time.Millisecond,
 		DelayedTaskCheckInterval: time.Second,
 		ShutdownTimeout:          5 * time.Second,
 		LogLevel:                 asynq.ErrorLevel,
 	})
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(jobs.TypeSend, func(context.Context, *asynq.Task) error { handled.Add(1); return nil })
+	mux.HandleFunc(tasks.TypeSend, func(context.Context, *asynq.Task) error { handled.Add(1); return nil })
 	if err := srv.Start(mux); err != nil {
 		return res, err
 	}
@@ -62,7 +62,7 @@ func noopProcess(ctx context.Context, r *rig.Redis, n, concurrency int, dur time
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if err := insp.PauseQueue(jobs.QueueCritical); err != nil {
+	if err := insp.PauseQueue(tasks.QueueCritical); err != nil {
 		return res, err
 	}
 	if _, err := enqueue(ctx, client, "noop-run", n, n); err != nil {
@@ -70,7 +70,7 @@ func noopProcess(ctx context.Context, r *rig.Redis, n, concurrency int, dur time
 	}
 	handled.Store(0)
 	cpu := rig.StartCPU(r)
-	if err := insp.UnpauseQueue(jobs.QueueCritical); err != nil {
+	if err := insp.UnpauseQueue(tasks.QueueCritical); err != nil {
 		return res, err
 	}
 	for handled.Load() < int64(n) && time.Now().Before(deadline) {

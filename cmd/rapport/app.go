@@ -15,11 +15,17 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/channels"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/internal/redisconn"
+	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/refit"
+	"github.com/rapporthq/rapport/jobs/schedule"
+	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/jobs/trigger"
 	"github.com/rapporthq/rapport/links"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
@@ -32,18 +38,28 @@ type app struct {
 	rdb       redis.UniversalClient
 	embedded  *miniredis.Miniredis
 	store     *customers.Store
-	catalog   *jobs.CatalogRef
-	claims    *jobs.Claims
+	catalog   *delivery.CatalogRef
+	claims    *delivery.Claims
 	ledger    *rewards.Ledger
 	signer    *links.Signer
 	client    *asynq.Client
 	email     channels.EmailSender
 	sms       channels.SMSSender
-	deliverer *jobs.Deliverer
-	ingester  *jobs.Ingester
-	models    *jobs.Models
-	refitter  *jobs.Refitter
-	refits    *jobs.RefitSchedule
+	deliverer *delivery.Deliverer
+	ingester  *trigger.Ingester
+	fanout    *schedule.Fanout
+	batcher   *schedule.Batcher
+	models    *analytics.Models
+	refitter  *analytics.Refitter
+	refits    *refit.Schedule
+}
+
+// appOptions are the hooks some commands need on the wired components.
+type appOptions struct {
+	// observe is called with every final delivery outcome (the demo's summary).
+	observe func(p *tasks.SendPayload, out delivery.Outcome)
+	// quiet, when set, is the logger of the delivery path (the demo's plays).
+	quiet *zap.Logger
 }
 
 // newLogger returns a JSON logger for production or a console one for people.
@@ -70,7 +86,7 @@ func loadConfig(path string) (*config.Config, error) {
 
 // loadCatalog loads campaigns, segments, holidays and templates and checks them the way
 // `rapport lint` does: a process does not start on a configuration lint would refuse.
-func loadCatalog(cfg *config.Config) (*jobs.Catalog, error) {
+func loadCatalog(cfg *config.Config) (*delivery.Catalog, error) {
 	set, err := config.LoadSet(cfg)
 	if err != nil {
 		return nil, err
@@ -82,11 +98,16 @@ func loadCatalog(cfg *config.Config) (*jobs.Catalog, error) {
 	if errs := tpl.Check(set.Campaigns, templates.SampleData(time.Now())); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return jobs.NewCatalog(set, tpl), nil
+	return delivery.NewCatalog(set, tpl), nil
 }
 
 // openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.
 func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, error) {
+	return openAppWith(ctx, cfg, log, appOptions{})
+}
+
+// openAppWith is openApp with hooks.
+func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts appOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	if cfg.RedisURL == "" {
 		m, err := miniredis.Run()
@@ -97,7 +118,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, er
 		a.rdb = redis.NewClient(&redis.Options{Addr: m.Addr()})
 		log.Warn("NO REDIS CONFIGURED: using an embedded in-memory Redis. NOTHING IS KEPT when this process stops. Set redis_url or RAPPORT_REDIS_URL for real use.")
 	} else {
-		rdb, err := jobs.OpenRedis(cfg.RedisURL)
+		rdb, err := redisconn.Open(cfg.RedisURL)
 		if err != nil {
 			return nil, err
 		}
@@ -114,9 +135,9 @@ func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
-	a.catalog = jobs.NewCatalogRef(cat)
+	a.catalog = delivery.NewCatalogRef(cat)
 	a.store = customers.NewStore(a.rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion})
-	a.claims = jobs.NewClaims(a.rdb)
+	a.claims = delivery.NewClaims(a.rdb)
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
@@ -124,18 +145,45 @@ func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
-	a.deliverer = &jobs.Deliverer{
-		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
-		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(cfg),
-		MessageDomain: domainOf(cfg.Email.From), Now: time.Now, Log: log,
-	}
-	a.ingester = &jobs.Ingester{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
-		MaxAge: cfg.TriggerMaxAge.D(), Now: time.Now, Log: log}
 	if err := a.openModels(); err != nil {
 		a.Close()
 		return nil, err
 	}
+	if err := a.wire(opts); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// wire builds the job components on the app's connections: the deliverer, the ingester,
+// and the fan-out and batch handlers.
+func (a *app) wire(opts appOptions) error {
+	dlog := a.log
+	if opts.quiet != nil {
+		dlog = opts.quiet
+	}
+	var err error
+	a.deliverer, err = delivery.New(delivery.Config{
+		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
+		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(a.cfg),
+		Predictor: a.models, MessageDomain: domainOf(a.cfg.Email.From), Now: time.Now, Log: dlog, Observe: opts.observe,
+	})
+	if err != nil {
+		return err
+	}
+	a.ingester, err = trigger.New(trigger.Config{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
+		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models})
+	if err != nil {
+		return err
+	}
+	a.fanout, err = schedule.NewFanout(schedule.FanoutConfig{Catalog: a.catalog, Store: a.store, RDB: a.rdb, Enqueue: a.client,
+		DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Predictor: a.models, Log: dlog})
+	if err != nil {
+		return err
+	}
+	a.batcher, err = schedule.NewBatcher(schedule.BatchConfig{Deliverer: a.deliverer, RDB: a.rdb, Log: dlog})
+	return err
 }
 
 // openChannels picks a provider per channel; a channel without one writes to the outbox.

@@ -18,7 +18,9 @@ import (
 
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/examples"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/jobs/worker"
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,15 +66,14 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	}
 	log := newLogger("console")
 	defer log.Sync() //nolint:errcheck
-	jobs.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
-	a, err := openApp(ctx, cfg, log)
+	worker.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
+	rec := &demoRecorder{}
+	a, err := openAppWith(ctx, cfg, log, appOptions{observe: rec.observe})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 
-	rec := &demoRecorder{}
-	a.deliverer.Observe = rec.observe
 	for _, name := range []string{"customers/customers.csv", "customers/orders.csv"} {
 		rep, err := importFile(ctx, a.store, filepath.Join(dir, name), customers.ImportOptions{Now: time.Now()})
 		if err != nil {
@@ -160,7 +161,7 @@ func waitIdle(ctx context.Context, a *app, max time.Duration) {
 	insp := asynq.NewInspectorFromRedisClient(a.rdb)
 	deadline := time.Now().Add(max)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if idle, err := jobs.Idle(insp, jobs.QueueCritical); err == nil && idle {
+		if idle, err := worker.Idle(insp, tasks.QueueCritical); err == nil && idle {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -176,10 +177,10 @@ type demoRecorder struct {
 
 type demoRow struct {
 	customer, campaign string
-	out                jobs.Outcome
+	out                delivery.Outcome
 }
 
-func (r *demoRecorder) observe(p *jobs.SendPayload, out jobs.Outcome) {
+func (r *demoRecorder) observe(p *tasks.SendPayload, out delivery.Outcome) {
 	r.mu.Lock()
 	r.rows = append(r.rows, demoRow{customer: p.Customer, campaign: p.Campaign, out: out})
 	r.mu.Unlock()
@@ -209,11 +210,11 @@ func (r *demoRecorder) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nCUSTOMER\tCAMPAIGN\tOUTCOME\tVARIANT\tCHANNEL\tWHY")
 	for i, row := range rows {
-		counts[row.out.State]++
+		counts[string(row.out.State)]++
 		if i >= maxDemoRows {
 			continue
 		}
-		state := row.out.State
+		state := string(row.out.State)
 		switch {
 		case state == "deferred":
 			state = "waits until " + row.out.SendAt.UTC().Format("15:04 UTC")
@@ -240,13 +241,13 @@ func (r *demoRecorder) print(w io.Writer) {
 
 // keyReason picks the reason that explains the outcome: the variant choice for a send, the
 // window for a wait, the step that stopped it for a skip.
-func keyReason(out jobs.Outcome) string {
+func keyReason(out delivery.Outcome) string {
 	r := out.Reasons
 	if len(r) == 0 {
 		return ""
 	}
 	s := r[len(r)-1]
-	prefix := map[string]string{"sent": "variant ", "deferred": "window ", "holdout": "holdout "}[out.State]
+	prefix := map[string]string{"sent": "variant ", "deferred": "window ", "holdout": "holdout "}[string(out.State)]
 	for _, reason := range r {
 		if prefix != "" && strings.HasPrefix(reason, prefix) {
 			s = reason

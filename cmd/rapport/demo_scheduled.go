@@ -11,17 +11,18 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/dryrun"
+	"github.com/rapporthq/rapport/jobs/schedule"
 	"go.uber.org/zap"
-
-	"github.com/rapporthq/rapport/jobs"
 )
 
 // scheduledPlay is one scheduled campaign's occurrence as the demo plays it.
 type scheduledPlay struct {
 	campaign, name string
-	occ            jobs.Occurrence
+	occ            schedule.Occurrence
 	customers      int // in the occurrence and the audience when it was picked
-	report         *jobs.PlayReport
+	report         *dryrun.PlayReport
 	// languages and countries of the customers who were sent the message.
 	languages, countries, channels map[string]int
 }
@@ -29,16 +30,24 @@ type scheduledPlay struct {
 // playScheduled plays, for each scheduled campaign, the next occurrence the scheduler would
 // fire after now that has customers in it, in the order of their dates: the fan-out and the
 // batches run at once, each batch with the clock at its customers' local time on that date
-// (jobs.Player), and the real messages go to the outbox. Each play is announced before it
+// (dryrun.Player), and the real messages go to the outbox. Each play is announced before it
 // runs, with the date it pretends it is. Plays are quiet in the log (info lines per send
 // would bury the summary); warnings and errors still show.
 func playScheduled(ctx context.Context, a *app, now time.Time, w io.Writer) ([]*scheduledPlay, error) {
 	quiet := a.log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))
-	d := *a.deliverer
-	d.Log, d.Observe = quiet, nil
-	f := a.fanout()
-	f.Log = quiet
-	pl := &jobs.Player{Fanout: f, Batcher: &jobs.Batcher{Deliverer: &d, Profiles: a.store, RDB: a.rdb, Log: quiet}}
+	dc := a.deliverer.Config()
+	dc.Log, dc.Observe = quiet, nil
+	d, err := delivery.New(dc)
+	if err != nil {
+		return nil, err
+	}
+	fc := a.fanout.Config()
+	fc.Log = quiet
+	f, err := schedule.NewFanout(fc)
+	if err != nil {
+		return nil, err
+	}
+	pl := &dryrun.Player{Fanout: f, Deliverer: d}
 
 	var plays []*scheduledPlay
 	for _, camp := range a.catalog.Load().Set.Campaigns {
@@ -73,7 +82,7 @@ func playScheduled(ctx context.Context, a *app, now time.Time, w io.Writer) ([]*
 
 // asIfText says which time the play pretends it is: the wall-clock time each customer reaches
 // in their own zone, or the single instant.
-func asIfText(o jobs.Occurrence) string {
+func asIfText(o schedule.Occurrence) string {
 	t, local := o.WallTime()
 	if local {
 		return t.Format("Mon 2006-01-02 15:04") + " local time in each customer's zone"

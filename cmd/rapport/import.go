@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/customers"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/internal/redisconn"
 )
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,7 +33,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if cfg.RedisURL == "" {
 			return fmt.Errorf("import writes to Redis: set redis_url or RAPPORT_REDIS_URL (or use --dry-run)")
 		}
-		rdb, err := jobs.OpenRedis(cfg.RedisURL)
+		rdb, err := redisconn.Open(cfg.RedisURL)
 		if err != nil {
 			return err
 		}

@@ -13,9 +13,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/internal/redisconn"
 	"github.com/rapporthq/rapport/predict"
 )
 
@@ -96,7 +97,7 @@ func openStore(cfg *config.Config, what string) (redis.UniversalClient, *custome
 	if cfg.RedisURL == "" {
 		return nil, nil, fmt.Errorf("%s reads the customers from Redis: set redis_url or RAPPORT_REDIS_URL", what)
 	}
-	rdb, err := jobs.OpenRedis(cfg.RedisURL)
+	rdb, err := redisconn.Open(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,9 +108,9 @@ func openStore(cfg *config.Config, what string) (redis.UniversalClient, *custome
 // seconds, ...) and whether it was stored. GammaGamma shadows the model's: null for a CSV
 // without monetary_value.
 type fitOutput struct {
-	*jobs.Model
-	GammaGamma *jobs.GammaGammaParams `json:"gamma_gamma"`
-	Stored     bool                   `json:"stored"`
+	*analytics.Model
+	GammaGamma *analytics.GammaGammaParams `json:"gamma_gamma"`
+	Stored     bool                        `json:"stored"`
 }
 
 func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -131,7 +132,7 @@ func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	mo, err := jobs.ModelOptionsOf(cfg.Predict)
+	mo, err := analytics.ModelOptionsOf(cfg.Predict)
 	if err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 	}
 	var (
-		m      *jobs.Model
+		m      *analytics.Model
 		stored bool
 	)
 	spend := true
@@ -157,7 +158,7 @@ func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return oerr
 		}
 		defer rdb.Close()
-		rf := &jobs.Refitter{Customers: store, Models: jobs.NewModels(rdb, jobs.ModelsOptions{}), Options: jobs.RefitOptions{ModelOptions: mo}}
+		rf := &analytics.Refitter{Customers: store, Models: analytics.NewModels(rdb, analytics.ModelsOptions{}), Options: analytics.RefitOptions{ModelOptions: mo}}
 		if *dryRun {
 			m, err = rf.Fit(ctx, asOf)
 		} else {
@@ -183,12 +184,12 @@ func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 // printFit prints a fit for people.
-func printFit(w io.Writer, m *jobs.Model, stored, csv bool) {
+func printFit(w io.Writer, m *analytics.Model, stored, csv bool) {
 	bg, gg := m.BGNBD, m.GammaGamma
 	fmt.Fprintf(w, "BG/NBD on %d customers, in %s, as of %s:\n  r = %.4f, α = %.4f, a = %.4f, b = %.4f\n  log-likelihood %.4f, %d iterations, converged: %v\n",
 		m.Customers, m.Unit, m.AsOf.Format(time.DateOnly), bg.R, bg.Alpha, bg.A, bg.B, bg.LL, bg.Iterations, bg.Converged)
 	switch {
-	case m.Spend == jobs.SpendOwnMean:
+	case m.Spend == analytics.SpendOwnMean:
 		fmt.Fprintf(w, "Gamma-Gamma refused (%s):\n  CLV values each customer's purchases at their own mean order value\n", m.SpendRefused)
 	case gg.Customers > 0:
 		fmt.Fprintf(w, "Gamma-Gamma on %d repeat customers:\n  p = %.4f, q = %.4f, γ = %.4f%s\n  log-likelihood %.4f (of the mean spend; %.4f of the total spend), converged: %v\n",
@@ -230,7 +231,7 @@ func currencyName(c string) string {
 
 // fitCSV fits on a summary CSV, timing the read too. Without a monetary_value column only
 // the BG/NBD is fitted (spend is false).
-func fitCSV(path string, asOf time.Time, mo jobs.ModelOptions) (m *jobs.Model, spend bool, err error) {
+func fitCSV(path string, asOf time.Time, mo analytics.ModelOptions) (m *analytics.Model, spend bool, err error) {
 	start := time.Now()
 	f, err := os.Open(path)
 	if err != nil {
@@ -247,7 +248,7 @@ func fitCSV(path string, asOf time.Time, mo jobs.ModelOptions) (m *jobs.Model, s
 	}
 	read := time.Since(start)
 	if spend {
-		m, err = jobs.FitStats(st, nil, asOf, mo, predict.FitOptions{})
+		m, err = analytics.FitStats(st, nil, asOf, mo, predict.FitOptions{})
 	} else {
 		m, err = fitBGNBDOnly(st, asOf, mo.Unit)
 	}
@@ -260,10 +261,10 @@ func fitCSV(path string, asOf time.Time, mo jobs.ModelOptions) (m *jobs.Model, s
 }
 
 // fitBGNBDOnly fits the purchase model alone, for a CSV without spend.
-func fitBGNBDOnly(st *predict.Stats, asOf time.Time, unit predict.Unit) (*jobs.Model, error) {
+func fitBGNBDOnly(st *predict.Stats, asOf time.Time, unit predict.Unit) (*analytics.Model, error) {
 	fit, err := predict.FitBGNBD(st.Groups(), predict.FitOptions{})
-	m := &jobs.Model{AsOf: asOf.UTC(), Unit: unit.String(), Customers: st.Customers(), Groups: len(st.Groups()),
-		BGNBD: jobs.BGNBDParams{R: fit.Params.R, Alpha: fit.Params.Alpha, A: fit.Params.A, B: fit.Params.B,
+	m := &analytics.Model{AsOf: asOf.UTC(), Unit: unit.String(), Customers: st.Customers(), Groups: len(st.Groups()),
+		BGNBD: analytics.BGNBDParams{R: fit.Params.R, Alpha: fit.Params.Alpha, A: fit.Params.A, B: fit.Params.B,
 			LL: fit.LL, Iterations: fit.Iterations, Converged: fit.Converged}}
 	if err != nil {
 		return nil, fmt.Errorf("fit on %d customers, refused: %w", st.Customers(), err)
@@ -307,7 +308,7 @@ func runPredictCustomer(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	defer rdb.Close()
-	m, err := jobs.NewModels(rdb, jobs.ModelsOptions{}).Load(ctx)
+	m, err := analytics.NewModels(rdb, analytics.ModelsOptions{}).Load(ctx)
 	if err != nil {
 		return err
 	}
@@ -339,7 +340,7 @@ type predictionOutput struct {
 	// Currency is the currency of the customer's orders, which the money amounts are in.
 	Currency string `json:"currency,omitempty"`
 	// ExpectedOrderValue is the expected value of a future purchase in Currency
-	// (jobs.Model.ExpectedOrderValue).
+	// (analytics.Model.ExpectedOrderValue).
 	ExpectedOrderValue *float64 `json:"expected_order_value"`
 	// Predictions are what conditions and templates see; null without a purchase by At.
 	Predictions any `json:"predictions"`
@@ -352,7 +353,7 @@ type summaryOutput struct {
 	MonetaryValue float64 `json:"monetary_value"`
 }
 
-func customerPrediction(prof *customers.Profile, m *jobs.Model, at time.Time) predictionOutput {
+func customerPrediction(prof *customers.Profile, m *analytics.Model, at time.Time) predictionOutput {
 	out := predictionOutput{Customer: prof.ID, At: at.UTC(), ModelAsOf: m.AsOf, Unit: m.Unit, Currency: prof.Summary.Currency}
 	s, ok := predict.Summarize(prof.Days, at, m.TimeUnit())
 	if !ok {

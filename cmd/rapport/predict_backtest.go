@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/predict"
 )
 
@@ -48,7 +48,7 @@ func runPredictBacktest(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	defer rdb.Close()
-	rep, err := jobs.Backtest(ctx, store, cal, hold, unit, predict.FitOptions{})
+	rep, err := analytics.Backtest(ctx, store, cal, hold, unit, predict.FitOptions{})
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func runPredictBacktest(ctx context.Context, args []string, stdout, stderr io.Wr
 	return nil
 }
 
-func printBacktest(w io.Writer, r *jobs.BacktestReport) {
+func printBacktest(w io.Writer, r *analytics.BacktestReport) {
 	bg := r.BGNBD
 	fmt.Fprintf(w, "BG/NBD on %d customers to %s, in %s: r = %.4f, α = %.4f, a = %.4f, b = %.4f, log-likelihood %.2f\n\n",
 		r.Customers, r.CalibrationEnd.Format(time.DateOnly), r.Unit, bg.R, bg.Alpha, bg.A, bg.B, bg.LL)

@@ -5,24 +5,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/internal/testenv"
-	"github.com/rapporthq/rapport/jobs"
 	"github.com/rapporthq/rapport/predict"
 )
 
 // cdnowModels publishes a model at the CDNOW parameters (weeks, 12 months, 1% a month, 30%
 // margin) and returns the cache that predicts from it.
-func cdnowModels(t *testing.T) *jobs.Models {
+func cdnowModels(t *testing.T) *analytics.Models {
 	t.Helper()
 	r := testenv.NewRedis(t)
-	ms := jobs.NewModels(r.Client, jobs.ModelsOptions{})
-	m := &jobs.Model{AsOf: reportAt, Unit: "weeks",
-		BGNBD:      jobs.BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426, Converged: true},
-		GammaGamma: jobs.GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44, Converged: true},
-		CLV:        jobs.CLVParams{Months: 12, MonthlyDiscount: 0.01, Margin: 0.3}}
+	ms := analytics.NewModels(r.Client, analytics.ModelsOptions{})
+	m := &analytics.Model{AsOf: reportAt, Unit: "weeks",
+		BGNBD:      analytics.BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426, Converged: true},
+		GammaGamma: analytics.GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44, Converged: true},
+		CLV:        analytics.CLVParams{Months: 12, MonthlyDiscount: 0.01, Margin: 0.3}}
 	if err := ms.Publish(context.Background(), m, 10); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func cdnowModels(t *testing.T) *jobs.Models {
 
 // audienceHolds evaluates a campaign's audience for a customer with purchase days (days
 // before at, each worth value) as the worker would: predictions first, then the condition.
-func audienceHolds(t *testing.T, ms *jobs.Models, camp *config.Campaign, ago []int, value float64, at time.Time) bool {
+func audienceHolds(t *testing.T, ms *analytics.Models, camp *config.Campaign, ago []int, value float64, at time.Time) bool {
 	t.Helper()
 	prof := &customers.Profile{Customer: decide.Customer{ID: "c", Summary: decide.Summary{Orders: len(ago)}}}
 	for _, a := range ago {

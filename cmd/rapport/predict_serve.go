@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/refit"
 )
 
 // openModels wires the customer-base models: the cache of the published model that fills
@@ -16,7 +17,7 @@ import (
 // "rapport:refit" task and `rapport predict fit`; and the scheduler role's trigger of the
 // refit at every occurrence of config predict.refit, read in the default time zone.
 func (a *app) openModels() error {
-	mo, err := jobs.ModelOptionsOf(a.cfg.Predict)
+	mo, err := analytics.ModelOptionsOf(a.cfg.Predict)
 	if err != nil {
 		return err
 	}
@@ -24,11 +25,9 @@ func (a *app) openModels() error {
 	if err != nil {
 		return fmt.Errorf("predict.refit: %w", err)
 	}
-	a.models = jobs.NewModels(a.rdb, jobs.ModelsOptions{})
-	a.refitter = &jobs.Refitter{Customers: a.store, Models: a.models, Options: jobs.RefitOptions{ModelOptions: mo}, Log: a.log}
-	a.refits = &jobs.RefitSchedule{Cron: sched, Location: a.cfg.Location(), Enqueue: a.client, Models: a.models, Log: a.log}
-	a.deliverer.Predictor = a.models
-	a.ingester.Predictor = a.models
+	a.models = analytics.NewModels(a.rdb, analytics.ModelsOptions{})
+	a.refitter = &analytics.Refitter{Customers: a.store, Models: a.models, Options: analytics.RefitOptions{ModelOptions: mo}, Log: a.log}
+	a.refits = &refit.Schedule{Cron: sched, Location: a.cfg.Location(), Enqueue: a.client, Models: a.models, Log: a.log}
 	return nil
 }
 
@@ -36,7 +35,7 @@ func (a *app) openModels() error {
 // /v1/customers/{id} shows predictions (api.Predictor).
 type predictedCustomers struct {
 	*customers.Store
-	models *jobs.Models
+	models *analytics.Models
 }
 
 // Predict implements api.Predictor.

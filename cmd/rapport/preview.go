@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/jobs/dryrun"
 )
 
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,7 +50,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
-	p, err := a.deliverer.Preview(ctx, *campaign, *customer, at, ev)
+	p, err := dryrun.Preview(ctx, a.deliverer, *campaign, *customer, at, ev)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/config"
-	"github.com/rapporthq/rapport/jobs"
 )
 
 // reportCommands are the subcommands of `rapport report`.
@@ -52,11 +52,11 @@ func runReportLoyalty(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer rdb.Close()
-	m, err := jobs.NewModels(rdb, jobs.ModelsOptions{}).Load(ctx)
+	m, err := analytics.NewModels(rdb, analytics.ModelsOptions{}).Load(ctx)
 	if err != nil {
 		return err
 	}
-	rep, err := jobs.LoyaltyReportOf(ctx, store, m, jobs.LoyaltyOptions{At: at, PeriodDays: int(period.D() / (24 * time.Hour)), Top: *top})
+	rep, err := analytics.LoyaltyReportOf(ctx, store, m, analytics.LoyaltyOptions{At: at, PeriodDays: int(period.D() / (24 * time.Hour)), Top: *top})
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func runReportLoyalty(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
-func printLoyalty(w io.Writer, r *jobs.LoyaltyReport) {
+func printLoyalty(w io.Writer, r *analytics.LoyaltyReport) {
 	fmt.Fprintf(w, "Loyalty at %s: %d customers with a purchase, %d profiles without.\n", r.At.Format(time.RFC3339), r.Customers, r.NoOrders)
 	if r.ModelAsOf == nil {
 		fmt.Fprintln(w, "No model fitted yet (rapport predict fit): stages follow the days since purchase alone; no CLV.")

@@ -13,9 +13,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/internal/testenv"
-	"github.com/rapporthq/rapport/jobs"
 )
 
 // reportAt is the instant of the seeded base's report.
@@ -60,12 +60,12 @@ func seedLoyaltyBase(t *testing.T, r *testenv.Redis) {
 	if _, err := store.Apply(context.Background(), events); err != nil {
 		t.Fatal(err)
 	}
-	m := &jobs.Model{AsOf: reportAt.AddDate(0, 0, -1), Unit: "weeks", Customers: 2357,
-		BGNBD:      jobs.BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426, Converged: true},
-		GammaGamma: jobs.GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44, Converged: true},
-		RFM:        &jobs.RFMCuts{Recency: [4]float64{200, 100, 50, 10}, Frequency: [4]float64{1, 1, 2, 3}, Monetary: [4]float64{20, 30, 60, 100}},
-		CLV:        jobs.CLVParams{Months: 12, MonthlyDiscount: 0.01, Margin: 0.3}}
-	if err := jobs.NewModels(r.Client, jobs.ModelsOptions{}).Publish(context.Background(), m, 10); err != nil {
+	m := &analytics.Model{AsOf: reportAt.AddDate(0, 0, -1), Unit: "weeks", Customers: 2357,
+		BGNBD:      analytics.BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426, Converged: true},
+		GammaGamma: analytics.GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44, Converged: true},
+		RFM:        &analytics.RFMCuts{Recency: [4]float64{200, 100, 50, 10}, Frequency: [4]float64{1, 1, 2, 3}, Monetary: [4]float64{20, 30, 60, 100}},
+		CLV:        analytics.CLVParams{Months: 12, MonthlyDiscount: 0.01, Margin: 0.3}}
+	if err := analytics.NewModels(r.Client, analytics.ModelsOptions{}).Publish(context.Background(), m, 10); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -78,7 +78,7 @@ func TestReportLoyaltyCountsStagesRepeatRateChurnAndValuableCustomersAtRisk(t *t
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	var rep jobs.LoyaltyReport
+	var rep analytics.LoyaltyReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}

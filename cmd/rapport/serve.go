@@ -10,15 +10,19 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hibiken/asynqmon"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/api"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/refit"
+	"github.com/rapporthq/rapport/jobs/schedule"
+	"github.com/rapporthq/rapport/jobs/worker"
 )
 
 var osEnviron = os.Environ
@@ -44,7 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if want["worker"] {
-		jobs.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
+		worker.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
 	}
 	// Links, unsubscribe tokens and coupon codes are signed with the secret: without one,
 	// anybody could unsubscribe anybody or mint coupons.
@@ -80,59 +84,64 @@ func parseRoles(s string) (map[string]bool, error) {
 	return out, nil
 }
 
-// serve runs the roles until ctx ends, then shuts down in order: stop accepting HTTP (no new
-// events), then stop the worker (in-flight sends finish within the shutdown timeout).
+// serve runs the roles until ctx ends, then stops them in this order, each step waiting for
+// the previous one:
+//
+//  1. the public HTTP listener stops accepting (no new events; requests in flight finish);
+//  2. the scheduler stops ticking and releases its lease, and the daily refit trigger stops;
+//  3. the worker drains: in-flight sends finish within worker.shutdown_timeout, unfinished
+//     tasks go back to their queue (their claims keep them from sending twice);
+//  4. the admin listener (/metrics, /monitoring/) stops, so the last counters were scrapable;
+//
+// and the caller (runServe, demo) then closes the SMTP and SMS pools and Redis (app.Close).
 // started, when not nil, is called with the API address once it listens.
 func (a *app) serve(ctx context.Context, roles map[string]bool, started func(addr string)) error {
-	var worker *jobs.Worker
+	var svcs lifecycle
+	defer svcs.stop(a.log)
 	if roles["worker"] {
-		worker = jobs.NewWorker(a.rdb, jobs.WorkerConfig{
+		h := worker.Handlers{Send: a.deliverer, Batch: a.batcher, Fanout: a.fanout, Refit: refit.Handler{Refitter: a.refitter}}
+		w, err := worker.New(a.rdb, worker.Config{
 			Concurrency: a.cfg.Worker.Concurrency, ShutdownTimeout: a.cfg.Worker.ShutdownTimeout.D(),
-		}, a.deliverer, a.log)
-		worker.Handle(jobs.TypeFanout, a.fanout())
-		worker.Handle(jobs.TypeBatch, &jobs.Batcher{Deliverer: a.deliverer, Profiles: a.store, RDB: a.rdb, Log: a.log})
-		worker.Handle(jobs.TypeRefit, a.refitter)
-		if err := worker.Start(); err != nil {
+		}, h, a.log)
+		if err != nil {
 			return err
 		}
+		if err := w.Start(); err != nil {
+			return err
+		}
+		// Pushed first, stopped after the scheduler and the API: the worker drains last.
+		svcs.push("worker", func(context.Context) error { w.Shutdown(); return nil })
 		a.log.Info("worker started", zap.Int("concurrency", a.cfg.Worker.Concurrency))
 	}
-	schedDone := make(chan struct{})
-	sctx, stopSched := context.WithCancel(ctx)
 	if roles["scheduler"] {
-		sched := &jobs.Scheduler{Catalog: a.catalog, RDB: a.rdb, Enqueue: a.client, DefaultTZ: a.cfg.Location(),
-			CatchUp: a.cfg.CatchUp.D(), Log: a.log}
-		go func() { defer close(schedDone); sched.Run(sctx) }()
-		go a.refits.Run(sctx) //nolint:errcheck // Run returns nil when sctx ends
+		sched, err := schedule.NewScheduler(schedule.Config{Catalog: a.catalog, RDB: a.rdb, Enqueue: a.client,
+			DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Log: a.log})
+		if err != nil {
+			return err
+		}
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); sched.Run(sctx) }()
+		go func() { defer wg.Done(); _ = a.refits.Run(sctx) }() // Run returns nil when sctx ends
+		// The scheduler releases its lease when stopped, so another takes over at once.
+		svcs.push("scheduler", func(context.Context) error { cancel(); wg.Wait(); return nil })
 		a.log.Info("scheduler started; it fires while it holds the lease")
-	} else {
-		close(schedDone)
 	}
-	// The scheduler releases its lease when ctx ends; wait for it, so another takes over at once.
-	defer func() { stopSched(); <-schedDone }()
 	go a.reloadOnHUP(ctx)
 
-	var srv *http.Server
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if err := a.serveAdmin(&svcs, errc); err != nil {
+		return err
+	}
 	if roles["api"] {
-		handler := a.apiHandler()
-		ln, err := net.Listen("tcp", a.cfg.Listen)
+		addr, err := a.serveHTTP(&svcs, "api", a.cfg.Listen, a.apiHandler(), errc)
 		if err != nil {
-			if worker != nil {
-				worker.Shutdown()
-			}
-			return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
+			return fmt.Errorf("listen on %s (listen, RAPPORT_LISTEN): %w", a.cfg.Listen, err)
 		}
-		srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-		a.log.Info("api listening", zap.String("addr", ln.Addr().String()))
 		if started != nil {
-			started(ln.Addr().String())
+			started(addr)
 		}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- err
-			}
-		}()
 	}
 	var runErr error
 	select {
@@ -140,34 +149,60 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 	case runErr = <-errc:
 	}
 	a.log.Info("shutting down")
-	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = srv.Shutdown(sctx)
-		cancel()
-	}
-	if worker != nil {
-		worker.Shutdown()
-	}
 	return runErr
 }
 
+// serveHTTP serves h on addr until the lifecycle stops it; it returns the address it listens on.
+func (a *app) serveHTTP(svcs *lifecycle, name, addr string, h http.Handler, errc chan<- error) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	a.log.Info(name+" listening", zap.String("addr", ln.Addr().String()))
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("%s listener: %w", name, err)
+		}
+	}()
+	svcs.push(name+" listener", func(ctx context.Context) error {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	return ln.Addr().String(), nil
+}
+
+// serveAdmin starts the operations listener of every role (admin_listen): Prometheus metrics,
+// so that `--roles worker` processes expose their send counters too, and asynqmon behind the
+// API key, read-only unless monitoring.read_only is false. It is stopped after the worker.
+func (a *app) serveAdmin(svcs *lifecycle, errc chan<- error) error {
+	if a.cfg.AdminListen == "" || a.cfg.AdminListen == "off" {
+		return nil
+	}
+	readOnly := a.cfg.Monitoring.ReadOnly == nil || *a.cfg.Monitoring.ReadOnly
+	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: redisConnOpt{a.rdb}, ReadOnly: readOnly})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler())
+	mux.Handle("/monitoring/", api.RequireKey(a.cfg.APIKeys, mon))
+	var admin lifecycle
+	if _, err := a.serveHTTP(&admin, "admin", a.cfg.AdminListen, mux, errc); err != nil {
+		return fmt.Errorf("listen on %s (admin_listen, RAPPORT_ADMIN_LISTEN): %w", a.cfg.AdminListen, err)
+	}
+	// The admin listener goes first on the stack: it stops last, after the worker drained.
+	svcs.pushBottom(admin.steps...)
+	return nil
+}
+
 func (a *app) apiHandler() http.Handler {
-	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: redisConnOpt{a.rdb}, ReadOnly: false})
 	s := &api.Server{
 		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, APIKeys: a.cfg.APIKeys, Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log,
 		Ready:  func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
-		Extra:  map[string]http.Handler{"/monitoring/": mon},
-		Runs:   &jobs.Runs{RDB: a.rdb, Catalog: a.catalog},
+		Runs:   &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
 		Reload: func(context.Context) error { return a.reload() },
 	}
 	return s.Handler()
-}
-
-// fanout builds the handler of fan-out tasks on the app's connections.
-func (a *app) fanout() *jobs.Fanout {
-	return &jobs.Fanout{Catalog: a.catalog, Store: a.store, RDB: a.rdb, Enqueue: a.client,
-		DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Predictor: a.deliverer.Predictor, Log: a.log}
 }
 
 // reloadOnHUP reloads campaigns, segments and templates on SIGHUP; a configuration that does

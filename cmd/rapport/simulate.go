@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/dryrun"
 )
 
 // runSimulate is `rapport simulate`: the fan-out and the decisions of one occurrence over the
@@ -45,7 +45,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer a.Close()
-	sim, err := jobs.Simulate(ctx, a.deliverer, a.store, *campaign, at, 1000)
+	sim, err := dryrun.Simulate(ctx, a.deliverer, a.store, *campaign, at, 1000)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-func printSimulation(w io.Writer, s *jobs.Simulation) {
+func printSimulation(w io.Writer, s *dryrun.Simulation) {
 	fmt.Fprintf(w, "campaign %s, occurrence %s: %d customers, %d would get the message, %d in the holdout\n",
 		s.Campaign, s.Occurrence, s.Customers, s.WouldSend, s.Holdout)
 	section := func(title string, m map[string]int64) {

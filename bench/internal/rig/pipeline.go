@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -20,7 +21,10 @@ import (
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/jobs/trigger"
+	"github.com/rapporthq/rapport/jobs/worker"
 	"github.com/rapporthq/rapport/links"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
@@ -80,10 +84,10 @@ func Logger() *zap.Logger {
 type Pipeline struct {
 	Redis     *Redis
 	Store     *customers.Store
-	Catalog   *jobs.CatalogRef
+	Catalog   *delivery.CatalogRef
 	Client    *asynq.Client
-	Ingester  *jobs.Ingester
-	Deliverer *jobs.Deliverer
+	Ingester  *trigger.Ingester
+	Deliverer *delivery.Deliverer
 	Log       *zap.Logger
 	dir       string
 }
@@ -113,18 +117,16 @@ func NewPipeline(r *Redis, email channels.EmailSender, log *zap.Logger) (*Pipeli
 		return nil, fmt.Errorf("load the benchmark templates: %w", err)
 	}
 	p := &Pipeline{Redis: r, Log: log, dir: dir}
-	p.Catalog = jobs.NewCatalogRef(jobs.NewCatalog(set, tpl))
+	p.Catalog = delivery.NewCatalogRef(delivery.NewCatalog(set, tpl))
 	p.Store = customers.NewStore(r.Client, customers.Options{})
 	p.Client = asynq.NewClientFromRedisClient(r.Client)
-	p.Ingester = &jobs.Ingester{Catalog: p.Catalog, Store: p.Store, Enqueue: p.Client,
-		MaxAge: 24 * time.Hour, Now: time.Now, Log: log}
+	if p.Ingester, err = trigger.New(trigger.Config{Catalog: p.Catalog, Store: p.Store, Enqueue: p.Client,
+		MaxAge: 24 * time.Hour, Now: time.Now, Log: log}); err != nil {
+		return nil, err
+	}
 	if email != nil {
-		p.Deliverer = &jobs.Deliverer{
-			Catalog: p.Catalog, Profiles: p.Store, Claims: jobs.NewClaims(r.Client),
-			Rewards: rewards.NewLedger(r.Client, "bench-secret"), Email: email,
-			Links: links.NewSigner("bench-secret", "https://news.example.com"), Enqueue: p.Client,
-			Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
-			MessageDomain: "example.com", Now: time.Now, Log: log,
+		if p.Deliverer, err = NewDeliverer(p.Catalog, p.Store, r.Client, p.Client, email, log); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil
@@ -136,10 +138,29 @@ func (p *Pipeline) Close() {
 	_ = os.RemoveAll(p.dir)
 }
 
-// Worker returns the asynq worker of the pipeline (not started); cfg zero values take
-// jobs.WorkerConfig's defaults.
-func (p *Pipeline) Worker(cfg jobs.WorkerConfig) *jobs.Worker {
-	return jobs.NewWorker(p.Redis.Client, cfg, p.Deliverer, p.Log)
+// NewDeliverer wires the deliverer as `rapport serve` does, for the benchmark campaign.
+func NewDeliverer(cat *delivery.CatalogRef, store *customers.Store, rdb redis.UniversalClient, q tasks.Enqueuer, email channels.EmailSender, log *zap.Logger) (*delivery.Deliverer, error) {
+	return delivery.New(delivery.Config{
+		Catalog: cat, Profiles: store, Claims: delivery.NewClaims(rdb),
+		Rewards: rewards.NewLedger(rdb, "bench-secret"), Email: email, SMS: noSMS{},
+		Links: links.NewSigner("bench-secret", "https://news.example.com"), Enqueue: q,
+		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
+		MessageDomain: "example.com", Now: time.Now, Log: log,
+	})
+}
+
+// noSMS refuses texts: the benchmark campaigns send email only.
+type noSMS struct{}
+
+func (noSMS) SendSMS(context.Context, *channels.SMS) (channels.Receipt, error) {
+	return channels.Receipt{}, fmt.Errorf("benchmarks send no SMS: %w", channels.ErrConfig)
+}
+func (noSMS) Close() error { return nil }
+
+// Worker returns the asynq worker of the pipeline (not started), handling sends; cfg zero
+// values take worker.Config's defaults.
+func (p *Pipeline) Worker(cfg worker.Config) (*worker.Worker, error) {
+	return worker.New(p.Redis.Client, cfg, worker.Handlers{Send: p.Deliverer}, p.Log)
 }
 
 // ServeAPI serves api.Server on a loopback listener with the timeouts of `rapport serve`; it

@@ -9,12 +9,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rapporthq/rapport/internal/redisconn"
 	"github.com/rapporthq/rapport/internal/testenv"
-	"github.com/rapporthq/rapport/jobs"
 )
 
 // Redis is a redis-server of its own (persistence off, as in the tests) and the production
-// client to its database 0, opened the way `rapport serve` opens it (jobs.OpenRedis).
+// client to its database 0, opened the way `rapport serve` opens it (redisconn.Open).
 type Redis struct {
 	Server *testenv.Server
 	Client redis.UniversalClient
@@ -26,7 +26,7 @@ func StartRedis() (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := jobs.OpenRedis("redis://" + srv.Addr + "/0")
+	c, err := redisconn.Open("redis://" + srv.Addr + "/0")
 	if err != nil {
 		srv.Stop()
 		return nil, err
@@ -36,7 +36,7 @@ func StartRedis() (*Redis, error) {
 
 // DB opens another client, to database db, with the same options.
 func (r *Redis) DB(db int) (redis.UniversalClient, error) {
-	return jobs.OpenRedis(fmt.Sprintf("redis://%s/%d", r.Server.Addr, db))
+	return redisconn.Open(fmt.Sprintf("redis://%s/%d", r.Server.Addr, db))
 }
 
 // Stop closes the client and kills the server.

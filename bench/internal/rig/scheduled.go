@@ -13,7 +13,7 @@ import (
 
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
-	"github.com/rapporthq/rapport/jobs"
+	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/templates"
 )
 
@@ -95,7 +95,7 @@ func WriteConfig(files map[string]string) (string, error) {
 }
 
 // LoadCatalog loads campaigns, holidays and templates from dir, as `rapport serve` does.
-func LoadCatalog(dir string) (*jobs.CatalogRef, error) {
+func LoadCatalog(dir string) (*delivery.CatalogRef, error) {
 	set, err := config.LoadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load the benchmark campaign: %w", err)
@@ -104,7 +104,7 @@ func LoadCatalog(dir string) (*jobs.CatalogRef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the benchmark templates: %w", err)
 	}
-	return jobs.NewCatalogRef(jobs.NewCatalog(set, tpl)), nil
+	return delivery.NewCatalogRef(delivery.NewCatalog(set, tpl)), nil
 }
 
 // SeedZoned identifies customers 0..n-1 through customers.Store.Apply, conc pipelined

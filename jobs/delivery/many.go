@@ -1,0 +1,145 @@
+package delivery
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/jobs/tasks"
+)
+
+// sendTimeout bounds the sends of one DeliverMany once the task is cancelled; below
+// claimLease, so a claim never expires under a send still running.
+const sendTimeout = 90 * time.Second
+
+// Delivered is one customer's result in DeliverMany.
+type Delivered struct {
+	Customer string
+	// Profile is the customer as read before deciding; nil when the customer was deleted.
+	Profile *customers.Profile
+	Outcome Outcome
+}
+
+// DeliverMany delivers one occurrence of a campaign to a page of customers due at one
+// instant: it reads their profiles and the reward budgets in one round trip each, decides for
+// everybody, takes the claims of those to send to in one pipeline, and sends Parallel at a
+// time. Each outcome is recorded as its message goes out (group commit, shared with every send
+// in flight). It returns the outcome of every customer it finished with, in no order.
+//
+// Any error (a temporary provider failure, a claim held by a handler still sending,
+// cancellation) is returned with the outcomes finished before it: the caller retries the
+// page, and customers already done find their claim (StateDuplicate) or their send on the
+// profile. Sends under way when ctx is cancelled finish and are recorded; none starts after.
+func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]Delivered, error) {
+	cat := d.Catalog()
+	camp := cat.Set.Campaign(p.Campaign)
+	if camp == nil {
+		out := make([]Delivered, len(p.IDs))
+		for i, id := range p.IDs {
+			out[i] = Delivered{Customer: id, Outcome: Outcome{State: StateSkipped, Reason: "campaign_removed"}}
+		}
+		return out, nil
+	}
+	left, err := d.cfg.Rewards.Left(ctx, camp)
+	if err != nil {
+		return nil, err
+	}
+	profs, err := d.cfg.Profiles.GetMany(ctx, p.IDs)
+	if err != nil {
+		return nil, fmt.Errorf("deliver %s %s: %w", p.Campaign, p.Occurrence, err)
+	}
+	var (
+		mu    sync.Mutex
+		first error
+		done  = make([]Delivered, 0, len(p.IDs))
+	)
+	// Sends in flight are not cancelled with the task: a message whose SMTP DATA is on the
+	// wire when asynq cancels the handler (shutdown) may be accepted by the server anyway,
+	// and a cancelled send releases its claim, so the retry would send it a second time.
+	// Cancelling stops new sends; those under way finish and record their outcome.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
+	finish := func(sp *tasks.SendPayload, prof *customers.Profile, out Outcome, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			first = cmp.Or(first, err)
+			return
+		}
+		done = append(done, Delivered{Customer: sp.Customer, Profile: prof, Outcome: out})
+		if d.cfg.Observe != nil {
+			d.cfg.Observe(sp, out)
+		}
+	}
+	// Decide for everybody, then take the claims of those to send to in one pipeline: the
+	// claim is still taken before the message goes out, but costs a round trip per page
+	// rather than per customer.
+	type todo struct {
+		sp   *tasks.SendPayload
+		prof *customers.Profile
+		c    *claimable
+	}
+	var sends []todo
+	for i, prof := range profs {
+		if ctx.Err() != nil {
+			first = cmp.Or(first, ctx.Err())
+			break
+		}
+		if prof == nil {
+			done = append(done, Delivered{Customer: p.IDs[i], Outcome: Outcome{State: StateSkipped, Reason: "customer_deleted"}})
+			continue
+		}
+		sp := &tasks.SendPayload{Campaign: p.Campaign, Customer: p.IDs[i], Occurrence: p.Occurrence, Due: p.Due}
+		c, out, err := d.prepare(sendCtx, cat, camp, sp, prof, left)
+		if c == nil {
+			finish(sp, prof, out, err)
+			continue
+		}
+		sends = append(sends, todo{sp: sp, prof: prof, c: c})
+	}
+	keys, tokens := make([]string, len(sends)), make([]string, len(sends))
+	for i, s := range sends {
+		keys[i], tokens[i] = s.c.key, s.c.token
+	}
+	oks, priors, errs := d.cfg.Claims.TakeMany(sendCtx, keys, tokens)
+	// Parallel senders, each taking the next customer: a goroutine per send would grow a
+	// fresh stack through template execution and go-mail for every message (stack growth was
+	// 4% of the worker's CPU; 0.3% with long-lived senders).
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(d.cfg.Parallel, len(sends)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				s := sends[i]
+				if ctx.Err() != nil {
+					// Cancelled (shutdown) before this message went out: free its claim for the retry.
+					if oks[i] {
+						if err := d.cfg.Claims.Release(sendCtx, s.c.key, s.c.token); err != nil {
+							d.cfg.Log.Error("release claim", zap.Error(err))
+						}
+					}
+					finish(s.sp, s.prof, Outcome{}, ctx.Err())
+					continue
+				}
+				out, err := d.deliverTaken(sendCtx, cat, s.c, oks[i], priors[i], errs[i])
+				finish(s.sp, s.prof, out, err)
+			}
+		}()
+	}
+	for i := range sends {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return done, fmt.Errorf("deliver %s %s: %w", p.Campaign, p.Occurrence, first)
+	}
+	return done, nil
+}

@@ -1,0 +1,156 @@
+package dryrun
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/schedule"
+	"github.com/rapporthq/rapport/jobs/tasks"
+)
+
+// Simulation is the dry run of one occurrence over the whole audience: what `rapport
+// simulate` prints. Nothing is claimed, granted, rendered or sent.
+type Simulation struct {
+	Campaign   string `json:"campaign"`
+	Occurrence string `json:"occurrence"`
+	// Customers is how many customers were looked at; WouldSend how many would get the message.
+	Customers int64 `json:"customers"`
+	WouldSend int64 `json:"would_send"`
+	Holdout   int64 `json:"holdout"`
+	// Skipped counts by reason the customers who would get nothing (holdout apart).
+	Skipped  map[string]int64 `json:"skipped"`
+	Variants map[string]int64 `json:"variants"`
+	Channels map[string]int64 `json:"channels"`
+	Rewards  map[string]int64 `json:"rewards"`
+	// Spend is the reward spend of the messages that would go out, per unit: "points",
+	// a currency ("EUR"), "coupons_percent" (coupons worth a share of an order: counted, not
+	// priced), "perks".
+	Spend map[string]float64 `json:"reward_spend"`
+	// Hours counts send times by UTC hour, "2027-03-21T10".
+	Hours map[string]int64 `json:"hours_utc"`
+}
+
+// Simulate runs an occurrence of a campaign the way the fan-out and the batches would, with
+// the decision of each customer as of their send time, without writing anything. For a
+// scheduled campaign the occurrence is the first whose time (for local ones, the wall-clock
+// time) is at or after `at`; a triggered campaign is decided for every customer as if their
+// latest matching event arrived at `at`.
+func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.AudienceStore, campaignID string, at time.Time, pageSize int) (*Simulation, error) {
+	cfg := d.Config()
+	cat := d.Catalog()
+	camp := cat.Set.Campaign(campaignID)
+	if camp == nil {
+		return nil, fmt.Errorf("simulate: no campaign %q", campaignID)
+	}
+	if pageSize <= 0 {
+		pageSize = 1000
+	}
+	sim := &Simulation{Campaign: camp.ID, Occurrence: "triggered at " + at.UTC().Format(time.RFC3339), Skipped: map[string]int64{},
+		Variants: map[string]int64{}, Channels: map[string]int64{}, Rewards: map[string]int64{}, Spend: map[string]float64{}, Hours: map[string]int64{}}
+	var whole *schedule.Whole
+	if !camp.Triggered() {
+		o, err := schedule.OccurrenceAt(camp, cfg.Policy.DefaultTimezone, at)
+		if err != nil {
+			return nil, err
+		}
+		sim.Occurrence = o.Key
+		if whole, err = schedule.NewWhole(cat, camp, o, cfg.Policy.DefaultTimezone, math.MaxInt64, cfg.Predictor); err != nil {
+			return nil, err
+		}
+	}
+	left, err := cfg.Rewards.Left(ctx, camp)
+	if err != nil {
+		return nil, err
+	}
+	after := ""
+	for {
+		ids, next, err := store.Page(ctx, after, pageSize)
+		if err != nil {
+			return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
+		}
+		profs, err := store.GetMany(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
+		}
+		for _, prof := range profs {
+			if prof == nil {
+				continue
+			}
+			sim.Customers++
+			sp := &tasks.SendPayload{Campaign: camp.ID, Customer: prof.ID}
+			var in decide.Input
+			if whole != nil {
+				when, skip, err := whole.Classify(ctx, prof, at)
+				if err != nil {
+					return nil, err
+				}
+				if skip != "" {
+					sim.Skipped[skip]++
+					continue
+				}
+				sp.Occurrence, sp.Due = sim.Occurrence, when
+				in = d.Input(cat, camp, sp, prof, left, when)
+			} else {
+				if err := delivery.FillPredictions(ctx, cfg.Predictor, prof, at); err != nil {
+					return nil, err
+				}
+				ev, _ := latestEvent(camp.Trigger.Event, prof, at)
+				sp.Occurrence, sp.Due = "simulate", at.Add(camp.Trigger.Delay.D())
+				in = d.Input(cat, camp, sp, prof, left, at)
+				in.Event = ev
+			}
+			sim.add(decide.Decide(in))
+		}
+		if next == "" || len(ids) == 0 {
+			return sim, nil
+		}
+		after = next
+	}
+}
+
+func (s *Simulation) add(dec decide.Decision) {
+	switch {
+	case dec.Holdout && dec.Skip == decide.SkipHoldout:
+		s.Holdout++
+		return
+	case !dec.Eligible:
+		s.Skipped[string(dec.Skip)]++
+		return
+	}
+	s.WouldSend++
+	s.Variants[dec.Variant.ID]++
+	s.Channels[dec.Channel]++
+	s.Hours[dec.SendAt.UTC().Format("2006-01-02T15")]++
+	if r := dec.Reward; r != nil {
+		s.Rewards[r.ID]++
+		unit, amount := spendOf(r)
+		s.Spend[unit] += amount
+	}
+}
+
+// spendOf prices one reward: points and fixed-amount coupons by their value, anything else
+// counted once under its kind.
+func spendOf(r *config.Reward) (string, float64) {
+	switch r.Kind {
+	case "points":
+		n, _ := strconv.Atoi(strings.TrimSpace(r.Value))
+		return "points", float64(n)
+	case "coupon":
+		c, err := config.ParseCoupon(r.Value)
+		switch {
+		case err != nil || c.Percent > 0:
+			return "coupons_percent", 1
+		case c.Currency == "":
+			return "order_currency", c.Amount
+		}
+		return c.Currency, c.Amount
+	}
+	return r.Kind + "s", 1
+}

@@ -1,0 +1,237 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/rapporthq/rapport/api"
+	"github.com/rapporthq/rapport/channels"
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/internal/testenv"
+	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/jobs/trigger"
+	"github.com/rapporthq/rapport/jobs/worker"
+	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/rewards"
+	"github.com/rapporthq/rapport/templates"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const apiKey = "test-key"
+
+// clock is the injected time: real time unless fixed.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now()
+	}
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// bundle is one fully wired Rapport on a real Redis database, a real SMTP server and a fake
+// Twilio: HTTP API -> customers -> asynq -> worker -> channels.
+type bundle struct {
+	t         *testing.T
+	smtp      *testenv.SMTP
+	twilio    *testenv.Twilio
+	store     *customers.Store
+	claims    *delivery.Claims
+	deliverer *delivery.Deliverer
+	inspector *asynq.Inspector
+	worker    *worker.Worker
+	api       *httptest.Server
+	clock     *clock
+}
+
+// setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
+// lint` would, and starts the worker. window is the default sending window ("" = any time).
+func setup(t *testing.T, files map[string]string, window string) *bundle {
+	t.Helper()
+	return setupOn(t, testenv.NewRedis(t).Client, files, window)
+}
+
+// setupOn is setup on a given Redis: a single server, Sentinel or Cluster client.
+func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, window string) *bundle {
+	t.Helper()
+	set, tpl := loadTree(t, files)
+	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}}
+	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	b.store = customers.NewStore(rdb, customers.Options{})
+	b.claims = delivery.NewClaims(rdb)
+	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 4, Timeout: 2 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pool.Close() })
+	sms := channels.NewTwilio(channels.TwilioConfig{AccountSID: b.twilio.AccountSID, AuthToken: b.twilio.AuthToken,
+		From: "+15550100", BaseURL: b.twilio.URL, Timeout: 2 * time.Second}, http.DefaultClient)
+	client := asynq.NewClientFromRedisClient(rdb)
+	t.Cleanup(func() { _ = client.Close() })
+	b.inspector = asynq.NewInspectorFromRedisClient(rdb)
+	var w config.Window
+	if window != "" {
+		if w, err = config.ParseWindow(window); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signer := links.NewSigner("secret", "https://news.example.com")
+	catalog := delivery.NewCatalogRef(delivery.NewCatalog(set, tpl))
+	b.deliverer = must(delivery.New(delivery.Config{
+		Catalog: catalog, Profiles: b.store, Claims: b.claims, Rewards: rewards.NewLedger(rdb, "secret"),
+		Email: pool, SMS: sms, Links: signer, Enqueue: client,
+		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
+		MessageDomain: "example.com", Now: b.clock.Now, Log: log,
+	}))
+	wk := must(worker.New(rdb, worker.Config{
+		Concurrency: 4, ShutdownTimeout: 5 * time.Second, DelayedCheckInterval: 50 * time.Millisecond,
+		RetryDelay: func(int, error, *asynq.Task) time.Duration { return 100 * time.Millisecond },
+	}, worker.Handlers{Send: b.deliverer}, log))
+	if err := wk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b.worker = wk
+	t.Cleanup(wk.Shutdown)
+	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: client, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
+	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log}
+	b.api = httptest.NewServer(srv.Handler())
+	t.Cleanup(b.api.Close)
+	return b
+}
+
+// loadTree writes files (campaigns/..., templates/...) into a directory and loads them as
+// `rapport lint` would.
+func loadTree(t *testing.T, files map[string]string) (*config.Set, *templates.Set) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatalf("load campaigns: %v", err)
+	}
+	tpl, err := templates.Load(set.Templates)
+	if err != nil {
+		t.Fatalf("load templates: %v", err)
+	}
+	return set, tpl
+}
+
+// post sends a JSON body to the API and returns the status and decoded answer.
+func (b *bundle) post(path string, body any) (int, map[string]any) {
+	b.t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, b.api.URL+path, bytes.NewReader(raw))
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func (b *bundle) identify(id string, traits map[string]any) {
+	b.t.Helper()
+	if code, out := b.post("/v1/identify", map[string]any{"userId": id, "traits": traits, "messageId": "identify-" + id}); code != 200 {
+		b.t.Fatalf("identify %s: %d %v", id, code, out)
+	}
+}
+
+func (b *bundle) order(id, messageID string, total float64) map[string]any {
+	b.t.Helper()
+	code, out := b.post("/v1/track", map[string]any{
+		"userId": id, "event": "Order Completed", "messageId": messageID,
+		"properties": map[string]any{"total": total, "currency": "EUR", "order_id": messageID},
+		"timestamp":  b.clock.Now().Format(time.RFC3339Nano),
+	})
+	if code != 200 {
+		b.t.Fatalf("track %s: %d %v", messageID, code, out)
+	}
+	return out
+}
+
+// settle waits until the triggered queue has nothing pending, running or retrying: every task
+// enqueued so far has reached its final outcome.
+func (b *bundle) settle() {
+	b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if idle, err := worker.Idle(b.inspector, tasks.QueueCritical); err == nil && idle {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	q, err := b.inspector.GetQueueInfo(tasks.QueueCritical)
+	b.t.Fatalf("queue did not settle in 15s: %+v %v", q, err)
+}
+
+func (b *bundle) outcome(customer, campaign, occurrence string) string {
+	b.t.Helper()
+	rec, ok, err := b.claims.Outcome(context.Background(), customer, campaign, occurrence)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return outcomeText(rec, ok)
+}
+
+// outcomeText summarises a delivery record for assertions: "sent|CHANNEL|VARIANT|",
+// "unknown|CHANNEL|VARIANT|", "skipped|REASON|REASONS", "holdout|REASON|REASONS"; "" when there is none.
+func outcomeText(rec delivery.Record, ok bool) string {
+	switch {
+	case !ok:
+		return ""
+	case rec.State == delivery.StateSent || rec.State == delivery.StateUnknown:
+		return string(rec.State) + "|" + rec.Channel + "|" + rec.Variant + "|"
+	case rec.State == delivery.StateClaimed:
+		return "claimed|" + rec.Token
+	}
+	return string(rec.State) + "|" + rec.Reason + "|" + strings.Join(rec.Reasons, "; ")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("must: %v", err))
+	}
+	return v
+}
+
+type testenvReceived = testenv.Received
+
+func reject550() error { return testenv.Reject(550, "5.1.1 no such user") }
