@@ -97,7 +97,7 @@ type Option func(*Calendar) error
 
 // MaxIslamicOffset bounds an Islamic offset: announcements differ from the Umm al-Qura
 // calendar by a day, rarely two; more is a mistake.
-const MaxIslamicOffset = 2
+const MaxIslamicOffset = config.MaxIslamicOffset
 
 // WithIslamicOffsets shifts the Islamic holidays of each country (ISO 3166 alpha-2, any case)
 // by whole days from the Umm al-Qura date, -2 to 2: {"IR": 1} when Iran keeps Eid a day after
