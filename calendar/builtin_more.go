@@ -109,7 +109,7 @@ var more = map[string][]rule{
 }
 
 // builtin is every country's built-in calendar, keyed by ISO 3166 alpha-2 code.
-var builtin = mergeRegions(europe, world, asia, more)
+var builtin = mergeRegions(europe, world, asia, more, occasions())
 
 func mergeRegions(regions ...map[string][]rule) map[string][]rule {
 	out := map[string][]rule{}

@@ -96,7 +96,7 @@ var world = map[string][]rule{
 		fromCal("new_year", us.NewYear), fromCal("martin_luther_king_day", us.MlkDay),
 		fromCal("presidents_day", us.PresidentsDay), fromCal("memorial_day", us.MemorialDay),
 		fromCal("juneteenth", us.Juneteenth), fromCal("independence_day", us.IndependenceDay),
-		fromCal("labour_day", us.LaborDay), fromCal("columbus_day", us.ColumbusDay),
+		fromCal("labour_day", us.LaborDay).named("Labor Day"), fromCal("columbus_day", us.ColumbusDay),
 		fromCal("veterans_day", us.VeteransDay), fromCal("thanksgiving", us.ThanksgivingDay),
 		fromCal("black_friday", us.DayAfterThanksgivingDay), fromCal("christmas", us.ChristmasDay),
 	},

@@ -14,9 +14,13 @@
 //
 // A holiday is a civil Date: the day itself, not the day off. When a country moves the day
 // off (the US observes Christmas on Friday 24 December when the 25th is a Saturday), the
-// holiday stays on the 25th, because a greeting is about the day. Islamic holidays are not
-// built in: their dates depend on sighting the crescent moon and are announced days ahead,
-// so they belong in custom holidays with explicit dates.
+// holiday stays on the 25th, because a greeting is about the day.
+//
+// Islamic feasts (Ramadan, Eid al-Fitr, Eid al-Adha, Iran's Mother's Day) are computed by
+// the Umm al-Qura rule (islamic.go) and shifted by a per-country offset, since countries
+// announce them a day apart (WithIslamicOffsets). Some holidays last more than a day
+// (Holiday.Days: Ramadan is a month) and some are quiet periods when a shop may pause its
+// promotions (Holiday.Quiet); During finds the ones under way on a date.
 //
 // The package is pure: no I/O and no clock. Years are parameters; astronomical holidays are
 // computed for 1930-2150 and absent outside that range.
@@ -24,6 +28,7 @@ package calendar
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -44,16 +49,35 @@ type Holiday struct {
 	Country string
 	// Custom is true for holidays from holidays/*.yaml.
 	Custom bool
+	// Days is how many days the holiday lasts from Date, at least 1: a Hijri month (29 or
+	// 30) for Ramadan, 3 for Eid al-Fitr and 4 for Eid al-Adha (the feast and the three
+	// days of Tashreeq), the customary length rather than any country's days off.
+	Days int
+	// Quiet marks a period when a shop may choose to pause promotions: Ramadan and the two
+	// Eids in Muslim-majority countries. The calendar marks it; what to pause is the
+	// campaign's decision.
+	Quiet bool
 }
+
+// Last returns the last day of the holiday.
+func (h Holiday) Last() Date { return h.Date.AddDays(max(h.Days, 1) - 1) }
+
+// Covers reports whether the holiday is under way on d.
+func (h Holiday) Covers(d Date) bool { return !d.Before(h.Date) && !d.After(h.Last()) }
 
 // ErrInvalidHoliday is wrapped by every error New returns about a custom holiday.
 var ErrInvalidHoliday = errors.New("invalid holiday")
+
+// ErrInvalidOption is wrapped by every error New returns about an Option's value.
+var ErrInvalidOption = errors.New("invalid calendar option")
 
 // Calendar knows the built-in holidays plus custom ones. It is safe for concurrent use.
 type Calendar struct {
 	global    []rule            // custom holidays for every country
 	byCountry map[string][]rule // custom holidays for listed countries
 	known     map[string]bool   // every id, built-in or custom
+	// islamicOffset shifts every Islamic holiday of a country by whole days.
+	islamicOffset map[string]int
 
 	mu    sync.Mutex
 	cache map[cacheKey][]Holiday
@@ -68,17 +92,54 @@ type cacheKey struct {
 // year) pairs millions of times, so a small memo saves the astronomy without growing.
 const maxCached = 4096
 
+// Option configures a Calendar.
+type Option func(*Calendar) error
+
+// MaxIslamicOffset bounds an Islamic offset: announcements differ from the Umm al-Qura
+// calendar by a day, rarely two; more is a mistake.
+const MaxIslamicOffset = config.MaxIslamicOffset
+
+// WithIslamicOffsets shifts the Islamic holidays of each country (ISO 3166 alpha-2, any case)
+// by whole days from the Umm al-Qura date, -2 to 2: {"IR": 1} when Iran keeps Eid a day after
+// Saudi Arabia. rapport.yaml's calendar.islamic_offset holds it. Countries not named keep the
+// Umm al-Qura dates.
+func WithIslamicOffsets(offsets map[string]int) Option {
+	return func(c *Calendar) error {
+		var errs []error
+		for _, key := range slices.Sorted(maps.Keys(offsets)) {
+			cc, days := normalizeCountry(key), offsets[key]
+			switch {
+			case !countryPattern.MatchString(cc):
+				errs = append(errs, fmt.Errorf("%w: islamic offset for %q: want an ISO 3166 alpha-2 code such as IR",
+					ErrInvalidOption, key))
+			case days < -MaxIslamicOffset || days > MaxIslamicOffset:
+				errs = append(errs, fmt.Errorf("%w: islamic offset for %s: %d days, want -%d to %d",
+					ErrInvalidOption, cc, days, MaxIslamicOffset, MaxIslamicOffset))
+			default:
+				c.islamicOffset[cc] = days
+			}
+		}
+		return errors.Join(errs...)
+	}
+}
+
 // New returns a calendar with the built-in holidays and the custom ones. Custom holidays are
 // validated; the error names file:line:col of every bad entry and wraps ErrInvalidHoliday.
 //
 // A custom holiday with the same id as a built-in one replaces it in the countries it names
 // (in every country when it names none): a marketer who keeps a holiday on another day than
 // the built-in rule says has the last word.
-func New(custom []*config.Holiday) (*Calendar, error) {
+func New(custom []*config.Holiday, opts ...Option) (*Calendar, error) {
 	c := &Calendar{
-		byCountry: map[string][]rule{},
-		known:     map[string]bool{},
-		cache:     map[cacheKey][]Holiday{},
+		byCountry:     map[string][]rule{},
+		known:         map[string]bool{},
+		islamicOffset: map[string]int{},
+		cache:         map[cacheKey][]Holiday{},
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
 	}
 	for _, rules := range builtin {
 		for _, r := range rules {
@@ -148,17 +209,19 @@ func (c *Calendar) compute(cc string, year int) []Holiday {
 	}
 	seen := map[seenKey]bool{}
 	var out []Holiday
+	offset := c.islamicOffset[cc]
 	add := func(r rule, isCustom bool) {
 		name := r.name
 		if name == "" {
 			name = englishName(r.id)
 		}
-		for _, d := range r.dates(year) {
+		for _, d := range r.dates(year, offset) {
 			if seen[seenKey{r.id, d}] {
 				continue
 			}
 			seen[seenKey{r.id, d}] = true
-			out = append(out, Holiday{ID: r.id, Name: name, Date: d, Country: cc, Custom: isCustom})
+			out = append(out, Holiday{ID: r.id, Name: name, Date: d, Country: cc, Custom: isCustom,
+				Days: r.length(d, offset), Quiet: r.quiet})
 		}
 	}
 	for _, r := range builtin[cc] {
@@ -191,6 +254,52 @@ func (c *Calendar) On(country string, y int, m time.Month, d int) []Holiday {
 		}
 	}
 	return out
+}
+
+// During returns the holidays of a country under way on a date, the ones that started before
+// it included (Ramadan from the day it starts to the eve of Eid al-Fitr); none when the date
+// does not exist.
+func (c *Calendar) During(country string, d Date) []Holiday {
+	if !d.IsValid() {
+		return nil
+	}
+	cc := normalizeCountry(country)
+	var out []Holiday
+	// No holiday lasts longer than a month, so one that covers d started this year or last.
+	for _, y := range []int{d.Year - 1, d.Year} {
+		for _, h := range c.year(cc, y) {
+			if h.Covers(d) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// Between returns the holidays of a country whose first day is in [from, to], sorted by date
+// then id: `rapport calendar` prints the coming twelve months with it.
+func (c *Calendar) Between(country string, from, to Date) []Holiday {
+	if !from.IsValid() || !to.IsValid() {
+		return nil
+	}
+	cc := normalizeCountry(country)
+	var out []Holiday
+	for y := from.Year; y <= to.Year; y++ {
+		for _, h := range c.year(cc, y) {
+			if !h.Date.Before(from) && !h.Date.After(to) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// HasCountry reports whether the calendar knows holidays of a country: a built-in calendar,
+// or custom holidays that name it.
+func (c *Calendar) HasCountry(country string) bool {
+	cc := normalizeCountry(country)
+	_, builtIn := builtin[cc]
+	return builtIn || len(c.byCountry[cc]) > 0
 }
 
 // nextSearchYears is how far Next looks: the year of from and the two after it, so that a

@@ -190,24 +190,74 @@ func TestHolidaysReturnsACopy(t *testing.T) {
 	}
 }
 
+// lookups is what one goroutine of TestConcurrentLookupsAreSafe asks and gets.
+func lookups(c *calendar.Calendar) []string {
+	var out []string
+	for y := 2020; y < 2040; y++ {
+		for _, cc := range []string{"JP", "CN", "TR"} {
+			for _, h := range c.Holidays(cc, y) {
+				out = append(out, cc+" "+h.Date.String()+" "+h.ID)
+			}
+		}
+		for _, h := range c.On("IR", y, time.March, 21) {
+			out = append(out, "IR on "+h.ID)
+		}
+		for _, h := range c.During("ID", calendar.Date{Year: y, Month: time.April, Day: 1}) {
+			out = append(out, "ID during "+h.Date.String()+" "+h.ID)
+		}
+		next, _ := c.Next("KR", "chuseok", calendar.Date{Year: y, Month: time.January, Day: 1})
+		out = append(out, "KR next "+next.String())
+	}
+	return out
+}
+
 func TestConcurrentLookupsAreSafe(t *testing.T) {
 	t.Parallel()
+	// What a calendar answers when asked by one goroutine at a time.
+	want := lookups(newCalendar(t))
+	if len(want) < 20*40 {
+		t.Fatalf("sequential lookups gave only %d answers", len(want))
+	}
+	// Many goroutines on one calendar share its memo, filling it as they go; others each
+	// have their own and compute at the same time (Japan's vernal equinox rule in rickar/cal
+	// writes to its own definition when called: -race catches it if calendars share it).
+	// Every goroutine must get exactly the sequential answers, in order.
 	shared := newCalendar(t)
-	// Japan's vernal equinox rule in rickar/cal writes to its own definition when called;
-	// -race catches it if calendars share that definition between goroutines. Separate
-	// calendars do not share a memo, so they compute at the same time.
+	got := make([][]string, 8)
 	var wg sync.WaitGroup
-	for range 4 {
-		own := newCalendar(t)
-		wg.Go(func() {
-			for y := 2020; y < 2040; y++ {
-				own.Holidays("JP", y)
-				shared.Holidays("CN", y)
-				shared.On("IR", y, time.March, 21)
-			}
-		})
+	for i := range got {
+		c := shared
+		if i%2 == 1 {
+			c = newCalendar(t)
+		}
+		wg.Go(func() { got[i] = lookups(c) })
 	}
 	wg.Wait()
+	for i, g := range got {
+		if !slices.Equal(g, want) {
+			t.Errorf("goroutine %d got %d answers differing from the %d sequential ones", i, len(g), len(want))
+		}
+	}
+}
+
+func TestCalendarsDoNotShareTheirMemo(t *testing.T) {
+	t.Parallel()
+	// The memo of computed years belongs to each Calendar, not to the package: a calendar
+	// with an Islamic offset and one without answer for the same country and year apart,
+	// whichever asks first.
+	shifted, err := calendar.New(nil, calendar.WithIslamicOffsets(map[string]int{"TR": 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := newCalendar(t)
+	for range 2 {
+		if got := datesOf(plain, "TR", "eid_al_fitr", 2026, 2026); !slices.Equal(got, []string{"2026-03-20"}) {
+			t.Errorf("plain TR eid_al_fitr 2026 = %v", got)
+		}
+		if got := datesOf(shifted, "TR", "eid_al_fitr", 2026, 2026); !slices.Equal(got, []string{"2026-03-21"}) {
+			t.Errorf("shifted TR eid_al_fitr 2026 = %v", got)
+		}
+	}
 }
 
 func TestKnownCoversBuiltinAndCustomIDs(t *testing.T) {

@@ -61,6 +61,8 @@ var names = map[string]string{
 	"democracy_day":                          "Democracy and National Unity Day",
 	"dragon_boat":                            "Dragon Boat Festival",
 	"early_may_bank_holiday":                 "Early May Bank Holiday",
+	"eid_al_adha":                            "Eid al-Adha", // 10 Dhu al-Hijjah; four days with Tashreeq
+	"eid_al_fitr":                            "Eid al-Fitr", // 1 Shawwal, the end of Ramadan; three days
 	"easter":                                 "Easter Sunday",
 	"easter_monday":                          "Easter Monday",
 	"easter_saturday":                        "Easter Saturday",
@@ -116,7 +118,7 @@ var names = map[string]string{
 	"mid_autumn":                             "Mid-Autumn Festival",
 	"midsummer":                              "Midsummer Day",
 	"midsummer_eve":                          "Midsummer Eve",
-	"mothers_day":                            "Mother's Day",
+	"mothers_day":                            "Mother's Day", // each country's own day; GB calls it Mothering Sunday
 	"mountain_day":                           "Mountain Day",
 	"national_day":                           "National Day",
 	"national_foundation_day":                "National Foundation Day",
@@ -150,6 +152,7 @@ var names = map[string]string{
 	"proclamation_day":                       "Proclamation Day",
 	"qingming":                               "Qingming Festival",
 	"qixi":                                   "Qixi Festival", // greeted (China's Valentine's Day), not a day off
+	"ramadan":                                "Ramadan",       // its first day; the holiday lasts the month
 	"reformation_day":                        "Reformation Day",
 	"remembrance_day":                        "Remembrance Day",
 	"republic_day":                           "Republic Day",
@@ -161,6 +164,7 @@ var names = map[string]string{
 	"russia_day":                             "Russia Day",
 	"san_martin_day":                         "José de San Martín Day",
 	"showa_day":                              "Shōwa Day",
+	"singles_day":                            "Singles' Day", // CN, 11.11; a shopping day, not a holiday
 	"slovak_national_uprising_day":           "Slovak National Uprising Day",
 	"sports_day":                             "Sports Day",
 	"spring_and_labour_day":                  "Spring and Labour Day",

@@ -15,13 +15,30 @@ type rule struct {
 	// every national holiday of every rickar/cal country is mapped to an id here.
 	src *cal.Holiday
 	on  func(year int) []Date
+	// islamic, when set, replaces on: the dates are days of the Hijri calendar, shifted by
+	// the Islamic offset of the country asked for (islamic.go).
+	islamic *islamicDay
+	// days is how long the holiday lasts from its date; 0 means one day.
+	days int
+	// quiet marks a period when a shop may choose to pause promotions (Holiday.Quiet).
+	quiet bool
 }
 
+// islamicDay is day (1-30) of Hijri month (1-12), or the whole month when day is 0.
+type islamicDay struct{ month, day int }
+
 // dates returns the rule's dates in year, keeping only real dates of that year so that a
-// rule's mistake cannot put a holiday in the wrong year.
-func (r rule) dates(year int) []Date {
+// rule's mistake cannot put a holiday in the wrong year. islamicOffset shifts the dates of
+// an Islamic rule by whole days.
+func (r rule) dates(year, islamicOffset int) []Date {
+	var in []Date
+	if r.islamic != nil {
+		in = islamicDates(year, r.islamic.month, max(r.islamic.day, 1), islamicOffset)
+	} else {
+		in = r.on(year)
+	}
 	var out []Date
-	for _, d := range r.on(year) {
+	for _, d := range in {
 		if d.Year == year && d.IsValid() {
 			out = append(out, d)
 		}
@@ -29,8 +46,29 @@ func (r rule) dates(year int) []Date {
 	return out
 }
 
+// length returns how many days the holiday that starts on d lasts: a whole Hijri month for
+// an Islamic month rule (29 or 30 days, Ramadan), else days (at least 1).
+func (r rule) length(d Date, islamicOffset int) int {
+	if r.islamic != nil && r.islamic.day == 0 {
+		start := d.AddDays(-islamicOffset)
+		return islamicMonthLength(islamicYearOf(start), r.islamic.month)
+	}
+	return max(r.days, 1)
+}
+
+// lasting returns the rule for a holiday of n days.
+func (r rule) lasting(n int) rule { r.days = n; return r }
+
+// quietPeriod returns the rule marked as a period when promotions may pause.
+func (r rule) quietPeriod() rule { r.quiet = true; return r }
+
+// named returns the rule with a country's own name for the day, where the glossary's
+// English name is not what that country calls it (the US Labor Day, the UK's Mothering
+// Sunday).
+func (r rule) named(name string) rule { r.name = name; return r }
+
 // years limits a rule to the years from first to last (0 means no bound): holidays are
-// created, moved and abolished.
+// created, moved and abolished. Not for Islamic rules, whose dates do not come from on.
 func (r rule) years(first, last int) rule {
 	on := r.on
 	r.on = func(year int) []Date {
@@ -127,6 +165,17 @@ func solarTermDay(id string, longitude float64, clock int) rule {
 // hijri is day d of month m of Iran's Solar Hijri calendar.
 func hijri(id string, m, d int) rule {
 	return rule{id: id, on: one(func(year int) (Date, bool) { return solarHijriIn(year, m, d) })}
+}
+
+// islamic is day d of month m of the Islamic (Hijri) lunar calendar, by the Umm al-Qura rule
+// shifted by the country's offset.
+func islamic(id string, m, d int) rule {
+	return rule{id: id, islamic: &islamicDay{month: m, day: d}}
+}
+
+// islamicMonth is the whole of Hijri month m, from its first day: Ramadan.
+func islamicMonth(id string, m int) rule {
+	return rule{id: id, islamic: &islamicDay{month: m}}
 }
 
 // equinox is the local date of the March equinox on the given clock.

@@ -99,6 +99,8 @@ func setFromString(v reflect.Value, s string) error {
 		}
 		*p = &b
 		return nil
+	case *CountryDays:
+		return parseInto(p, s, ParseCountryDays)
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

@@ -50,6 +50,8 @@ type Config struct {
 	Outbox  string  `yaml:"outbox"`
 	Worker  Worker  `yaml:"worker"`
 	Predict Predict `yaml:"predict"`
+	// Calendar adjusts the built-in holiday calendars.
+	Calendar Calendar `yaml:"calendar"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
 
@@ -140,6 +142,23 @@ type Worker struct {
 	// GOGC says. Default none. The GOMEMLIMIT environment variable, when set, wins.
 	MemoryLimit Size `yaml:"memory_limit"`
 }
+
+// Calendar adjusts the built-in holiday calendars.
+type Calendar struct {
+	// IslamicOffset shifts the Islamic holidays of a country (Ramadan, Eid al-Fitr, Eid
+	// al-Adha, Iran's Mother's Day) by whole days from the Umm al-Qura date that Saudi
+	// Arabia keeps, -2 to 2: {IR: 1} where they are announced a day later. Keys are ISO
+	// 3166 alpha-2 codes in capitals. Default none. From the environment:
+	// RAPPORT_CALENDAR_ISLAMIC_OFFSET=IR=1,PK=1.
+	IslamicOffset CountryDays `yaml:"islamic_offset"`
+}
+
+// CountryDays maps ISO 3166 alpha-2 country codes to a number of days.
+type CountryDays map[string]int
+
+// MaxIslamicOffset bounds calendar.islamic_offset: countries announce the Islamic feasts a
+// day, seldom two, from the Umm al-Qura calendar; more is a mistake.
+const MaxIslamicOffset = 2
 
 // Predict configures the customer-base models.
 type Predict struct {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -204,6 +205,16 @@ func (k *configChecker) checkRest() {
 	} {
 		if d.value == "" {
 			k.errorf(d.path, "must not be empty")
+		}
+	}
+	for _, cc := range slices.Sorted(maps.Keys(c.Calendar.IslamicOffset)) {
+		path, days := "calendar.islamic_offset."+cc, c.Calendar.IslamicOffset[cc]
+		if !countryCode.MatchString(cc) {
+			k.errorf(path, "%q is not an ISO 3166 alpha-2 code in capitals such as IR", cc)
+		}
+		if days < -MaxIslamicOffset || days > MaxIslamicOffset {
+			k.errorf(path, "%d days: want -%d to %d (countries announce the Islamic feasts a day, seldom two, "+
+				"from the Umm al-Qura calendar)", days, MaxIslamicOffset, MaxIslamicOffset)
 		}
 	}
 	p := c.Predict

@@ -478,3 +478,21 @@ func isCurrency(s string) bool {
 	}
 	return true
 }
+
+// ParseCountryDays parses the environment's form of a CountryDays: "IR=1,PK=-1". Codes and
+// ranges are checked with the rest of the configuration.
+func ParseCountryDays(s string) (CountryDays, error) {
+	out := CountryDays{}
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		cc, days, ok := strings.Cut(item, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(days))
+		if !ok || err != nil {
+			return nil, fmt.Errorf("invalid %q: want COUNTRY=DAYS, e.g. IR=1", item)
+		}
+		out[strings.TrimSpace(cc)] = n
+	}
+	return out, nil
+}

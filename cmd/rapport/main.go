@@ -28,7 +28,7 @@ var commands = map[string]command{
 	"preview":  {"show the decision and the rendered message for one customer; sends nothing", runPreview},
 	"simulate": {"dry-run one occurrence of a campaign over the whole audience; sends nothing", runSimulate},
 	"import":   {"load customers and past orders from CSV or JSONL", runImport},
-	"calendar": {"list the holidays of a country in a year", runCalendar},
+	"calendar": {"list the holidays of a country over the next 12 months, or in a year", runCalendar},
 	"predict":  {"customer-base models: fit, one customer's predictions, backtest", runPredict},
 	"report":   {"reports on the customer base: loyalty", runReport},
 }
