@@ -98,7 +98,9 @@ func loadCatalog(cfg *config.Config) (*delivery.Catalog, error) {
 	if errs := tpl.Check(set.Campaigns, templates.SampleData(time.Now())); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return delivery.NewCatalog(set, tpl), nil
+	cat := delivery.NewCatalog(set, tpl)
+	cat.IslamicOffsets = cfg.Calendar.IslamicOffset
+	return cat, nil
 }
 
 // openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.

@@ -14,7 +14,10 @@ import (
 type Catalog struct {
 	Set       *config.Set
 	Templates *templates.Set
-	byEvent   map[string][]*config.Campaign
+	// IslamicOffsets shift the Islamic feasts per country (config calendar.islamic_offset);
+	// set before the catalog is shared.
+	IslamicOffsets map[string]int
+	byEvent        map[string][]*config.Campaign
 }
 
 // NewCatalog indexes a loaded set.

@@ -31,7 +31,7 @@ func (c *calendars) of(cat *delivery.Catalog) (*calendar.Calendar, error) {
 
 // calendarOf builds the calendar of a catalog's holidays.
 func calendarOf(cat *delivery.Catalog) (*calendar.Calendar, error) {
-	cal, err := calendar.New(cat.Set.Holidays)
+	cal, err := calendar.New(cat.Set.Holidays, calendar.WithIslamicOffsets(cat.IslamicOffsets))
 	if err != nil {
 		return nil, fmt.Errorf("holidays: %w", err)
 	}
