@@ -42,7 +42,7 @@ func buildMessage(from *netmail.Address, m *Email, now time.Time) (*mail.Msg, er
 	msg.ToMailAddress(to)
 
 	// A subject that spans lines is a template slip, not a reason to lose the message: fold it.
-	msg.Subject(strings.Join(strings.Fields(m.Subject), " "))
+	msg.Subject(subjectValue(strings.Join(strings.Fields(m.Subject), " ")))
 
 	if m.MessageID != "" {
 		id, err := cleanMessageID(m.MessageID)
@@ -117,9 +117,8 @@ func recipient(addr, name string) (*netmail.Address, error) {
 	if err != nil || parsed.Address != addr {
 		return nil, fmt.Errorf("%w: %q is not a bare address", errInvalidRecipient, MaskEmail(addr))
 	}
-	// net/mail encodes any name safely; line breaks are flattened first so that a multi-line
-	// name from a trait reads as one line.
-	return &netmail.Address{Name: strings.Join(strings.Fields(name), " "), Address: parsed.Address}, nil
+	// net/mail encodes any name safely; displayName flattens and caps it first.
+	return &netmail.Address{Name: displayName(name), Address: parsed.Address}, nil
 }
 
 // cleanMessageID accepts "local@domain" with or without angle brackets and returns it bare.
@@ -145,6 +144,10 @@ func setListUnsubscribe(msg *mail.Msg, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("list-unsubscribe url: %w", err)
+	}
+	if len(raw) > maxLineOctets-len("List-Unsubscribe: <>") {
+		// go-mail cannot fold a URL: it would make a line no relay accepts.
+		return fmt.Errorf("list-unsubscribe url of %d octets is too long for one header line", len(raw))
 	}
 	if strings.ContainsAny(raw, " \t\r\n<>,") {
 		return fmt.Errorf("list-unsubscribe url %q contains a space, comma or angle bracket", raw)
