@@ -2,6 +2,7 @@ package channels
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -124,10 +125,33 @@ func classifyDial(ctx context.Context, err error) error {
 		}
 		return fmt.Errorf("%w: %w: %w (check the smtp url, credentials and sender)", ErrPermanent, ErrConfig, err)
 	}
+	if hint := certificateHint(err); hint != "" {
+		return fmt.Errorf("%w: %w: %w (%s)", ErrPermanent, ErrConfig, err, hint)
+	}
 	if isNetworkError(err) {
 		return fmt.Errorf("%w: %w", ErrTemporary, err)
 	}
 	return fmt.Errorf("%w: %w: %w (check the smtp url, tls mode and credentials)", ErrPermanent, ErrConfig, err)
+}
+
+// certificateHint says how to fix a server certificate that does not verify, naming the
+// configuration key; "" for any other error.
+func certificateHint(err error) string {
+	var (
+		unknown    x509.UnknownAuthorityError
+		unknownPtr *x509.UnknownAuthorityError
+		host       x509.HostnameError
+		hostPtr    *x509.HostnameError
+	)
+	switch {
+	case errors.As(err, &unknown), errors.As(err, &unknownPtr):
+		return "the relay's certificate is signed by an authority this machine does not trust: " +
+			"set email.tls_ca_file to the PEM file of the relay's certificate authority"
+	case errors.As(err, &host), errors.As(err, &hostPtr):
+		return "the relay's certificate is for another name: set email.tls_server_name to a name " +
+			"it carries, or use that name in email.smtp_url"
+	}
+	return ""
 }
 
 // ctxDone is ctx.Err(), but also reports a deadline that has passed when the context's own

@@ -61,7 +61,8 @@ func NewSMTPPool(cfg SMTPConfig, log *zap.Logger) (*SMTPPool, error) {
 	return newSMTPPool(cfg, log, nil)
 }
 
-// newSMTPPool lets tests trust their own certificate authority; nil means the system roots.
+// newSMTPPool lets tests trust their own certificate authority; nil means the system roots
+// and cfg.TLSCAFile.
 func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPool, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -71,11 +72,20 @@ func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPo
 	if err != nil {
 		return nil, err
 	}
+	if roots == nil {
+		if roots, err = tlsRoots(cfg.TLSCAFile); err != nil {
+			return nil, err
+		}
+	}
+	serverName := ep.host
+	if cfg.TLSServerName != "" {
+		serverName = cfg.TLSServerName
+	}
 	from, _ := netmail.ParseAddress(cfg.From) // validated above
 	if log == nil {
 		log = zap.NewNop()
 	}
-	tlsConfig := &tls.Config{ServerName: ep.host, MinVersion: tls.VersionTLS12, RootCAs: roots}
+	tlsConfig := &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12, RootCAs: roots}
 	opts := []mail.Option{
 		mail.WithPort(ep.port),
 		mail.WithTimeout(cfg.Timeout),
