@@ -46,6 +46,8 @@ type SMTPConfig struct {
 	// TLSServerName is the name the server's certificate must carry when it is not the URL's
 	// host: a relay reached by IP address or through a tunnel. Empty: the URL's host.
 	TLSServerName string
+	// DKIM keys sign every message, one DKIM-Signature each (DKIMSigner). Empty: unsigned.
+	DKIM []DKIMKey
 }
 
 // SMTP defaults; each is documented on its SMTPConfig field.

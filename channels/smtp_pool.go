@@ -40,6 +40,7 @@ type SMTPPool struct {
 	opts     []mail.Option // shared by every connection's go-mail client
 	dialer   *net.Dialer
 	implicit *tls.Config // smtps:// handshake; nil for smtp://
+	dkim     *DKIMSigner // nil: messages go unsigned
 
 	slots chan struct{} // one token per send in progress
 	done  chan struct{} // closed by Close
@@ -97,8 +98,6 @@ func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPo
 		// before any content, where the pool redials once instead.
 		mail.WithoutNoop(),
 		mail.WithoutRset(),
-		// DKIM goes here when signing lands: mail.WithAlwaysDKIMSign(signer). go-mail signs
-		// in Msg.WriteTo, after buildMessage has set every header, so the signature covers them.
 	}
 	if cfg.HeloName != "" {
 		opts = append(opts, mail.WithHELO(cfg.HeloName))
@@ -107,8 +106,12 @@ func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPo
 		opts = append(opts, mail.WithUsername(ep.user), mail.WithPassword(ep.pass),
 			mail.WithOpportunisticSMTPAuth(ep.authMechanisms()...))
 	}
+	signer, err := NewDKIMSigner(cfg.DKIM)
+	if err != nil {
+		return nil, err
+	}
 	p := &SMTPPool{
-		cfg: cfg, ep: ep, from: from, log: log, opts: opts,
+		cfg: cfg, ep: ep, from: from, log: log, opts: opts, dkim: signer,
 		dialer: &net.Dialer{KeepAlive: 30 * time.Second},
 		slots:  make(chan struct{}, cfg.Size),
 		done:   make(chan struct{}),
@@ -144,6 +147,10 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 	msg, err := buildMessage(p.from, m, time.Now())
 	if err != nil {
 		return fail(classifyBuild(err))
+	}
+	// Signed once, before any transport writes it: the same bytes whichever path sends them.
+	if err := p.dkim.sign(msg); err != nil {
+		return fail(fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err))
 	}
 	if p.limiter != nil {
 		if err := p.limiter.Wait(ctx); err != nil {
