@@ -142,7 +142,12 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 		to = m.To
 	}
 	fail := func(err error) (Receipt, error) {
-		return Receipt{}, maskIn(fmt.Errorf("smtp send to %s: %w", MaskEmail(to), err), strings.TrimSpace(to), MaskEmail(to))
+		err = maskIn(fmt.Errorf("smtp send to %s: %w", MaskEmail(to), err), strings.TrimSpace(to), MaskEmail(to))
+		// A server quotes the address it was given: the ASCII form of an internationalised one.
+		if ascii, aerr := asciiDomain(strings.TrimSpace(to)); aerr == nil && ascii != strings.TrimSpace(to) {
+			err = maskIn(err, ascii, MaskEmail(to))
+		}
+		return Receipt{}, err
 	}
 	msg, err := buildMessage(p.from, m, time.Now())
 	if err != nil {
@@ -157,7 +162,11 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 			return fail(fmt.Errorf("%w: rate limit wait: %w", ErrTemporary, err))
 		}
 	}
-	reply, err := p.deliver(ctx, msg, strings.TrimSpace(to))
+	sentTo := strings.TrimSpace(to)
+	if rcpts, _ := msg.GetRecipients(); len(rcpts) == 1 {
+		sentTo = rcpts[0] // the address as sent: an internationalised domain in ASCII
+	}
+	reply, err := p.deliver(ctx, msg, sentTo)
 	if err != nil {
 		return fail(err)
 	}
