@@ -63,6 +63,13 @@ var ErrTemporary = errors.New("temporary delivery failure")
 // undeliverable because of it.
 var ErrConfig = errors.New("sending configuration error")
 
+// ErrContentRefused marks a server's refusal of one message's content: too large (552,
+// 5.3.4), a line too long, a media error (5.6.x). It always comes together with ErrPermanent
+// (the same message would be refused again), but neither the recipient's address nor the
+// sending configuration is at fault: the address must not be marked undeliverable, and the
+// send must not be retried as a configuration error would be.
+var ErrContentRefused = errors.New("message content refused")
+
 // ErrOutcomeUnknown marks a failure after the provider may already have accepted the message
 // (the connection broke during or after SMTP DATA). It comes with ErrTemporary, but resending
 // risks a duplicate, so the caller records it instead of retrying.
@@ -70,6 +77,10 @@ var ErrOutcomeUnknown = errors.New("delivery outcome unknown")
 
 // IsPermanent reports whether err is a permanent delivery failure.
 func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }
+
+// IsContentRefused reports whether err is a refusal of one message's content (see
+// ErrContentRefused).
+func IsContentRefused(err error) bool { return errors.Is(err, ErrContentRefused) }
 
 // IsConfig reports whether err is a permanent failure on the sending side (see ErrConfig).
 func IsConfig(err error) bool { return errors.Is(err, ErrConfig) }

@@ -8,8 +8,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
+	"golang.org/x/net/idna"
 )
 
 // reservedHeaders are set by buildMessage itself; an extra header of the same name would
@@ -42,7 +44,7 @@ func buildMessage(from *netmail.Address, m *Email, now time.Time) (*mail.Msg, er
 	msg.ToMailAddress(to)
 
 	// A subject that spans lines is a template slip, not a reason to lose the message: fold it.
-	msg.Subject(strings.Join(strings.Fields(m.Subject), " "))
+	msg.Subject(subjectValue(strings.Join(strings.Fields(m.Subject), " ")))
 
 	if m.MessageID != "" {
 		id, err := cleanMessageID(m.MessageID)
@@ -117,9 +119,31 @@ func recipient(addr, name string) (*netmail.Address, error) {
 	if err != nil || parsed.Address != addr {
 		return nil, fmt.Errorf("%w: %q is not a bare address", errInvalidRecipient, MaskEmail(addr))
 	}
-	// net/mail encodes any name safely; line breaks are flattened first so that a multi-line
-	// name from a trait reads as one line.
-	return &netmail.Address{Name: strings.Join(strings.Fields(name), " "), Address: parsed.Address}, nil
+	address, err := asciiDomain(parsed.Address)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %w", errInvalidRecipient, MaskEmail(addr), err)
+	}
+	// net/mail encodes any name safely; displayName flattens and caps it first.
+	return &netmail.Address{Name: displayName(name), Address: address}, nil
+}
+
+// asciiDomain writes an internationalised domain in its ASCII form (IDNA 2008 punycode,
+// "bücher.de" to "xn--bcher-kva.de"), in the envelope and the To header alike: every server
+// takes it, where a UTF-8 domain needs SMTPUTF8 (RFC 6531), which many relays do not offer.
+// A UTF-8 local part has no ASCII form and is left to SMTPUTF8.
+func asciiDomain(addr string) (string, error) {
+	at := strings.LastIndexByte(addr, '@')
+	domain := addr[at+1:]
+	for i := 0; i < len(domain); i++ {
+		if domain[i] >= utf8.RuneSelf {
+			ascii, err := idna.Lookup.ToASCII(domain)
+			if err != nil {
+				return "", fmt.Errorf("domain is not a valid internationalised name: %w", err)
+			}
+			return addr[:at+1] + ascii, nil
+		}
+	}
+	return addr, nil
 }
 
 // cleanMessageID accepts "local@domain" with or without angle brackets and returns it bare.
@@ -145,6 +169,10 @@ func setListUnsubscribe(msg *mail.Msg, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("list-unsubscribe url: %w", err)
+	}
+	if len(raw) > maxLineOctets-len("List-Unsubscribe: <>") {
+		// go-mail cannot fold a URL: it would make a line no relay accepts.
+		return fmt.Errorf("list-unsubscribe url of %d octets is too long for one header line", len(raw))
 	}
 	if strings.ContainsAny(raw, " \t\r\n<>,") {
 		return fmt.Errorf("list-unsubscribe url %q contains a space, comma or angle bracket", raw)

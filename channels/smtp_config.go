@@ -1,10 +1,12 @@
 package channels
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	netmail "net/mail"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +39,15 @@ type SMTPConfig struct {
 	// sessions open and rarely meets one the server has already dropped (RFC 5321 servers wait
 	// at least 5 min). Default 60s.
 	IdleTimeout time.Duration
+	// TLSCAFile is a PEM file of certificate authorities to trust for the server's certificate
+	// besides the system's: for a relay with its own CA. Empty: the system roots only, which Go
+	// reads from SSL_CERT_FILE and SSL_CERT_DIR when they are set.
+	TLSCAFile string
+	// TLSServerName is the name the server's certificate must carry when it is not the URL's
+	// host: a relay reached by IP address or through a tunnel. Empty: the URL's host.
+	TLSServerName string
+	// DKIM keys sign every message, one DKIM-Signature each (DKIMSigner). Empty: unsigned.
+	DKIM []DKIMKey
 }
 
 // SMTP defaults; each is documented on its SMTPConfig field.
@@ -75,10 +86,34 @@ func (c SMTPConfig) validate() error {
 	if strings.TrimSpace(c.From) == "" {
 		return errors.New("smtp sender (email.from) is required")
 	}
+	if strings.ContainsAny(c.TLSServerName, " \t\r\n:/") {
+		return fmt.Errorf("smtp tls server name %q is not a host name", c.TLSServerName)
+	}
 	if _, err := netmail.ParseAddress(c.From); err != nil {
 		return fmt.Errorf("smtp sender %q is not an address: %w", c.From, err)
 	}
 	return nil
+}
+
+// tlsRoots returns the certificate authorities trusted for the server: the system's, plus
+// those of caFile when it is set.
+func tlsRoots(caFile string) (*x509.CertPool, error) {
+	if caFile == "" {
+		return nil, nil // crypto/tls: the system roots
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read smtp tls ca file: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		// No system roots (a scratch container): the file's authorities alone.
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("smtp tls ca file %s holds no PEM certificate", caFile)
+	}
+	return roots, nil
 }
 
 // smtpEndpoint is a parsed SMTP URL.

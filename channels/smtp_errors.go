@@ -2,11 +2,13 @@ package channels
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/textproto"
+	"regexp"
 	"syscall"
 	"time"
 
@@ -68,6 +70,8 @@ func classifySend(ctx context.Context, err error) sendOutcome {
 	case code == 421:
 		// "Service not available, closing channel": typically an idle session the server dropped.
 		return sendOutcome{err: fmt.Errorf("%w: %w", ErrTemporary, err), redial: beforeContent}
+	case code >= 500 && refusesContent(reason, code, err):
+		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrContentRefused, err), reusable: true}
 	case code >= 500 && reason == mail.ErrSMTPMailFrom:
 		// The server refuses our sender (relay denied, sender not owned): nothing about the recipient.
 		return sendOutcome{err: fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err), reusable: true}
@@ -79,6 +83,24 @@ func classifySend(ctx context.Context, err error) sendOutcome {
 		return sendOutcome{err: fmt.Errorf("%w: connection failed before the message was sent: %w", ErrTemporary, err), redial: true}
 	}
 	return sendOutcome{err: fmt.Errorf("%w: %w: connection failed during DATA: %w", ErrTemporary, ErrOutcomeUnknown, err)}
+}
+
+// contentRefusal finds, in a server's reply, the refusal of a message's content rather than of
+// its sender or recipient: enhanced status 5.6.x (media errors) or 5.3.4 (message too big for
+// the system, RFC 3463), or the words servers use for a line or message too long. Postfix:
+// "552 5.3.4 Message size exceeds fixed limit"; Exchange: "554 5.6.211 Invalid MIME content";
+// go-smtp: "500 5.4.0 Too long line, closing connection", which a pipelined client reads as
+// the answer to MAIL FROM because the server read the long line ahead with the commands.
+var contentRefusal = regexp.MustCompile(`(?i)\b5\.6\.\d{1,3}\b|\b5\.3\.4\b|line too long|too long (?:a )?line|message (?:is )?too (?:big|large)|message size exceeds`)
+
+// refusesContent reports whether a 5xx reply refuses the message's content. 552 at RCPT is a
+// full mailbox, the recipient's; anywhere else it is "exceeded storage allocation": the
+// message's size (RFC 5321 §4.2.2 and §4.5.3.1.10).
+func refusesContent(reason mail.SendErrReason, code int, err error) bool {
+	if code == 552 && reason != mail.ErrSMTPRcptTo {
+		return true
+	}
+	return contentRefusal.MatchString(err.Error())
 }
 
 func unknownIf(unknown bool, err error) string {
@@ -103,10 +125,33 @@ func classifyDial(ctx context.Context, err error) error {
 		}
 		return fmt.Errorf("%w: %w: %w (check the smtp url, credentials and sender)", ErrPermanent, ErrConfig, err)
 	}
+	if hint := certificateHint(err); hint != "" {
+		return fmt.Errorf("%w: %w: %w (%s)", ErrPermanent, ErrConfig, err, hint)
+	}
 	if isNetworkError(err) {
 		return fmt.Errorf("%w: %w", ErrTemporary, err)
 	}
 	return fmt.Errorf("%w: %w: %w (check the smtp url, tls mode and credentials)", ErrPermanent, ErrConfig, err)
+}
+
+// certificateHint says how to fix a server certificate that does not verify, naming the
+// configuration key; "" for any other error.
+func certificateHint(err error) string {
+	var (
+		unknown    x509.UnknownAuthorityError
+		unknownPtr *x509.UnknownAuthorityError
+		host       x509.HostnameError
+		hostPtr    *x509.HostnameError
+	)
+	switch {
+	case errors.As(err, &unknown), errors.As(err, &unknownPtr):
+		return "the relay's certificate is signed by an authority this machine does not trust: " +
+			"set email.tls_ca_file to the PEM file of the relay's certificate authority"
+	case errors.As(err, &host), errors.As(err, &hostPtr):
+		return "the relay's certificate is for another name: set email.tls_server_name to a name " +
+			"it carries, or use that name in email.smtp_url"
+	}
+	return ""
 }
 
 // ctxDone is ctx.Err(), but also reports a deadline that has passed when the context's own

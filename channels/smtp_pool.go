@@ -40,6 +40,7 @@ type SMTPPool struct {
 	opts     []mail.Option // shared by every connection's go-mail client
 	dialer   *net.Dialer
 	implicit *tls.Config // smtps:// handshake; nil for smtp://
+	dkim     *DKIMSigner // nil: messages go unsigned
 
 	slots chan struct{} // one token per send in progress
 	done  chan struct{} // closed by Close
@@ -61,7 +62,8 @@ func NewSMTPPool(cfg SMTPConfig, log *zap.Logger) (*SMTPPool, error) {
 	return newSMTPPool(cfg, log, nil)
 }
 
-// newSMTPPool lets tests trust their own certificate authority; nil means the system roots.
+// newSMTPPool lets tests trust their own certificate authority; nil means the system roots
+// and cfg.TLSCAFile.
 func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPool, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -71,11 +73,20 @@ func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPo
 	if err != nil {
 		return nil, err
 	}
+	if roots == nil {
+		if roots, err = tlsRoots(cfg.TLSCAFile); err != nil {
+			return nil, err
+		}
+	}
+	serverName := ep.host
+	if cfg.TLSServerName != "" {
+		serverName = cfg.TLSServerName
+	}
 	from, _ := netmail.ParseAddress(cfg.From) // validated above
 	if log == nil {
 		log = zap.NewNop()
 	}
-	tlsConfig := &tls.Config{ServerName: ep.host, MinVersion: tls.VersionTLS12, RootCAs: roots}
+	tlsConfig := &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12, RootCAs: roots}
 	opts := []mail.Option{
 		mail.WithPort(ep.port),
 		mail.WithTimeout(cfg.Timeout),
@@ -87,8 +98,6 @@ func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPo
 		// before any content, where the pool redials once instead.
 		mail.WithoutNoop(),
 		mail.WithoutRset(),
-		// DKIM goes here when signing lands: mail.WithAlwaysDKIMSign(signer). go-mail signs
-		// in Msg.WriteTo, after buildMessage has set every header, so the signature covers them.
 	}
 	if cfg.HeloName != "" {
 		opts = append(opts, mail.WithHELO(cfg.HeloName))
@@ -97,8 +106,12 @@ func newSMTPPool(cfg SMTPConfig, log *zap.Logger, roots *x509.CertPool) (*SMTPPo
 		opts = append(opts, mail.WithUsername(ep.user), mail.WithPassword(ep.pass),
 			mail.WithOpportunisticSMTPAuth(ep.authMechanisms()...))
 	}
+	signer, err := NewDKIMSigner(cfg.DKIM)
+	if err != nil {
+		return nil, err
+	}
 	p := &SMTPPool{
-		cfg: cfg, ep: ep, from: from, log: log, opts: opts,
+		cfg: cfg, ep: ep, from: from, log: log, opts: opts, dkim: signer,
 		dialer: &net.Dialer{KeepAlive: 30 * time.Second},
 		slots:  make(chan struct{}, cfg.Size),
 		done:   make(chan struct{}),
@@ -129,18 +142,31 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 		to = m.To
 	}
 	fail := func(err error) (Receipt, error) {
-		return Receipt{}, maskIn(fmt.Errorf("smtp send to %s: %w", MaskEmail(to), err), strings.TrimSpace(to), MaskEmail(to))
+		err = maskIn(fmt.Errorf("smtp send to %s: %w", MaskEmail(to), err), strings.TrimSpace(to), MaskEmail(to))
+		// A server quotes the address it was given: the ASCII form of an internationalised one.
+		if ascii, aerr := asciiDomain(strings.TrimSpace(to)); aerr == nil && ascii != strings.TrimSpace(to) {
+			err = maskIn(err, ascii, MaskEmail(to))
+		}
+		return Receipt{}, err
 	}
 	msg, err := buildMessage(p.from, m, time.Now())
 	if err != nil {
 		return fail(classifyBuild(err))
+	}
+	// Signed once, before any transport writes it: the same bytes whichever path sends them.
+	if err := p.dkim.sign(msg); err != nil {
+		return fail(fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err))
 	}
 	if p.limiter != nil {
 		if err := p.limiter.Wait(ctx); err != nil {
 			return fail(fmt.Errorf("%w: rate limit wait: %w", ErrTemporary, err))
 		}
 	}
-	reply, err := p.deliver(ctx, msg, strings.TrimSpace(to))
+	sentTo := strings.TrimSpace(to)
+	if rcpts, _ := msg.GetRecipients(); len(rcpts) == 1 {
+		sentTo = rcpts[0] // the address as sent: an internationalised domain in ASCII
+	}
+	reply, err := p.deliver(ctx, msg, sentTo)
 	if err != nil {
 		return fail(err)
 	}

@@ -415,6 +415,7 @@ func TestInvalidMessagesFailBeforeConnecting(t *testing.T) {
 		{"message id without a domain", func(m *Email) { m.MessageID = "rapport-123" }, true},
 		{"message id with a space", func(m *Email) { m.MessageID = "a b@example.com" }, true},
 		{"unsubscribe url with angle bracket", func(m *Email) { m.ListUnsubscribe = "https://x.test/u>, <https://evil.test" }, true},
+		{"unsubscribe url too long for a header line", func(m *Email) { m.ListUnsubscribe = "https://x.test/u/" + strings.Repeat("t", 1000) }, true},
 		{"unsubscribe url of another scheme", func(m *Email) { m.ListUnsubscribe = "javascript:alert(1)" }, true},
 	}
 	for _, c := range cases {

@@ -8,12 +8,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +39,11 @@ type tlsServer struct {
 func startTLSServer(t *testing.T, implicit bool) *tlsServer {
 	t.Helper()
 	cert, roots := selfSigned(t)
+	return startTLSServerWith(t, implicit, cert, roots)
+}
+
+func startTLSServerWith(t *testing.T, implicit bool, cert tls.Certificate, roots *x509.CertPool) *tlsServer {
+	t.Helper()
 	ts := &tlsServer{roots: roots}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &tlsSession{srv: ts, conn: c}, nil
@@ -161,5 +170,101 @@ func TestUntrustedCertificateIsAConfigError(t *testing.T) {
 	_, err = pool.SendEmail(context.Background(), testEmail(1))
 	if !IsConfig(err) {
 		t.Fatalf("err = %v, want a configuration error for a certificate signed by an unknown authority", err)
+	}
+}
+
+// relayCA makes a certificate authority and a certificate it signs for names, as a company
+// relay with its own CA has; it returns the relay's certificate and the CA's PEM file.
+func relayCA(t *testing.T, names ...string) (tls.Certificate, string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Rapport Test Relay CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ = x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "relay-ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
+}
+
+func TestRelayWithItsOwnCAIsTrustedThroughTLSCAFile(t *testing.T) {
+	t.Parallel()
+	cert, caFile := relayCA(t, "relay.internal")
+	cases := []struct {
+		name       string
+		caFile     string
+		serverName string
+		wantHint   string // "": delivered
+	}{
+		{"CA file and server name: delivered over STARTTLS", caFile, "relay.internal", ""},
+		{"no CA file: the error names email.tls_ca_file", "", "relay.internal", "email.tls_ca_file"},
+		{"certificate for another name: the error names email.tls_server_name", caFile, "", "email.tls_server_name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startTLSServerWith(t, false, cert, nil)
+			pool, err := NewSMTPPool(SMTPConfig{
+				URL: "smtp://mailer:pw@" + srv.addr + "?tls=required", From: "shop@example.com", Size: 1,
+				Timeout: 5 * time.Second, TLSCAFile: c.caFile, TLSServerName: c.serverName,
+			}, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			_, err = pool.SendEmail(context.Background(), testEmail(1))
+			if c.wantHint == "" {
+				if err != nil {
+					t.Fatalf("send: %v", err)
+				}
+				srv.mu.Lock()
+				defer srv.mu.Unlock()
+				if len(srv.tls) != 1 || !srv.tls[0] {
+					t.Fatalf("sessions encrypted per message: %v, want [true]", srv.tls)
+				}
+				return
+			}
+			if !IsConfig(err) || !strings.Contains(err.Error(), c.wantHint) {
+				t.Fatalf("err = %v, want a configuration error that names %s", err, c.wantHint)
+			}
+		})
+	}
+}
+
+func TestTLSCAFileWithoutACertificateIsRefusedAtStart(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "not-a-ca.pem")
+	if err := os.WriteFile(bad, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{bad, filepath.Join(t.TempDir(), "missing.pem")} {
+		_, err := NewSMTPPool(SMTPConfig{URL: "smtp://127.0.0.1:1", From: "shop@example.com", TLSCAFile: file}, nil)
+		if err == nil || !strings.Contains(err.Error(), filepath.Base(file)) {
+			t.Errorf("NewSMTPPool with tls ca file %s: err = %v, want one naming the file", file, err)
+		}
 	}
 }

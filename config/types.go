@@ -97,6 +97,26 @@ type Email struct {
 	Timeout Duration `yaml:"timeout"`
 	// RatePerSecond caps messages per second per worker; 0 means no cap.
 	RatePerSecond float64 `yaml:"rate_per_second"`
+	// TLSCAFile is a PEM file of certificate authorities trusted for the SMTP server besides
+	// the system's (a relay with its own CA); relative to this file. Default: none.
+	TLSCAFile string `yaml:"tls_ca_file"`
+	// TLSServerName is the name the SMTP server's certificate must carry when it is not the
+	// host of smtp_url (a relay reached by IP address). Default: that host.
+	TLSServerName string `yaml:"tls_server_name"`
+	// DKIM lists signing keys; every message gets one DKIM-Signature per entry. Two entries
+	// rotate a key: the new selector first, the old one until its successor's DNS record has
+	// propagated. Default: none (unsigned). Not settable from the environment.
+	DKIM []DKIMKey `yaml:"dkim"`
+}
+
+// DKIMKey is one DKIM signing key, published as a TXT record at
+// <selector>._domainkey.<domain>.
+type DKIMKey struct {
+	Domain   string `yaml:"domain"`
+	Selector string `yaml:"selector"`
+	// PrivateKeyFile is a PEM file, relative to rapport.yaml: RSA (2048 bits recommended,
+	// 1024 at least) or Ed25519 (PKCS #8).
+	PrivateKeyFile string `yaml:"private_key_file"`
 }
 
 // SMS configures the SMS channel.

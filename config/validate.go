@@ -126,6 +126,8 @@ func (k *configChecker) checkEmail() {
 	if e.RatePerSecond < 0 {
 		k.errorf("email.rate_per_second", "must not be negative, got %g", e.RatePerSecond)
 	}
+	k.checkEmailTLS()
+	k.checkDKIM()
 }
 
 // checkSMTPURL accepts smtp:// (STARTTLS when offered) and smtps:// (implicit TLS) with an

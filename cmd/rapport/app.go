@@ -188,6 +188,15 @@ func (a *app) wire(opts appOptions) error {
 	return err
 }
 
+// dkimKeys are email.dkim with their files resolved against rapport.yaml.
+func dkimKeys(cfg *config.Config) []channels.DKIMKey {
+	var keys []channels.DKIMKey
+	for _, k := range cfg.Email.DKIM {
+		keys = append(keys, channels.DKIMKey{Domain: k.Domain, Selector: k.Selector, PrivateKeyFile: cfg.Dir(k.PrivateKeyFile)})
+	}
+	return keys
+}
+
 // openChannels picks a provider per channel; a channel without one writes to the outbox.
 func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, channels.SMSSender, error) {
 	var outbox *channels.Outbox
@@ -207,10 +216,15 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 	}
 	var email channels.EmailSender
 	if cfg.Email.SMTPURL != "" {
-		pool, err := channels.NewSMTPPool(channels.SMTPConfig{
+		sc := channels.SMTPConfig{
 			URL: cfg.Email.SMTPURL, From: cfg.Email.From, Size: cfg.Email.Pool,
 			Timeout: cfg.Email.Timeout.D(), RatePerSecond: cfg.Email.RatePerSecond,
-		}, log)
+			TLSServerName: cfg.Email.TLSServerName, DKIM: dkimKeys(cfg),
+		}
+		if cfg.Email.TLSCAFile != "" {
+			sc.TLSCAFile = cfg.Dir(cfg.Email.TLSCAFile)
+		}
+		pool, err := channels.NewSMTPPool(sc, log)
 		if err != nil {
 			return nil, nil, err
 		}
