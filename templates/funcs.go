@@ -40,6 +40,10 @@ func commonFuncs(ctx *renderCtx) map[string]any {
 		"upper":   func(v any) string { return ctx.language().upper(toString(v)) },
 		"lower":   func(v any) string { return ctx.language().lower(toString(v)) },
 		"trait":   func(name string) any { return lookupTrait(ctx.traits, name) },
+		// fullName takes any, not string, for the reason money does: names may come from data.
+		"fullName": func(first, last any) string {
+			return displayName(toString(first), toString(last), ctx.language().base)
+		},
 		"date": func(v any, style ...string) (string, error) {
 			if len(style) > 1 {
 				return "", fmt.Errorf("date takes a value and at most one style, got %d styles", len(style))
