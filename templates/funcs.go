@@ -64,6 +64,13 @@ func commonFuncs(ctx *renderCtx) map[string]any {
 		// The currency is any, not string: it usually comes from data (.Event.currency), and a
 		// missing key is a nil interface, which text/template refuses to pass as a string.
 		"money": func(v, currency any) (string, error) { return ctx.language().money(v, toString(currency)) },
+		"percent": func(v any, decimals ...int) (string, error) {
+			if len(decimals) > 1 {
+				return "", fmt.Errorf("percent takes a value and at most one count of decimals, got %d", len(decimals))
+			}
+			return ctx.language().percent(v, decimals)
+		},
+		"amount": func(v any, currency ...any) (string, error) { return ctx.language().amount(v, currency) },
 	}
 }
 
