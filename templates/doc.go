@@ -29,7 +29,9 @@
 //
 // The dot is a *Data: .Customer (profile, purchase summary, .Traits, .Predicted), .Event (the
 // triggering event's properties, nil for scheduled campaigns), .Reward (nil when none: guard it
-// with {{with .Reward}}), .Campaign, .Links and .Now. A missing map key renders as nothing,
+// with {{with .Reward}}), .Campaign, .Links (.Unsubscribe, .ViewOnline, and .Shop: shop_url,
+// empty when not configured), .Sender (.Name from email.from, .Address from
+// email.sender_address and .AddressLines: marketing email shows it in its footer) and .Now. A missing map key renders as nothing,
 // never as "<no value>": {{.Customer.Traits.nope}} is empty. A field of a missing object is
 // an error, though ({{.Customer.Traits.address.city}} for a customer without an address):
 // write {{trait "address.city"}}, which is empty when any step is missing.
