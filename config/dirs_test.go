@@ -167,7 +167,7 @@ variants:
 func TestScheduleWithoutZoneGetsTheDefaultTimezone(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cfgPath := writeFile(t, dir, "rapport.yaml", "default_timezone: Europe/Paris\n")
+	cfgPath := writeFile(t, dir, "rapport.yaml", "default_timezone: Europe/Paris\n"+senderOK)
 	writeFile(t, dir, "campaigns/a.yaml", "id: a\ntrigger: {schedule: {cron: \"0 10 * * MON\"}}\n"+variantsOK)
 	writeFile(t, dir, "campaigns/b.yaml", "id: b\ntrigger: {schedule: {cron: \"@daily\", local: true}}\n"+variantsOK)
 	cfg, err := Load(cfgPath, nil)
@@ -195,7 +195,7 @@ func TestDirectoriesMissingByDefaultAreFineButNotWhenConfigured(t *testing.T) {
 	writeFile(t, dir, "campaigns/a.yaml", "id: a\ntrigger: {event: E}\n"+variantsOK)
 
 	// Defaults: segments/, templates/ and holidays/ are missing, and that is fine.
-	cfgPath := writeFile(t, dir, "rapport.yaml", "listen: 127.0.0.1:8080\n")
+	cfgPath := writeFile(t, dir, "rapport.yaml", "listen: 127.0.0.1:8080\n"+senderOK)
 	cfg, err := Load(cfgPath, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestDirectoriesMissingByDefaultAreFineButNotWhenConfigured(t *testing.T) {
 	}
 
 	// Named in the file or the environment: a missing directory is a mistake.
-	cfgPath = writeFile(t, dir, "rapport.yaml", "dirs:\n  segments: segs\n  templates: tpl\n")
+	cfgPath = writeFile(t, dir, "rapport.yaml", "dirs:\n  segments: segs\n  templates: tpl\n"+senderOK)
 	cfg, err = Load(cfgPath, []string{"RAPPORT_DIRS_HOLIDAYS=/nonexistent/holidays"})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,10 @@ type loader struct {
 	cfg  *Config
 	set  *Set
 	errs ErrorList
+	// needSender: the configuration is the operator's, so a marketing campaign without
+	// email.sender_address is an error (LoadSet). LoadDir lints content with the default
+	// configuration, which has no address to check.
+	needSender bool
 }
 
 // LoadSet reads the campaigns, segments and holidays of the configuration's directories
@@ -43,7 +47,7 @@ func LoadSet(cfg *Config) (*Set, error) {
 	dir := func(key, path string) dirSpec {
 		return dirSpec{key: key, path: cfg.Dir(path), explicit: cfg.origin.explicit(key)}
 	}
-	return loadSet(cfg,
+	return loadSet(cfg, true,
 		dir("dirs.campaigns", cfg.Dirs.Campaigns),
 		dir("dirs.segments", cfg.Dirs.Segments),
 		dir("dirs.templates", cfg.Dirs.Templates),
@@ -77,11 +81,11 @@ func LoadDir(dir string) (*Set, error) {
 	for i, n := range names {
 		specs[i] = dirSpec{key: "dirs." + n, path: filepath.Join(dir, n)}
 	}
-	return loadSet(Default(), specs[0], specs[1], specs[2], specs[3])
+	return loadSet(Default(), false, specs[0], specs[1], specs[2], specs[3])
 }
 
-func loadSet(cfg *Config, campaigns, segments, templates, holidays dirSpec) (*Set, error) {
-	l := &loader{cfg: cfg, set: &Set{Segments: map[string]*Segment{}, Templates: templates.path}}
+func loadSet(cfg *Config, needSender bool, campaigns, segments, templates, holidays dirSpec) (*Set, error) {
+	l := &loader{cfg: cfg, set: &Set{Segments: map[string]*Segment{}, Templates: templates.path}, needSender: needSender}
 	l.checkDir(templates)
 	// Segments first: campaigns refer to them.
 	for _, f := range l.files(segments) {
@@ -197,10 +201,25 @@ func (l *loader) loadCampaign(file string) {
 		c.Pos = s.Value
 	}
 	checkCampaign(d, c, l.set.Segments, l.cfg.DefaultTimezone)
+	if l.needSender {
+		l.checkSender(d, c)
+	}
 	l.errs = append(l.errs, d.errs...)
 	if c.ID != "" {
 		l.set.Campaigns = append(l.set.Campaigns, c)
 	}
+}
+
+// checkSender reports a marketing campaign that may send email while rapport.yaml gives no
+// postal address for its footer: CAN-SPAM requires one in every commercial email, and a
+// footer that renders {{.Sender.Address}} as nothing would break the law silently.
+func (l *loader) checkSender(d *doc, c *Campaign) {
+	if c.Transactional || !slices.Contains(c.Channels, ChannelEmail) || strings.TrimSpace(l.cfg.Email.SenderAddress) != "" {
+		return
+	}
+	d.errorAt("channels", "the campaign sends marketing email, which must carry the sender's postal address "+
+		"(CAN-SPAM): set email.sender_address in rapport.yaml (or RAPPORT_EMAIL_SENDER_ADDRESS), "+
+		"or mark the campaign transactional: true")
 }
 
 // reportDuplicateCampaigns names every file of a duplicated campaign id, each pointing at the

@@ -22,6 +22,10 @@ type Config struct {
 	// PublicURL is the base of tracking and unsubscribe links. Default http://{Listen}, with
 	// localhost for a wildcard host (0.0.0.0:8080 gives http://localhost:8080).
 	PublicURL string `yaml:"public_url"`
+	// ShopURL is the shop's own home page, which messages link back to as {{.Links.Shop}}
+	// (the greetings have no order to link to). Default none: templates guard it with
+	// {{with .Links.Shop}}. Unlike PublicURL it is not where Rapport answers.
+	ShopURL string `yaml:"shop_url"`
 	// APIKeys authorise /v1/*. Compared in constant time, never logged.
 	APIKeys []string `yaml:"api_keys"`
 	// Secret signs links, tokens and coupon codes.
@@ -87,7 +91,14 @@ type Limits struct {
 
 // Email configures the email channel.
 type Email struct {
+	// From is the sender, "Shop <shop@example.com>"; its display name is also {{.Sender.Name}}.
 	From string `yaml:"from"`
+	// SenderAddress is the sender's postal address, on as many lines as it takes, shown in the
+	// footer of every marketing email as {{.Sender.Address}}: CAN-SPAM requires a valid
+	// physical postal address in commercial email, and EU law (the e-Commerce Directive's
+	// information duties) the sender's identity and geographic address. Required when any
+	// campaign that is not transactional can send email; LoadSet reports its absence.
+	SenderAddress string `yaml:"sender_address"`
 	// SMTPURL: smtp://user:pass@host:587 (STARTTLS when offered), smtps:// (implicit TLS);
 	// ?tls=required|none. Empty means the file outbox.
 	SMTPURL string `yaml:"smtp_url"`
@@ -208,18 +219,23 @@ type Lifecycle struct {
 
 // Campaign is one file of campaigns/.
 type Campaign struct {
-	ID       string    `yaml:"id"`
-	Name     string    `yaml:"name"`
-	Trigger  Trigger   `yaml:"trigger"`
-	Audience Audience  `yaml:"audience"`
-	Holdout  Percent   `yaml:"holdout"`
-	Repeat   Repeat    `yaml:"repeat"`
-	Channels []string  `yaml:"channels"`  // email | sms; default [email] (filled by the loader)
-	Window   *Window   `yaml:"window"`    // nil: the configuration's window; "any": no window
-	SendTime string    `yaml:"send_time"` // optimize | exact; default exact (filled by the loader)
-	Priority string    `yaml:"priority"`  // critical | default | low; default by trigger kind
-	Variants []Variant `yaml:"variants"`
-	Rewards  []Reward  `yaml:"rewards"`
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Trigger  Trigger  `yaml:"trigger"`
+	Audience Audience `yaml:"audience"`
+	Holdout  Percent  `yaml:"holdout"`
+	Repeat   Repeat   `yaml:"repeat"`
+	Channels []string `yaml:"channels"`  // email | sms; default [email] (filled by the loader)
+	Window   *Window  `yaml:"window"`    // nil: the configuration's window; "any": no window
+	SendTime string   `yaml:"send_time"` // optimize | exact; default exact (filled by the loader)
+	Priority string   `yaml:"priority"`  // critical | default | low; default by trigger kind
+	// Transactional marks messages a customer needs whatever their marketing consent (an
+	// order or delivery notice): they are not held out by the global control group, and need
+	// no email.sender_address in rapport.yaml, which every other email campaign does.
+	// Default false.
+	Transactional bool      `yaml:"transactional"`
+	Variants      []Variant `yaml:"variants"`
+	Rewards       []Reward  `yaml:"rewards"`
 
 	// File is the path the campaign was read from; Pos the position of its id.
 	File string `yaml:"-"`

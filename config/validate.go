@@ -74,6 +74,11 @@ func (k *configChecker) checkServer() {
 	if err := checkHTTPURL(c.PublicURL); err != nil {
 		k.errorf("public_url", "%v", err)
 	}
+	if c.ShopURL != "" {
+		if err := checkHTTPURL(c.ShopURL); err != nil {
+			k.errorf("shop_url", "%v", err)
+		}
+	}
 	for i, key := range c.APIKeys {
 		if strings.TrimSpace(key) == "" {
 			k.errorf(fmt.Sprintf("api_keys[%d]", i), "empty API key")

@@ -15,6 +15,9 @@ import "embed"
 
 // FS is this directory as the demo unpacks it: rapport.yaml, campaigns/, segments/,
 // templates/, holidays/, customers/, events/ and scheduled/. The generator is not included.
+// Template partials are named on their own: a directory pattern leaves out files whose name
+// starts with _.
 //
 //go:embed rapport.yaml campaigns segments templates holidays customers events scheduled
+//go:embed templates/_*.html scheduled/templates/_*.html
 var FS embed.FS

@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/rapporthq/rapport/decide"
@@ -16,6 +18,8 @@ type Data struct {
 	Reward   *RewardData
 	Campaign CampaignData
 	Links    Links
+	// Sender is who sends, from rapport.yaml: the same for every message.
+	Sender Sender
 	// Now is the time of rendering; templates use it for "this year" and countdowns.
 	Now time.Time
 }
@@ -69,10 +73,45 @@ type CampaignData struct {
 	Name string
 }
 
-// Links are the per-message links the sender builds (signed, with the public URL).
+// Links are the per-message links the sender builds (signed, with the public URL), and the
+// shop's own address.
 type Links struct {
 	Unsubscribe string
 	ViewOnline  string
+	// Shop is shop_url from rapport.yaml, the shop's home page; empty when not configured, so
+	// templates guard it with {{with .Links.Shop}}.
+	Shop string
+}
+
+// Sender is the sender's identity, which marketing email must show (CAN-SPAM: a postal
+// address; EU law: the sender's name and geographic address).
+type Sender struct {
+	// Name is the display name of email.from ("Rapport Demo Shop"); empty when it has none.
+	Name string
+	// Address is email.sender_address as written, one line per line of the address.
+	Address string
+}
+
+// NewSender builds the Sender from email.from and email.sender_address. A from that does not
+// parse as an address gives no name: the configuration's own validation reports it.
+func NewSender(from, address string) Sender {
+	s := Sender{Address: strings.TrimSpace(address)}
+	if a, err := mail.ParseAddress(from); err == nil {
+		s.Name = a.Name
+	}
+	return s
+}
+
+// AddressLines returns the address's non-blank lines, trimmed, for a footer that writes them
+// on one line ({{range .Sender.AddressLines}}) or one per line.
+func (s Sender) AddressLines() []string {
+	var out []string
+	for line := range strings.Lines(s.Address) {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // NewCustomerData builds the template view of a customer. A nil customer gives an empty view.
@@ -169,8 +208,10 @@ func SampleData(now time.Time) *Data {
 		Links: Links{
 			Unsubscribe: "https://news.example.com/u/sample-token",
 			ViewOnline:  "https://news.example.com/v/sample-token",
+			Shop:        "https://shop.example.com",
 		},
-		Now: now,
+		Sender: Sender{Name: "Sample Shop", Address: "Sample Shop Ltd\n1 Example Street\nSpringfield 00000"},
+		Now:    now,
 	}
 }
 

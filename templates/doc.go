@@ -29,7 +29,9 @@
 //
 // The dot is a *Data: .Customer (profile, purchase summary, .Traits, .Predicted), .Event (the
 // triggering event's properties, nil for scheduled campaigns), .Reward (nil when none: guard it
-// with {{with .Reward}}), .Campaign, .Links and .Now. A missing map key renders as nothing,
+// with {{with .Reward}}), .Campaign, .Links (.Unsubscribe, .ViewOnline, and .Shop: shop_url,
+// empty when not configured), .Sender (.Name from email.from, .Address from
+// email.sender_address and .AddressLines: marketing email shows it in its footer) and .Now. A missing map key renders as nothing,
 // never as "<no value>": {{.Customer.Traits.nope}} is empty. A field of a missing object is
 // an error, though ({{.Customer.Traits.address.city}} for a customer without an address):
 // write {{trait "address.city"}}, which is empty when any step is missing.
@@ -47,14 +49,22 @@
 //	time .Reward.ExpiresAt                 HH:MM
 //	number 1234.5 [decimals]               grouped by the locale: 1,234.5 / 1.234,5 / 1 234,5
 //	money 1234.5 "EUR"                     €1,234.50 / 1.234,50 € / 1 234,50 €
+//	percent 0.15                           15% / 15 % / ۱۵٪
+//	amount .Reward.Value [currency]        a reward value ("10%", "88 CNY", "200"): 10 %, ¥88, ۲۰۰
+//	fullName .Customer.FirstName .Customer.LastName   in the locale's order: Anna Sample, 杨芳, Nagy Anna
 //	safeURL .Links.ViewOnline              marks a URL safe; only http, https, mailto, tel, sms
 //
 // date and time convert to the customer's time zone; a date-only string ("2024-05-01") is a
 // calendar day and is not converted. Month and weekday names and the day/month order follow
 // the locale for en, de, es, fr, it, nl, pt, ru, fa, zh and ja; other languages use English.
-// Persian uses the Solar Hijri calendar and Persian digits. Numbers and money use the CLDR
-// separators of golang.org/x/text; where the currency symbol goes comes from a small table in
-// numbers.go.
+// Persian uses the Solar Hijri calendar and Persian digits. Numbers, percentages and money use
+// the CLDR separators, digits and symbols of golang.org/x/text, with the language's digits for
+// a regional locale (fa-IR writes ۱۵٪ as fa does); where the currency symbol goes comes from a
+// small table in numbers.go. Write a reward's value with amount, never as {{.Value}}: "88 CNY"
+// is how a campaign is configured, not how a Chinese customer reads a price.
+//
+// fullName, and DisplayName for the To: header, write the family name first for zh, ja, ko,
+// hu and vi, and for any name in Han, kana or Hangul, without a space between CJK parts.
 //
 // Functions fail on what only a template author can get wrong (a wrong number of arguments,
 // an unknown date style), so Check catches it at lint time. On what the data gets wrong (an

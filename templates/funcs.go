@@ -40,6 +40,10 @@ func commonFuncs(ctx *renderCtx) map[string]any {
 		"upper":   func(v any) string { return ctx.language().upper(toString(v)) },
 		"lower":   func(v any) string { return ctx.language().lower(toString(v)) },
 		"trait":   func(name string) any { return lookupTrait(ctx.traits, name) },
+		// fullName takes any, not string, for the reason money does: names may come from data.
+		"fullName": func(first, last any) string {
+			return displayName(toString(first), toString(last), ctx.language().base)
+		},
 		"date": func(v any, style ...string) (string, error) {
 			if len(style) > 1 {
 				return "", fmt.Errorf("date takes a value and at most one style, got %d styles", len(style))
@@ -60,6 +64,13 @@ func commonFuncs(ctx *renderCtx) map[string]any {
 		// The currency is any, not string: it usually comes from data (.Event.currency), and a
 		// missing key is a nil interface, which text/template refuses to pass as a string.
 		"money": func(v, currency any) (string, error) { return ctx.language().money(v, toString(currency)) },
+		"percent": func(v any, decimals ...int) (string, error) {
+			if len(decimals) > 1 {
+				return "", fmt.Errorf("percent takes a value and at most one count of decimals, got %d", len(decimals))
+			}
+			return ctx.language().percent(v, decimals)
+		},
+		"amount": func(v any, currency ...any) (string, error) { return ctx.language().amount(v, currency) },
 	}
 }
 

@@ -94,7 +94,8 @@ variants:
 // configWith writes rapport.yaml pointing at a real Redis database and the given tree.
 func configWith(t *testing.T, r *testenv.Redis, files map[string]string) string {
 	t.Helper()
-	files["rapport.yaml"] = fmt.Sprintf("redis_url: %s\nsecret: s3cret\napi_keys: [k]\noutbox: %s\n", r.URL, filepath.Join(t.TempDir(), "outbox"))
+	files["rapport.yaml"] = fmt.Sprintf("redis_url: %s\nsecret: s3cret\napi_keys: [k]\noutbox: %s\n"+
+		"email: {sender_address: \"1 Example Street, Springfield\"}\n", r.URL, filepath.Join(t.TempDir(), "outbox"))
 	return filepath.Join(writeTree(t, files), "rapport.yaml")
 }
 
