@@ -170,6 +170,7 @@ func (a *app) wire(opts appOptions) error {
 		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
 		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(a.cfg),
 		Predictor: a.models, MessageDomain: domainOf(a.cfg.Email.From), Now: time.Now, Log: dlog, Observe: opts.observe,
+		Sender: templates.NewSender(a.cfg.Email.From, a.cfg.Email.SenderAddress), ShopURL: a.cfg.ShopURL,
 	})
 	if err != nil {
 		return err

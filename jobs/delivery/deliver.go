@@ -62,6 +62,10 @@ type Config struct {
 	Observe func(p *tasks.SendPayload, out Outcome)
 	// Parallel is how many sends of a DeliverMany run at once. Default 8.
 	Parallel int
+	// Sender is who sends (email.from, email.sender_address), shown in every footer.
+	Sender templates.Sender
+	// ShopURL is shop_url, the shop's home page ({{.Links.Shop}}).
+	ShopURL string
 }
 
 // Deliverer processes sends: decide, claim, grant the reward, render, deliver, record. It is
@@ -395,7 +399,7 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 	switch dec.Channel {
 	case "email":
 		return d.cfg.Email.SendEmail(ctx, &channels.Email{
-			To: dec.Address, ToName: strings.TrimSpace(in.Customer.FirstName + " " + in.Customer.LastName),
+			To: dec.Address, ToName: templates.DisplayName(in.Customer.FirstName, in.Customer.LastName, dec.Locale),
 			Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text,
 			MessageID:       messageID(key, d.cfg.MessageDomain),
 			ListUnsubscribe: data.Links.Unsubscribe,
@@ -425,7 +429,8 @@ func (d *Deliverer) TemplateData(in decide.Input, dec decide.Decision, grant *re
 	data := &templates.Data{
 		Customer: templates.NewCustomerData(in.Customer),
 		Campaign: templates.CampaignData{ID: in.Campaign.ID, Name: in.Campaign.Name},
-		Links:    templates.Links{Unsubscribe: d.cfg.Links.Unsubscribe(in.Customer.ID, in.Campaign.ID, dec.Channel)},
+		Links:    templates.Links{Unsubscribe: d.cfg.Links.Unsubscribe(in.Customer.ID, in.Campaign.ID, dec.Channel), Shop: d.cfg.ShopURL},
+		Sender:   d.cfg.Sender,
 		Now:      in.Now,
 	}
 	if in.Event != nil {
