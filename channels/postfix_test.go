@@ -257,8 +257,8 @@ func runSteps(t *testing.T, pool *SMTPPool, steps []edgeStep, domain, tag string
 }
 
 // TestPostfixRateLimitIsTemporary: past smtpd_client_message_rate_limit Postfix answers MAIL
-// FROM with "450 4.7.1 Error: too much mail from ...": temporary, never permanent, and the
-// session stays usable.
+// FROM with "450 4.7.1 Error: too much mail from ...": temporary, never permanent, the
+// session stays usable, and the pacer halves the domain's rate (pace.go).
 func TestPostfixRateLimitIsTemporary(t *testing.T) {
 	t.Parallel()
 	pf := setupPostfix(t)
@@ -266,6 +266,11 @@ func TestPostfixRateLimitIsTemporary(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			domain := interopDomain("limit", mode.name)
 			pool, dials := interopPool(t, pf.LimitedAddr, mode.name, mode.tls, mode.source, pf.RootCAs, 1, false, false)
+			pacer, err := NewPacer(PaceConfig{BackoffStart: 1000}, nil, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool.cfg.Pacer = pacer
 			var steps []edgeStep
 			for i := range interopRateLimit + 2 {
 				step := edgeStep{fmt.Sprintf("r%d", i), "sent", ""}
@@ -277,6 +282,12 @@ func TestPostfixRateLimitIsTemporary(t *testing.T) {
 			runSteps(t, pool, steps, domain, "limit")
 			if d := dials.Load(); d != 1 {
 				t.Errorf("%d sessions opened, want 1", d)
+			}
+			pacer.mu.Lock()
+			st := pacer.backoff[domain]
+			pacer.mu.Unlock()
+			if st == nil || st.rate != 500 {
+				t.Errorf("pacing of %s after Postfix's 450s: %+v, want the rate halved once to 500/s", domain, st)
 			}
 			pf.WaitDelivered(t, domain, interopRateLimit, 30*time.Second)
 		})

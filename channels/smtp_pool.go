@@ -135,12 +135,20 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 	if err != nil {
 		return fail(classifyBuild(err))
 	}
+	if pc := p.cfg.Pacer; pc != nil {
+		if err := pc.Wait(ctx, to); err != nil {
+			return fail(err)
+		}
+	}
 	if p.limiter != nil {
 		if err := p.limiter.Wait(ctx); err != nil {
 			return fail(fmt.Errorf("%w: rate limit wait: %w", ErrTemporary, err))
 		}
 	}
 	reply, err := p.deliver(ctx, msg, strings.TrimSpace(to))
+	if pc := p.cfg.Pacer; pc != nil {
+		pc.Observe(to, err)
+	}
 	if err != nil {
 		return fail(err)
 	}
