@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -134,15 +133,14 @@ func NewPacer(cfg PaceConfig, rdb redis.Scripter, log *zap.Logger) (*Pacer, erro
 	if cfg.RateLimit > 0 {
 		p.all = newBucket(paceAllKey, cfg.RateLimit, cfg.MaxBatch)
 	}
-	names := make([]string, 0, len(cfg.DomainLimits))
-	for d := range cfg.DomainLimits {
-		names = append(names, d)
+	// Recipient domains are compared in lower case (domainOf).
+	limits := make(map[string]float64, len(cfg.DomainLimits))
+	for d, r := range cfg.DomainLimits {
+		d = strings.ToLower(d)
+		limits[d] = r
+		p.domains[d] = newBucket(paceDomainKey(d), r, cfg.MaxBatch)
 	}
-	sort.Strings(names)
-	for _, d := range names {
-		d2 := strings.ToLower(d)
-		p.domains[d2] = newBucket(paceDomainKey(d2), cfg.DomainLimits[d], cfg.MaxBatch)
-	}
+	p.cfg.DomainLimits = limits
 	return p, nil
 }
 

@@ -194,7 +194,7 @@ func throttleErr(code int, msg string) error {
 func TestThrottledDomainHalvesItsRateAndRecoversAdditively(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	p := newTestPacer(t, PaceConfig{DomainLimits: nil, BackoffStart: 20}, nil, clock)
+	p := newTestPacer(t, PaceConfig{BackoffStart: 20}, nil, clock)
 	tooMuch := throttleErr(450, "4.7.1 Error: too much mail from 127.0.0.1")
 	rateOf := func() float64 {
 		if st := p.backoff["example.org"]; st != nil {
@@ -241,6 +241,12 @@ func TestThrottledDomainHalvesItsRateAndRecoversAdditively(t *testing.T) {
 	}
 	if took := clock.now().Sub(before); took != 400*time.Millisecond {
 		t.Errorf("5 messages at 10/s (and 5 to an unthrottled domain) took %s, want 400ms", took)
+	}
+	// A domain with a configured limit starts from it, whatever the case of its name.
+	limited := newTestPacer(t, PaceConfig{DomainLimits: map[string]float64{"Gmail.com": 50}}, testenv.NewRedis(t).Client, clock)
+	limited.Observe("anna@GMAIL.com", tooMuch)
+	if st := limited.backoff["gmail.com"]; st == nil || st.rate != 25 {
+		t.Errorf("gmail.com (limit 50/s) after a throttle: %+v, want 25/s", st)
 	}
 }
 

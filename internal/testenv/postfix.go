@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/big"
 	"net"
 	"os"
@@ -157,7 +158,7 @@ func (p *Postfix) configure(opts PostfixOptions) error {
 		return err
 	}
 	var access, mailboxes strings.Builder
-	for _, addr := range slices.Sorted(mapKeys(opts.RecipientAccess)) {
+	for _, addr := range slices.Sorted(maps.Keys(opts.RecipientAccess)) {
 		fmt.Fprintf(&access, "%s %s\n", addr, opts.RecipientAccess[addr])
 	}
 	for _, d := range opts.Domains {
@@ -189,16 +190,6 @@ func (p *Postfix) configure(opts PostfixOptions) error {
 		}
 	}
 	return nil
-}
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // mainCF is the instance's main.cf; %[1]s is its directory, %[2]s the recipient domains.
