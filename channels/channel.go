@@ -22,6 +22,8 @@ type Email struct {
 	ListUnsubscribe string
 	// Headers are extra headers (X-Rapport-Campaign, ...).
 	Headers map[string]string
+	// Meta says what the message is; it is not sent.
+	Meta Meta
 }
 
 // SMS is a rendered text message.
@@ -30,6 +32,18 @@ type SMS struct {
 	Text string
 	// Key is the send key, passed to providers that accept an idempotency key.
 	Key string
+	// Meta says what the message is; it is not sent.
+	Meta Meta
+}
+
+// Meta describes a message for the records kept beside it (the outbox's index.jsonl), so a
+// reader can tell which campaign, variant and customer a file is for without parsing it. It
+// never goes to a provider. The delivery path fills it in; every field may be empty.
+type Meta struct {
+	Campaign string
+	Variant  string
+	Customer string // the customer's id, never an address
+	Locale   string // the locale the message was rendered in
 }
 
 // Receipt is what a provider answered.

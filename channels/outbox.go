@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	netmail "net/mail"
 	"os"
 	"path/filepath"
@@ -18,6 +20,9 @@ import (
 // outboxSMSFile is the JSON-lines file that SMS are appended to.
 const outboxSMSFile = "sms.jsonl"
 
+// outboxIndexFile lists every message written, one JSON line each (outboxIndexEntry).
+const outboxIndexFile = "index.jsonl"
+
 // DefaultOutboxFrom is the sender written into outbox emails unless Outbox.From is set.
 const DefaultOutboxFrom = "Rapport Outbox <outbox@rapport.invalid>"
 
@@ -25,6 +30,9 @@ const DefaultOutboxFrom = "Rapport Outbox <outbox@rapport.invalid>"
 // provider (rapport demo, development). Emails become RFC 5322 .eml files named
 // "<UTC time>-<message id>.eml", written atomically; a message id seen before overwrites its
 // file, so a retried send leaves one file. SMS are appended as JSON lines to sms.jsonl.
+// index.jsonl lists what was written, one line per .eml file and per SMS, with the campaign,
+// variant, customer, locale and subject from the message's Meta, so a reader (or a script)
+// finds a customer's message without opening every file.
 type Outbox struct {
 	// From is the sender written into emails; set it before the first send. Default
 	// DefaultOutboxFrom.
@@ -32,8 +40,9 @@ type Outbox struct {
 
 	dir string
 
-	mu    sync.Mutex        // guards names and the sms.jsonl appends
-	names map[string]string // sanitised message id -> file name, so a resend overwrites
+	mu      sync.Mutex        // guards names, indexed and the appends to sms.jsonl and index.jsonl
+	names   map[string]string // sanitised message id -> file name, so a resend overwrites
+	indexed map[string]bool   // .eml files index.jsonl lists, so a resend adds no second line
 }
 
 // NewOutbox creates dir if needed and indexes the .eml files already there, so a send retried
@@ -50,6 +59,9 @@ func NewOutbox(dir string) (*Outbox, error) {
 		return nil, fmt.Errorf("read outbox %s: %w", dir, err)
 	}
 	o := &Outbox{dir: dir, names: map[string]string{}}
+	if o.indexed, err = readOutboxIndex(filepath.Join(dir, outboxIndexFile)); err != nil {
+		return nil, fmt.Errorf("read outbox %s: %w", dir, err)
+	}
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") {
@@ -122,7 +134,95 @@ func (o *Outbox) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 		return fail(fmt.Errorf("%w: write %s: %w", ErrTemporary, name, werr))
 	}
 	o.names[id] = name
+	// After the file, so that the index never names a file that is not there; a crash in
+	// between leaves the line to the retry, which finds the file not yet indexed.
+	if !o.indexed[name] {
+		entry := outboxIndexEntry{Time: now, File: name, Channel: "email", ID: trimAngles(msg.GetMessageID()),
+			Subject: strings.Join(strings.Fields(m.Subject), " ")}
+		entry.setMeta(m.Meta)
+		if entry.Campaign == "" {
+			entry.Campaign = m.Headers["X-Rapport-Campaign"]
+		}
+		if err := o.appendJSON(outboxIndexFile, entry); err != nil {
+			return fail(err)
+		}
+		o.indexed[name] = true
+	}
 	return Receipt{ProviderID: name}, nil
+}
+
+// outboxIndexEntry is one line of index.jsonl.
+type outboxIndexEntry struct {
+	Time time.Time `json:"time"`
+	// File is the .eml file, or sms.jsonl for an SMS.
+	File     string `json:"file"`
+	Channel  string `json:"channel"`      // email | sms
+	ID       string `json:"id,omitempty"` // Message-ID of an email, send key of an SMS
+	Campaign string `json:"campaign,omitempty"`
+	Variant  string `json:"variant,omitempty"`
+	Customer string `json:"customer,omitempty"`
+	Locale   string `json:"locale,omitempty"`
+	Subject  string `json:"subject,omitempty"`
+}
+
+func (e *outboxIndexEntry) setMeta(m Meta) {
+	e.Campaign, e.Variant, e.Customer, e.Locale = m.Campaign, m.Variant, m.Customer, m.Locale
+}
+
+// readOutboxIndex returns the .eml files index.jsonl already lists. A line that does not parse
+// (one cut short by a crash) is passed over: its file is indexed again on a resend.
+func readOutboxIndex(path string) (map[string]bool, error) {
+	indexed := map[string]bool{}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return indexed, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		var e outboxIndexEntry
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Channel == "email" {
+			indexed[e.File] = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", outboxIndexFile, err)
+	}
+	return indexed, nil
+}
+
+// appendJSON appends v as one line to the named file; o.mu must be held. The file is opened
+// per line: cheap at outbox volumes, and it can be moved away at any time. A file whose last
+// line was cut short (a crash mid-write) gets a line break first, so that only that line is
+// lost and not the next one too.
+func (o *Outbox) appendJSON(file string, v any) error {
+	line, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err)
+	}
+	line = append(line, '\n')
+	f, err := os.OpenFile(filepath.Join(o.dir, file), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrTemporary, err)
+	}
+	if info, err := f.Stat(); err == nil && info.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, info.Size()-1); err == nil && last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	_, werr := f.Write(line)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("%w: append %s: %w", ErrTemporary, file, werr)
+	}
+	return nil
 }
 
 // outboxID makes a message id safe as a file name part: characters outside [A-Za-z0-9._@+-]
@@ -172,24 +272,16 @@ func (o *Outbox) SendSMS(ctx context.Context, m *SMS) (Receipt, error) {
 	if err := checkSMS(m); err != nil {
 		return fail(err)
 	}
-	line, err := json.Marshal(outboxSMS{Time: time.Now().UTC(), To: m.To, Text: m.Text, Key: m.Key})
-	if err != nil {
-		return fail(fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err))
-	}
-	line = append(line, '\n')
+	now := time.Now().UTC()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	// Opened per message: cheap at outbox volumes, and the file can be moved away at any time.
-	f, err := os.OpenFile(filepath.Join(o.dir, outboxSMSFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-	if err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrTemporary, err))
+	if err := o.appendJSON(outboxSMSFile, outboxSMS{Time: now, To: m.To, Text: m.Text, Key: m.Key}); err != nil {
+		return fail(err)
 	}
-	_, werr := f.Write(line)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return fail(fmt.Errorf("%w: append %s: %w", ErrTemporary, outboxSMSFile, werr))
+	entry := outboxIndexEntry{Time: now, File: outboxSMSFile, Channel: "sms", ID: m.Key}
+	entry.setMeta(m.Meta)
+	if err := o.appendJSON(outboxIndexFile, entry); err != nil {
+		return fail(err)
 	}
 	return Receipt{ProviderID: m.Key}, nil
 }

@@ -189,3 +189,105 @@ func TestOutboxWritesCRLFLineEndsForUnencodedParts(t *testing.T) {
 		t.Fatalf("bare LF in the .eml:\n%q", raw)
 	}
 }
+
+// readIndex parses index.jsonl, failing on any line that does not parse unless lenient.
+func readIndex(t *testing.T, dir string, lenient bool) []outboxIndexEntry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, outboxIndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []outboxIndexEntry
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var e outboxIndexEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			if !lenient {
+				t.Fatalf("index line %q: %v", line, err)
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestOutboxIndexListsEachFileOnceWithItsMeta(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o, err := NewOutbox(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := testEmail(1)
+	first.Meta = Meta{Campaign: "thank-you", Variant: "gold", Customer: "c1", Locale: "ru"}
+	second := testEmail(2)
+	second.Subject = "Thank\n you"
+	second.Headers = map[string]string{"X-Rapport-Campaign": "winback"} // no Meta: the header names the campaign
+	var files []string
+	for _, m := range []*Email{first, second, first} { // the third is a retry of the first
+		r, err := o.SendEmail(context.Background(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, r.ProviderID)
+	}
+	sms := &SMS{To: "+15550100", Text: "Спасибо!", Key: "k1", Meta: Meta{Campaign: "thank-you", Variant: "gold", Customer: "c3", Locale: "ru"}}
+	if _, err := o.SendSMS(context.Background(), sms); err != nil {
+		t.Fatal(err)
+	}
+	got := readIndex(t, dir, false)
+	want := []outboxIndexEntry{
+		{File: files[0], Channel: "email", ID: "rapport.0001@shop.example.com", Campaign: "thank-you", Variant: "gold", Customer: "c1", Locale: "ru", Subject: "Спасибо, Анна"},
+		{File: files[1], Channel: "email", ID: "rapport.0002@shop.example.com", Campaign: "winback", Subject: "Thank you"},
+		{File: outboxSMSFile, Channel: "sms", ID: "k1", Campaign: "thank-you", Variant: "gold", Customer: "c3", Locale: "ru"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("index has %d lines, want %d (one per file, none for the retry): %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].Time.IsZero() {
+			t.Errorf("line %d has no time", i)
+		}
+		got[i].Time = want[i].Time
+		if got[i] != want[i] {
+			t.Errorf("line %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestOutboxIndexSurvivesARestartAndALineCutShort(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o, err := NewOutbox(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.SendEmail(context.Background(), testEmail(1)); err != nil {
+		t.Fatal(err)
+	}
+	// A crash in the middle of appending the next line.
+	f, err := os.OpenFile(filepath.Join(dir, outboxIndexFile), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"time":"2026-01-01T00:00:00Z","file":"x`); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	o, err = NewOutbox(dir)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	for _, m := range []*Email{testEmail(1), testEmail(2)} { // a retry after the restart, then a new message
+		if _, err := o.SendEmail(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := readIndex(t, dir, true)
+	if len(got) != 2 || got[0].ID != "rapport.0001@shop.example.com" || got[1].ID != "rapport.0002@shop.example.com" {
+		t.Fatalf("index after the restart: %+v, want the first message once and the second after the cut line", got)
+	}
+	if files := emlFiles(t, dir); len(files) != 2 {
+		t.Fatalf("%d .eml files, want 2", len(files))
+	}
+}

@@ -31,8 +31,14 @@ type SMTPConfig struct {
 	// at most one redial. Waiting for a free connection is bounded by the caller's context.
 	// Default 30s.
 	Timeout time.Duration
-	// RatePerSecond caps messages per second across the pool; 0 means no cap.
+	// RatePerSecond caps messages per second across the pool, that is per worker; 0 means
+	// no cap. Limits shared by all workers, and the adaptive slow-down of a domain that
+	// answers "too much mail", are the Pacer's.
 	RatePerSecond float64
+	// Pacer, when set, paces every message by its recipient domain and by the limits shared
+	// by all workers (pace.go), and is told how each send ended. nil: no pacing but
+	// RatePerSecond.
+	Pacer *Pacer
 	// HeloName is the name sent in EHLO. Default: the host name of this machine.
 	HeloName string
 	// IdleTimeout closes a connection unused for this long, so a quiet worker holds no

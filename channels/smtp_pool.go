@@ -157,6 +157,11 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 	if err := p.dkim.sign(msg); err != nil {
 		return fail(fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err))
 	}
+	if pc := p.cfg.Pacer; pc != nil {
+		if err := pc.Wait(ctx, to); err != nil {
+			return fail(err)
+		}
+	}
 	if p.limiter != nil {
 		if err := p.limiter.Wait(ctx); err != nil {
 			return fail(fmt.Errorf("%w: rate limit wait: %w", ErrTemporary, err))
@@ -167,6 +172,9 @@ func (p *SMTPPool) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 		sentTo = rcpts[0] // the address as sent: an internationalised domain in ASCII
 	}
 	reply, err := p.deliver(ctx, msg, sentTo)
+	if pc := p.cfg.Pacer; pc != nil {
+		pc.Observe(to, err)
+	}
 	if err != nil {
 		return fail(err)
 	}

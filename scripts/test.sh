@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
-# The test command of the README and of CI: installs redis-server when it is missing, then
-# vets and runs every test with the race detector. Long benchmarks are not part of it.
+# The test command of the README and of CI: installs redis-server and postfix when they are
+# missing, then vets and runs every test with the race detector. Long benchmarks are not part
+# of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server not found: installing it with the system package manager" >&2
-  if command -v apt-get >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  if command -v apt-get >/dev/null 2>&1; then apt_install redis-server
   elif command -v dnf >/dev/null 2>&1; then sudo dnf install -y redis
   elif command -v brew >/dev/null 2>&1; then brew install redis
   else echo "install redis-server (Redis 7) and run again" >&2; exit 1
   fi
   # Debian starts a system instance on 6379; the tests start their own on free ports.
+fi
+
+# The SMTP interop tests (channels/postfix_test.go) start a private Postfix instance of their
+# own (internal/testenv/postfix.go). They skip without postfix, except under CI=true, where
+# they fail: so install it here where the system can.
+if ! command -v postfix >/dev/null 2>&1 && [ ! -x /usr/sbin/postfix ] && command -v apt-get >/dev/null 2>&1; then
+  echo "postfix not found: installing it with the system package manager" >&2
+  # "No configuration": Debian writes no /etc/postfix/main.cf, so no system Postfix starts,
+  # listens on port 25 or takes over local mail; the tests configure their own instance.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  apt_install postfix
+  # Where an init system started it anyway, stop the system instance that was just installed.
+  if [ -f /etc/postfix/main.cf ] && $SUDO /usr/sbin/postfix status >/dev/null 2>&1; then
+    $SUDO /usr/sbin/postfix stop >/dev/null 2>&1 || true
+  fi
 fi
 
 gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
