@@ -396,6 +396,7 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 	// retry would send it twice. The call keeps its own deadline, well below the claim lease.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), providerTimeout)
 	defer cancel()
+	meta := channels.Meta{Campaign: in.Campaign.ID, Variant: dec.Variant.ID, Customer: in.Customer.ID, Locale: dec.Locale}
 	switch dec.Channel {
 	case "email":
 		return d.cfg.Email.SendEmail(ctx, &channels.Email{
@@ -404,9 +405,10 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 			MessageID:       messageID(key, d.cfg.MessageDomain),
 			ListUnsubscribe: data.Links.Unsubscribe,
 			Headers:         map[string]string{"X-Rapport-Campaign": in.Campaign.ID},
+			Meta:            meta,
 		})
 	case "sms":
-		return d.cfg.SMS.SendSMS(ctx, &channels.SMS{To: dec.Address, Text: msg.SMS, Key: tasks.ShortHash(key)})
+		return d.cfg.SMS.SendSMS(ctx, &channels.SMS{To: dec.Address, Text: msg.SMS, Key: tasks.ShortHash(key), Meta: meta})
 	}
 	return channels.Receipt{}, fmt.Errorf("unknown channel %q: %w", dec.Channel, channels.ErrConfig)
 }
