@@ -197,6 +197,8 @@ func (d *doc) decode(n ast.Node, v reflect.Value, path string) {
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
 		d.decodeSlice(n, v, path)
+	case reflect.Map:
+		d.decodeMap(n, v, path)
 	case reflect.String:
 		if !isScalar(n) {
 			d.errorf(n, path, "expected text, got %s", describe(n))
@@ -381,6 +383,39 @@ func (d *doc) decodeSlice(n ast.Node, v reflect.Value, path string) {
 		d.decode(item, s.Index(i), p)
 	}
 	v.Set(s)
+}
+
+// decodeMap replaces v (and any default it held) with the decoded mapping; keys are text
+// (currency.rates: {RUB: 0.0102}), each value decoded by the map's element type.
+func (d *doc) decodeMap(n ast.Node, v reflect.Value, path string) {
+	m, ok := n.(ast.MapNode)
+	if !ok {
+		d.errorf(n, path, "expected a mapping of keys, got %s", describe(n))
+		return
+	}
+	out := reflect.MakeMap(v.Type())
+	seen := map[string]Pos{}
+	for it := m.MapRange(); it.Next(); {
+		mv := it.KeyValue()
+		name := scalar(mv.Key)
+		full := joinPath(path, name)
+		if first, dup := seen[name]; dup {
+			d.errorf(mv.Key, full, "duplicate key (first written at line %d)", first.Line)
+			continue
+		}
+		seen[name] = posOf(mv.Key)
+		sp := spot{Key: posOf(mv.Key)}
+		if r := d.resolveQuiet(mv.Value); r != nil {
+			if _, null := r.(*ast.NullNode); !null {
+				sp.Value = posOf(r)
+			}
+		}
+		d.spots[full] = sp
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(mv.Value, elem, full)
+		out.SetMapIndex(reflect.ValueOf(name).Convert(v.Type().Key()), elem)
+	}
+	v.Set(out)
 }
 
 // yamlFields maps yaml key names to field indexes, and lists the names in declaration order

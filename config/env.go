@@ -92,6 +92,8 @@ func setFromString(v reflect.Value, s string) error {
 		return parseInto(p, s, ParseRepeat)
 	case *Size:
 		return parseInto(p, s, ParseSize)
+	case *Rates:
+		return parseInto(p, s, ParseRates)
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

@@ -44,6 +44,8 @@ type Config struct {
 	Outbox  string  `yaml:"outbox"`
 	Worker  Worker  `yaml:"worker"`
 	Predict Predict `yaml:"predict"`
+	// Currency is the shop's reporting currency and the rates into it.
+	Currency Currency `yaml:"currency"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
 
