@@ -23,14 +23,17 @@ type Predictor interface {
 
 // customerView is the JSON of GET /v1/customers/{id}.
 type customerView struct {
-	ID            string               `json:"id"`
-	Traits        map[string]any       `json:"traits"`
-	Email         string               `json:"email,omitempty"`
-	Phone         string               `json:"phone,omitempty"`
-	Timezone      string               `json:"timezone,omitempty"`
-	Locale        string               `json:"locale,omitempty"`
-	Country       string               `json:"country,omitempty"`
-	Consent       decide.Consent       `json:"consent"`
+	ID       string         `json:"id"`
+	Traits   map[string]any `json:"traits"`
+	Email    string         `json:"email,omitempty"`
+	Phone    string         `json:"phone,omitempty"`
+	Timezone string         `json:"timezone,omitempty"`
+	Locale   string         `json:"locale,omitempty"`
+	Country  string         `json:"country,omitempty"`
+	Consent  decide.Consent `json:"consent"`
+	// Summary's money is in summary.currency, the reporting currency (config currency.base):
+	// revenue counts the orders that convert into it, by_currency the totals as ordered,
+	// unconverted those of currencies without a rate, never added in.
 	Summary       decide.Summary       `json:"summary"`
 	Predictions   *decide.Predictions  `json:"predictions"`
 	Undeliverable map[string]string    `json:"undeliverable,omitempty"`

@@ -386,7 +386,8 @@ func (d *doc) decodeSlice(n ast.Node, v reflect.Value, path string) {
 }
 
 // decodeMap replaces v (and any default it held) with the decoded mapping of text keys
-// (CountryDays). Each entry's key path is path.KEY, so a bad value is reported at its place.
+// (calendar.islamic_offset: {IR: 1}, currency.rates: {RUB: 0.0102}), each value decoded by
+// the map's element type at path.KEY, so a bad value is reported at its place.
 func (d *doc) decodeMap(n ast.Node, v reflect.Value, path string) {
 	m, ok := n.(ast.MapNode)
 	if !ok || v.Type().Key().Kind() != reflect.String {

@@ -101,6 +101,8 @@ func setFromString(v reflect.Value, s string) error {
 		return nil
 	case *CountryDays:
 		return parseInto(p, s, ParseCountryDays)
+	case *Rates:
+		return parseInto(p, s, ParseRates)
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

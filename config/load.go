@@ -146,6 +146,9 @@ func Load(path string, env []string) (*Config, error) {
 	if err := c.validate().Err(); err != nil {
 		return nil, err
 	}
+	if err := c.loadRatesFile(); err != nil {
+		return nil, err
+	}
 	c.loc, _ = time.LoadLocation(c.DefaultTimezone) // validated above
 	return c, nil
 }

@@ -56,6 +56,8 @@ type Config struct {
 	Predict Predict `yaml:"predict"`
 	// Calendar adjusts the built-in holiday calendars.
 	Calendar Calendar `yaml:"calendar"`
+	// Currency is the shop's reporting currency and the rates into it.
+	Currency Currency `yaml:"currency"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
 

@@ -47,6 +47,7 @@ func (c *Config) validate() ErrorList {
 	k.checkEmail()
 	k.checkSMS()
 	k.checkRest()
+	k.checkCurrency()
 	return k.errs
 }
 

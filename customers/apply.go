@@ -171,7 +171,7 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 			if (k < len(scores) && scores[k] > float64(now)) || applied[p.member] {
 				results[j] = Result{Event: evs[j], Duplicate: true}
 				if snapshots && (st.exists() || st.dirty != 0) {
-					results[j].Profile = st.snapshot(s.opts.DefaultRegion)
+					results[j].Profile = st.snapshot(s.opts.DefaultRegion, s.conv.Load())
 				}
 				continue
 			}
@@ -184,7 +184,7 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 			members = append(members, score, p.member)
 			results[j] = Result{Event: evs[j]}
 			if snapshots {
-				results[j].Profile = st.snapshot(s.opts.DefaultRegion)
+				results[j].Profile = st.snapshot(s.opts.DefaultRegion, s.conv.Load())
 			}
 		}
 		if len(members) > 0 {

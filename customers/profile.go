@@ -18,8 +18,14 @@ import (
 type Profile struct {
 	decide.Customer // embedded: what decisions see
 
-	// Days are the purchase days, sorted, all orders of one UTC day merged into one.
+	// Days are the purchase days, sorted, all orders of one UTC day merged into one, their
+	// values in DaysCurrency (see orderLog.view).
 	Days []predict.Day
+	// DaysCurrency is the currency of the values of Days: Summary.Currency (the reporting
+	// currency) when at least one order converts into it, else the currency of the latest
+	// order. The models group customers by it ("price levels"), so it, not
+	// Summary.Currency, is what they must be given.
+	DaysCurrency string
 	// UpdatedAt is when the customer's data (traits, orders, consent, channels) last changed, by
 	// the store's clock, not an event time. Recording a send does not move it.
 	UpdatedAt time.Time

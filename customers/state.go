@@ -196,7 +196,7 @@ func (st *state) derivedPhone(region string) string {
 
 // snapshot returns the profile as it is now. Snapshots share the state's maps and slices,
 // which are replaced rather than changed afterwards: treat a Profile as read-only.
-func (st *state) snapshot(region string) *Profile {
+func (st *state) snapshot(region string, conv *converter) *Profile {
 	if st.snap != nil {
 		return st.snap
 	}
@@ -205,7 +205,13 @@ func (st *state) snapshot(region string) *Profile {
 		deriveIdentity(&c, st.traits, st.derivedPhone(region))
 		st.ident = &c
 	}
-	p := &Profile{Customer: *st.ident, Days: st.orders.predictDays(), Version: st.version}
+	p := &Profile{Customer: *st.ident, Version: st.version}
+	var m Money
+	var unconverted func(string)
+	if conv != nil {
+		m, unconverted = conv.Money, conv.unconverted
+	}
+	p.Summary, p.Days, p.DaysCurrency = st.orders.view(&m, unconverted)
 	if st.updated != 0 {
 		p.UpdatedAt = time.UnixMilli(st.updated).UTC()
 	}
@@ -214,7 +220,6 @@ func (st *state) snapshot(region string) *Profile {
 	if p.CreatedAt.IsZero() && st.seen {
 		p.CreatedAt = time.UnixMilli(st.firstSeen).UTC()
 	}
-	p.Summary = st.orders.summary()
 	p.Sends = st.sends
 	p.Undeliverable = st.undeliv
 	p.Unsubscribed = st.unsub

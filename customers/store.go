@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 )
 
 // ErrNotFound is returned, wrapped, for a customer that has no profile.
@@ -31,6 +33,12 @@ type Options struct {
 	RecentSends int
 	// Now is the clock, used for dedupe expiry and UpdatedAt; default time.Now.
 	Now func() time.Time
+	// Money converts order values into the reporting currency on read; default none (each
+	// customer's money in the currency of their latest order). SetMoney replaces it.
+	Money Money
+	// Log receives the warning, once per currency, that orders in a currency without a rate
+	// are left out of money totals; default none.
+	Log *zap.Logger
 }
 
 // WithDefaults returns the options with zero values replaced by their defaults.
@@ -57,7 +65,7 @@ func (o Options) Validate() error {
 	if _, ok := normCountry(o.DefaultRegion); !ok {
 		return fmt.Errorf("DefaultRegion %q is not an ISO 3166-1 alpha-2 country code such as US", o.DefaultRegion)
 	}
-	return nil
+	return o.Money.Validate()
 }
 
 // Store keeps customer profiles in Redis. It is safe for concurrent use, by any number of
@@ -66,11 +74,21 @@ type Store struct {
 	rdb     redis.UniversalClient
 	opts    Options
 	density *indexDensity // Page's estimate of ids per bucket
+	conv    atomic.Pointer[converter]
 }
 
 // NewStore returns a store on rdb.
 func NewStore(rdb redis.UniversalClient, opts Options) *Store {
-	return &Store{rdb: rdb, opts: opts.WithDefaults(), density: &indexDensity{}}
+	s := &Store{rdb: rdb, opts: opts.WithDefaults(), density: &indexDensity{}}
+	s.SetMoney(s.opts.Money)
+	return s
+}
+
+// SetMoney replaces the reporting currency and rates, for a configuration reloaded while the
+// store is in use: profiles read from then on are converted with m. Stored orders keep their
+// own currencies, so nothing needs rewriting.
+func (s *Store) SetMoney(m Money) {
+	s.conv.Store(&converter{Money: m, log: s.opts.Log})
 }
 
 // maxAttempts bounds the compare-and-set retries of one write; each lost attempt means
@@ -107,7 +125,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get customer %s: %w", id, err)
 	}
-	return st.snapshot(s.opts.DefaultRegion), nil
+	return st.snapshot(s.opts.DefaultRegion, s.conv.Load()), nil
 }
 
 // GetMany returns the profiles of ids in one pipeline, in the order of ids, nil for a
@@ -134,7 +152,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Profile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("get customer %s: %w", ids[i], err)
 		}
-		out[i] = st.snapshot(s.opts.DefaultRegion)
+		out[i] = st.snapshot(s.opts.DefaultRegion, s.conv.Load())
 		out[i].read = st
 	}
 	return out, nil

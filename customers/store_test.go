@@ -191,6 +191,28 @@ func TestGetManyReturnsNilForMissing(t *testing.T) {
 }
 
 func TestProfileWithTenTraitsAndTenOrdersIsUnderOneKiB(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		currency func(i int) string
+	}{
+		{"in one currency", func(int) string { return "EUR" }},
+		// A customer who moved: five orders in roubles, then five in euros.
+		{"in two currencies", func(i int) string { return []string{"RUB", "EUR"}[i/5] }},
+		// The worst case: every purchase day in another currency than the one before.
+		{"in three currencies by turns", func(i int) string { return []string{"RUB", "EUR", "USD"}[i%3] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			profile, enc := tenOrderProfileBytes(t, tc.currency)
+			if profile >= 1024 || enc != "listpack" {
+				t.Fatalf("profile uses %d bytes (%s), want < 1024 as a listpack", profile, enc)
+			}
+		})
+	}
+}
+
+// tenOrderProfileBytes stores a customer with ten traits, ten orders in the given currencies
+// and one send, and returns what the profile hash costs in Redis and its encoding.
+func tenOrderProfileBytes(t *testing.T, currency func(i int) string) (int64, string) {
 	b := setup(t)
 	events := []Event{identify("customer-0001234", "m0", day(200), map[string]any{
 		"email": "jane.doe@example.org", "phone": "+4930901820", "firstName": "Jane", "lastName": "Doe",
@@ -199,7 +221,7 @@ func TestProfileWithTenTraitsAndTenOrdersIsUnderOneKiB(t *testing.T) {
 	})}
 	for i := range 10 {
 		ev := orderEvent("customer-0001234", fmt.Sprintf("8c1e7f7e-6b1a-4f0e-9f5e-0000000000%02d", i), day(180-15*i), 49.95+float64(i))
-		ev.Properties["currency"] = "EUR"
+		ev.Properties["currency"] = currency(i)
 		ev.Properties["order_id"] = fmt.Sprintf("100%04d", i)
 		events = append(events, ev)
 	}
@@ -216,14 +238,16 @@ func TestProfileWithTenTraitsAndTenOrdersIsUnderOneKiB(t *testing.T) {
 	}
 	profile, dedupe := mem(profileKey("customer-0001234")), mem(dedupeKey("customer-0001234"))
 	enc, _ := b.redis.Client.ObjectEncoding(b.ctx, profileKey("customer-0001234")).Result()
-	t.Logf("profile hash: %d bytes (%s); dedupe set of 10 orders: %d bytes", profile, enc, dedupe)
 	h, _ := b.redis.Client.HGetAll(b.ctx, profileKey("customer-0001234")).Result()
-	for f, v := range h {
-		t.Logf("field %s: %d bytes", f, len(v))
-	}
-	if profile >= 1024 {
-		t.Fatalf("profile uses %d bytes, want < 1024", profile)
-	}
+	p := len(joinedProfile(t, h))
+	t.Logf("profile hash: %d bytes (%s), field p %d bytes; dedupe set of 10 orders: %d bytes", profile, enc, p, dedupe)
+	return profile, enc
+}
+
+// joinedProfile returns field p of a profile hash joined from its chunks.
+func joinedProfile(t *testing.T, h map[string]string) string {
+	t.Helper()
+	return newState("").joinValue(h, fieldProfile)
 }
 
 func TestOptionsValidateRefusesAnUnknownRegion(t *testing.T) {

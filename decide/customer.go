@@ -54,19 +54,31 @@ func (c Consent) Allows(channel string) bool {
 	return false
 }
 
-// Summary is the purchase summary kept on the profile.
+// Summary is the purchase summary kept on the profile. Money is never added across
+// currencies: Revenue and LastOrderTotal are in Currency, the shop's reporting currency
+// (config currency.base; without one, the currency of the customer's latest order), and
+// count only the orders that convert into it at the configured rates. Orders counts every
+// order, whatever its currency.
 type Summary struct {
-	Orders       int       `json:"orders"`
-	Revenue      float64   `json:"revenue"`
-	Currency     string    `json:"currency,omitempty"`
-	FirstOrderAt time.Time `json:"first_order_at,omitzero"`
-	LastOrderAt  time.Time `json:"last_order_at,omitzero"`
+	Orders int `json:"orders"`
+	// Revenue is the total of the orders that convert into Currency, converted.
+	Revenue  float64 `json:"revenue"`
+	Currency string  `json:"currency,omitempty"`
+	// ByCurrency is the total spent in each currency, as ordered (before conversion).
+	ByCurrency map[string]float64 `json:"by_currency,omitempty"`
+	// Unconverted are the totals left out of Revenue because their currency has no rate
+	// into Currency: nil when every order converted.
+	Unconverted  map[string]float64 `json:"unconverted,omitempty"`
+	FirstOrderAt time.Time          `json:"first_order_at,omitzero"`
+	LastOrderAt  time.Time          `json:"last_order_at,omitzero"`
 	// GapMeanDays and GapStdDays describe the days between purchase days (the spending cycle).
 	GapMeanDays    float64  `json:"gap_mean_days,omitempty"`
 	GapStdDays     float64  `json:"gap_std_days,omitempty"`
 	LastCategories []string `json:"last_categories,omitempty"`
 	LastCoupon     string   `json:"last_coupon,omitempty"`
-	LastOrderTotal float64  `json:"last_order_total,omitempty"`
+	// LastOrderTotal is the latest order's total in Currency; 0 when its currency has no
+	// rate (it is then in Unconverted).
+	LastOrderTotal float64 `json:"last_order_total,omitempty"`
 }
 
 // Predictions come from the fitted customer-base models (package predict).

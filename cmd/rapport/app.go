@@ -103,6 +103,13 @@ func loadCatalog(cfg *config.Config) (*delivery.Catalog, error) {
 	return cat, nil
 }
 
+// customerOptions are the customer store's options from the configuration; log (nil for
+// none) receives the warning about orders in a currency without a rate.
+func customerOptions(cfg *config.Config, log *zap.Logger) customers.Options {
+	return customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion,
+		Money: customers.Money{Base: cfg.Currency.Base, Rates: cfg.Currency.Rates}, Log: log}
+}
+
 // openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.
 func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, error) {
 	return openAppWith(ctx, cfg, log, appOptions{})
@@ -138,7 +145,7 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts 
 		return nil, err
 	}
 	a.catalog = delivery.NewCatalogRef(cat)
-	a.store = customers.NewStore(a.rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion})
+	a.store = customers.NewStore(a.rdb, customerOptions(cfg, log))
 	a.claims = delivery.NewClaims(a.rdb)
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)

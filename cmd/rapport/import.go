@@ -38,7 +38,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer rdb.Close()
-		store = customers.NewStore(rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion})
+		store = customers.NewStore(rdb, customerOptions(cfg, nil))
 	}
 	rep, err := importFile(ctx, store, path, customers.ImportOptions{DryRun: *dryRun, SkipBad: *skipBad, Now: time.Now()})
 	for _, e := range rep.Errors {

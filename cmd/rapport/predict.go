@@ -101,7 +101,7 @@ func openStore(cfg *config.Config, what string) (redis.UniversalClient, *custome
 	if err != nil {
 		return nil, nil, err
 	}
-	return rdb, customers.NewStore(rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion}), nil
+	return rdb, customers.NewStore(rdb, customerOptions(cfg, nil)), nil
 }
 
 // fitOutput is the JSON of `rapport predict fit`: the model (bgnbd, gamma_gamma, customers,
@@ -337,7 +337,8 @@ type predictionOutput struct {
 	// Summary is the customer's (x, t_x, T, m) as of At, in the lifetimes convention; nil
 	// without a purchase by then.
 	Summary *summaryOutput `json:"summary"`
-	// Currency is the currency of the customer's orders, which the money amounts are in.
+	// Currency is the currency the money amounts are in: the customer's Profile.DaysCurrency,
+	// the reporting currency (config currency.base) whenever their orders convert into it.
 	Currency string `json:"currency,omitempty"`
 	// ExpectedOrderValue is the expected value of a future purchase in Currency
 	// (analytics.Model.ExpectedOrderValue).
@@ -354,7 +355,7 @@ type summaryOutput struct {
 }
 
 func customerPrediction(prof *customers.Profile, m *analytics.Model, at time.Time) predictionOutput {
-	out := predictionOutput{Customer: prof.ID, At: at.UTC(), ModelAsOf: m.AsOf, Unit: m.Unit, Currency: prof.Summary.Currency}
+	out := predictionOutput{Customer: prof.ID, At: at.UTC(), ModelAsOf: m.AsOf, Unit: m.Unit, Currency: prof.DaysCurrency}
 	s, ok := predict.Summarize(prof.Days, at, m.TimeUnit())
 	if !ok {
 		return out

@@ -311,3 +311,45 @@ func TestTheDemoBaseInSevenCurrenciesPublishesAModel(t *testing.T) {
 		t.Errorf("customer u0001: %s", out)
 	}
 }
+
+// With a reporting currency and a rate for each of the demo's currencies, a customer paying
+// in roubles is valued in euros, and the base fits on one price level.
+func TestPredictCustomerValuesInTheReportingCurrency(t *testing.T) {
+	r := testenv.NewRedis(t)
+	cfg := configWith(t, r, map[string]string{})
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("currency: {base: EUR, rates: {RUB: 0.0102, USD: 0.92, CNY: 0.127, GBP: 1.17, JPY: 0.0061, AUD: 0.6}}\n")
+	if cerr := f.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	for _, f := range []string{"customers.csv", "orders.csv"} {
+		if code, out, errOut := runCmd("import", "--config", cfg, filepath.Join("..", "..", "examples", "customers", f)); code != 0 {
+			t.Fatalf("import %s: exit %d\n%s%s", f, code, out, errOut)
+		}
+	}
+	code, out, errOut := runCmd("predict", "fit", "--config", cfg, "--as-of", "2026-11-01", "--json")
+	var fit struct {
+		SpendScales map[string]float64 `json:"spend_scales"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &fit) != nil || len(fit.SpendScales) > 1 {
+		t.Fatalf("predict fit: exit %d, want one price level\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd("predict", "customer", "u0001", "--config", cfg, "--at", "2026-11-01", "--json")
+	var c struct {
+		Currency           string   `json:"currency"`
+		ExpectedOrderValue *float64 `json:"expected_order_value"`
+		Summary            struct {
+			MonetaryValue float64 `json:"monetary_value"`
+		} `json:"summary"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &c) != nil {
+		t.Fatalf("predict customer: exit %d\n%s%s", code, out, errOut)
+	}
+	// u0001 spends thousands of roubles an order: tens of euros.
+	if c.Currency != "EUR" || c.ExpectedOrderValue == nil || *c.ExpectedOrderValue > 500 || c.Summary.MonetaryValue > 500 {
+		t.Errorf("customer u0001: %s", out)
+	}
+}
