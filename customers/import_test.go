@@ -188,3 +188,15 @@ func TestImportGuessesTheFormatOfAnUnnamedFile(t *testing.T) {
 		t.Fatalf("csv on stdin: %v %+v", err, rep)
 	}
 }
+
+func TestImportWithoutAStoreValidatesOnADryRunAndRefusesToLoad(t *testing.T) {
+	opts := ImportOptions{Now: testNow, DryRun: true, StoreOptions: Options{DefaultRegion: "DE"}}
+	rep, err := Import(t.Context(), nil, strings.NewReader("userId,phone\nu1,030 901820\n"), "p.csv", opts)
+	if err != nil || rep.Events != 1 {
+		t.Fatalf("dry run without a store: %v %+v", err, rep)
+	}
+	opts.DryRun = false
+	if _, err := Import(t.Context(), nil, strings.NewReader("userId\nu1\n"), "p.csv", opts); err == nil {
+		t.Fatal("a load without a store succeeded")
+	}
+}
