@@ -115,8 +115,8 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 		key := ""
 		if user, _, ok := r.BasicAuth(); ok {
 			key = user
-		} else if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			key = strings.TrimSpace(b)
+		} else {
+			key = bearerToken(r.Header.Get("Authorization"))
 		}
 		if key == "" || !s.validKey(key) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rapport"`)
@@ -125,6 +125,17 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// bearerToken returns the credentials of an "Authorization: Bearer KEY" header, "" for any
+// other. The scheme is matched case-insensitively (RFC 9110 section 11.1): some HTTP clients
+// and CDP destinations send "bearer", and Basic is already matched so by net/http.
+func bearerToken(h string) string {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(cred)
 }
 
 func (s *Server) validKey(key string) bool {

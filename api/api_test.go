@@ -75,6 +75,12 @@ func TestAPIKeysAsBearerOrBasicUser(t *testing.T) {
 		"wrong key":    {map[string]string{"Authorization": "Bearer nope"}, 401},
 		"prefix of k1": {map[string]string{"Authorization": "Bearer k"}, 401},
 		"bearer":       {bearer, 200},
+		// RFC 9110 11.1: the scheme is case-insensitive; some clients send "bearer".
+		"lower-case bearer": {map[string]string{"Authorization": "bearer k2"}, 200},
+		"upper-case bearer": {map[string]string{"Authorization": "BEARER k2"}, 200},
+		"extra spaces":      {map[string]string{"Authorization": "Bearer   k2 "}, 200},
+		"scheme alone":      {map[string]string{"Authorization": "Bearer"}, 401},
+		"bearerk2":          {map[string]string{"Authorization": "bearerk2"}, 401},
 		// Segment sends the write key as the Basic user name with an empty password.
 		"basic user": {map[string]string{"Authorization": "Basic " + basic("k1:")}, 200},
 	} {
