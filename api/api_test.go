@@ -93,12 +93,14 @@ func TestAPIKeysAsBearerOrBasicUser(t *testing.T) {
 func TestBadInputIsRefusedNamingTheField(t *testing.T) {
 	b := setup(t)
 	for name, tc := range map[string]struct{ path, body, field string }{
-		"malformed":         {"/v1/track", `{"userId":`, ""},
-		"missing userId":    {"/v1/track", `{"event":"x","messageId":"m"}`, "userId"},
-		"userId not string": {"/v1/identify", `{"userId":42,"messageId":"m"}`, "userId"},
-		"traits not object": {"/v1/identify", `{"userId":"1","traits":[1],"messageId":"m"}`, "traits"},
-		"bad item":          {"/v1/batch", `{"batch":[{"type":"identify","userId":"1","messageId":"a"},{"type":"track","messageId":"b","event":"x"}]}`, "batch[1].userId"},
-		"empty batch":       {"/v1/batch", `{"batch":[]}`, "batch"},
+		"malformed":                     {"/v1/track", `{"userId":`, ""},
+		"missing userId":                {"/v1/track", `{"event":"x","messageId":"m"}`, "userId"},
+		"userId not string":             {"/v1/identify", `{"userId":42,"messageId":"m"}`, "userId"},
+		"traits not object":             {"/v1/identify", `{"userId":"1","traits":[1],"messageId":"m"}`, "traits"},
+		"bad item":                      {"/v1/batch", `{"batch":[{"type":"identify","userId":"1","messageId":"a"},{"type":"track","messageId":"b","event":"x"}]}`, "batch[1].userId"},
+		"empty batch":                   {"/v1/batch", `{"batch":[]}`, "batch"},
+		"invalid UTF-8":                 {"/v1/identify", "{\"userId\":\"1\",\"traits\":{\"city\":\"K\xf6ln\"},\"messageId\":\"m\"}", "traits.city"},
+		"invalid UTF-8 in a batch item": {"/v1/batch", "{\"batch\":[{\"type\":\"identify\",\"userId\":\"1\",\"messageId\":\"a\",\"traits\":{\"n\":\"\xff\"}}]}", "batch[0].traits.n"},
 	} {
 		code, out := b.do(t, "POST", tc.path, tc.body, bearer)
 		if code != 400 || out["error"] == nil || (tc.field != "" && out["field"] != tc.field) {

@@ -217,6 +217,9 @@ func decodeObject(raw []byte) (map[string]json.RawMessage, *FieldError) {
 	if len(trimmed) == 0 {
 		return nil, fieldErr("", "empty body: expected a JSON object")
 	}
+	if ferr := checkUTF8(trimmed); ferr != nil {
+		return nil, ferr
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &top); err != nil {
 		var syn *json.SyntaxError

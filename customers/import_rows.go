@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxLine bounds one JSONL line; a longer one is a bad row, not an out-of-memory.
@@ -208,6 +209,13 @@ func (c *csvSource) next() (row, error) {
 	line, _ := c.r.FieldPos(0)
 	if len(rec) != len(c.header) {
 		return row{line: line, err: fieldErr("", "%d columns, the header has %d", len(rec), len(c.header))}, nil
+	}
+	for i, v := range rec {
+		// Spreadsheets often save CSV as Latin-1 or Windows-1252; encoding/csv does not
+		// check, and the value would reach Redis as U+FFFD.
+		if !utf8.ValidString(v) {
+			return row{line: line, err: fieldErr(c.header[i], "is not valid UTF-8: save the file as UTF-8")}, nil
+		}
 	}
 	id := strings.TrimSpace(rec[c.user])
 	if ferr := checkID(c.header[c.user], id); ferr != nil {
