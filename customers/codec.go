@@ -80,6 +80,7 @@ func (st *state) decodeProfile(s string) error {
 	if s == "" {
 		return nil
 	}
+	st.sizeRead = len(s)
 	r := &reader{b: []byte(s)}
 	if r.byte() != formatV1 {
 		return fmt.Errorf("%w: unknown format", errCorrupt)
@@ -121,7 +122,9 @@ func (st *state) encodeDirty(region string) ([]any, error) {
 		b = st.encodeMeta(b)
 		b = st.orders.encode(b)
 		b = appendString(b, st.derivedPhone(region))
-		addChunked(fieldProfile, append(b, st.rawTraits...))
+		b = append(b, st.rawTraits...)
+		st.size = len(b)
+		addChunked(fieldProfile, b)
 	}
 	if st.dirty&dirtySends != 0 {
 		addChunked(fieldSends, encodeSends(st.sends))
