@@ -65,6 +65,8 @@ func TestDefaultHasEveryDocumentedDefault(t *testing.T) {
 		{"trigger_max_age", c.TriggerMaxAge, d("24h")},
 		{"catch_up", c.CatchUp, d("6h")},
 		{"body_limit", c.BodyLimit, int64(1 << 20)},
+		{"max_profile_bytes", c.MaxProfileBytes, Size(256 << 10)},
+		{"max_trait_bytes", c.MaxTraitBytes, Size(16 << 10)},
 		{"dedupe_ttl", c.DedupeTTL, d("7d")},
 		{"email.pool", c.Email.Pool, 8},
 		{"email.timeout", c.Email.Timeout, d("30s")},
@@ -224,6 +226,11 @@ predict: {refit: "61 * * * *"}
 				`rapport.yaml:10:23: worker.concurrency: must be at least 1, got 0`,
 				`rapport.yaml:11:18: predict.refit: invalid cron spec "61 * * * *": end of range (61) above maximum (59): 61`,
 			},
+		},
+		{
+			name: "size limits",
+			yaml: "max_profile_bytes: 64KiB\nmax_trait_bytes: 1MiB\n",
+			want: []string{`rapport.yaml:2:18: max_trait_bytes: cannot be larger than max_profile_bytes (64KiB), got 1MiB`},
 		},
 		{
 			name: "smtp tls mode and webhook provider",

@@ -36,6 +36,13 @@ type Config struct {
 	CatchUp Duration `yaml:"catch_up"`
 	// BodyLimit is the largest accepted HTTP request body in bytes. Default 1 MiB.
 	BodyLimit int64 `yaml:"body_limit"`
+	// MaxProfileBytes bounds a stored profile (traits, their stamps, purchase days): an
+	// identify that would make it larger is refused (HTTP 413, a bad row on import); orders
+	// and sends are never refused for it. A size such as 256KiB or 1MiB; default 256KiB.
+	MaxProfileBytes Size `yaml:"max_profile_bytes"`
+	// MaxTraitBytes bounds one trait as JSON: a larger one is refused (HTTP 400, a bad row on
+	// import). Default 16KiB: any real name, address, note or list of preferences.
+	MaxTraitBytes Size `yaml:"max_trait_bytes"`
 	// DedupeTTL is how long a messageId is remembered to drop replays. Default 7d.
 	DedupeTTL Duration `yaml:"dedupe_ttl"`
 	Email     Email    `yaml:"email"`

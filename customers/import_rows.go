@@ -35,6 +35,10 @@ type rowSource interface {
 type rowEnv struct {
 	now    time.Time
 	region string
+	// maxTrait and maxProfile are the store's MaxTraitBytes and MaxProfileBytes: a row over
+	// them is a bad row, found before anything is loaded, rather than a load that stops
+	// half-way.
+	maxTrait, maxProfile int
 }
 
 // contentID is a deterministic messageId for a row without one, so that importing the same
@@ -79,6 +83,9 @@ func (j *jsonlSource) next() (row, error) {
 		if ev.Type == TypeIdentify {
 			if ferr := checkReserved(ev.Traits, j.env.region); ferr != nil {
 				return row{line: j.line, err: ferr.prefixed("traits")}, nil
+			}
+			if ferr, _ := checkTraitSizes(&ev, j.env.maxTrait, j.env.maxProfile); ferr != nil {
+				return row{line: j.line, err: ferr}, nil
 			}
 		}
 		return row{line: j.line, ev: ev}, nil
@@ -273,6 +280,17 @@ func (c *csvSource) customer(id string, rec []string, content []byte) (Event, *F
 	}
 	ev := Event{Type: TypeIdentify, UserID: id, Traits: traits, Timestamp: c.env.now, ReceivedAt: c.env.now,
 		MessageID: contentID("import:", c.header0, content)}
+	if ferr, _ := checkTraitSizes(&ev, c.env.maxTrait, c.env.maxProfile); ferr != nil {
+		// "traits.bio" is the column bio; "traits.address" the column of address.country
+		trait := strings.TrimPrefix(ferr.Field, "traits.")
+		for i, path := range c.cols {
+			if i != c.user && (path == trait || strings.HasPrefix(path, trait+".")) {
+				ferr.Field = c.header[i]
+				break
+			}
+		}
+		return Event{}, ferr
+	}
 	return ev, validate(&ev)
 }
 

@@ -90,3 +90,30 @@ func TestProfileGrowingPastTheLimitIsRefusedAndKeepsItsValue(t *testing.T) {
 	// Removing traits is always allowed.
 	b.apply(t, identify("u1", "m100", testNow, map[string]any{"t0": nil}))
 }
+
+func TestImportOfAnOversizedCellLoadsNothingAndNamesTheColumn(t *testing.T) {
+	b := setup(t)
+	cell := strings.Repeat("c", 300<<10)
+	for _, tc := range []struct{ name, body, want string }{
+		{"p.csv", "userId,firstName,bio\nu1,Ann,short\nu2,Bob," + cell + "\n", "p.csv:3: bio: is more than 16384 bytes"},
+		{"p.jsonl", `{"type":"identify","userId":"u1"}` + "\n" + `{"type":"identify","userId":"u2","traits":{"bio":"` + cell + `"}}` + "\n",
+			"p.jsonl:2: traits.bio: is more than 16384 bytes"},
+	} {
+		rep, err := Import(b.ctx, b.store, strings.NewReader(tc.body), tc.name, ImportOptions{Now: testNow})
+		if !errors.Is(err, ErrBadRows) || len(rep.Errors) != 1 || !strings.HasPrefix(rep.Errors[0].Error(), tc.want) {
+			t.Fatalf("%s: %v %v, want %q", tc.name, err, rep.Errors, tc.want)
+		}
+		if n, _ := b.store.Count(b.ctx); n != 0 {
+			t.Fatalf("%s: %d customers loaded", tc.name, n)
+		}
+	}
+	// With the limit raised, the same file loads whole.
+	s := NewStore(b.redis.Client, Options{Now: func() time.Time { return testNow }, MaxTraitBytes: 1 << 20, MaxProfileBytes: 1 << 20})
+	rep, err := Import(b.ctx, s, strings.NewReader("userId,firstName,bio\nu1,Ann,short\nu2,Bob,"+cell+"\n"), "p.csv", ImportOptions{Now: testNow})
+	if err != nil || rep.Events != 2 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if p := b.get(t, "u2"); p.Traits["bio"] != cell {
+		t.Fatal("bio not stored whole")
+	}
+}

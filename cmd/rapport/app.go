@@ -115,7 +115,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, er
 		return nil, err
 	}
 	a.catalog = jobs.NewCatalogRef(cat)
-	a.store = customers.NewStore(a.rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion})
+	a.store = customers.NewStore(a.rdb, storeOptions(cfg))
 	a.claims = jobs.NewClaims(a.rdb)
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)

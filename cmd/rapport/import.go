@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/jobs"
 )
@@ -28,7 +29,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	storeOpts := customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion}
+	storeOpts := storeOptions(cfg)
 	var store *customers.Store // none on a dry run: it validates and counts without Redis
 	if !*dryRun {
 		if cfg.RedisURL == "" {
@@ -56,6 +57,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "%s %s: %d rows, %d customers, %d orders, %d events, %d skipped\n",
 		verb, filepath.Base(path), rep.Rows, rep.Customers, rep.Orders, rep.Events, rep.Skipped)
 	return nil
+}
+
+// storeOptions are the customer store's options as configured; every command that opens the
+// store uses them, so that import, serve and predict hold profiles to the same limits.
+func storeOptions(cfg *config.Config) customers.Options {
+	return customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion,
+		MaxProfileBytes: int(cfg.MaxProfileBytes), MaxTraitBytes: int(cfg.MaxTraitBytes)}
 }
 
 func importFile(ctx context.Context, store *customers.Store, path string, opts customers.ImportOptions) (customers.ImportReport, error) {

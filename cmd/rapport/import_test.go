@@ -47,3 +47,25 @@ func TestImportDryRunWritesNothingToRedis(t *testing.T) {
 		t.Fatalf("a dry run wrote %d keys", n)
 	}
 }
+
+func TestImportOfAFileWithAnOversizedCellLoadsNothingOrAllOfIt(t *testing.T) {
+	r := testenv.NewRedis(t)
+	cell := strings.Repeat("c", 300<<10)
+	dir := writeTree(t, map[string]string{
+		"people.csv":   "userId,firstName,bio\n1,Ann,short\n2,Bob," + cell + "\n",
+		"default.yaml": "redis_url: " + r.URL + "\nsecret: s\n",
+		"raised.yaml":  "redis_url: " + r.URL + "\nsecret: s\nmax_profile_bytes: 1MiB\nmax_trait_bytes: 512KiB\n",
+	})
+	csv := filepath.Join(dir, "people.csv")
+	code, out, errOut := runCmd("import", "--config", filepath.Join(dir, "default.yaml"), csv)
+	if code != 1 || !strings.Contains(out, "people.csv:3: bio: is more than 16384 bytes") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n, _ := r.Client.Exists(t.Context(), "rp:{c:1}").Result(); n != 0 {
+		t.Fatal("the good row of a file with a bad one was loaded")
+	}
+	code, out, errOut = runCmd("import", "--config", filepath.Join(dir, "raised.yaml"), csv)
+	if code != 0 || !strings.Contains(out, "imported people.csv: 2 rows") {
+		t.Fatalf("with max_trait_bytes raised: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -100,7 +100,7 @@ func openStore(cfg *config.Config, what string) (redis.UniversalClient, *custome
 	if err != nil {
 		return nil, nil, err
 	}
-	return rdb, customers.NewStore(rdb, customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion}), nil
+	return rdb, customers.NewStore(rdb, storeOptions(cfg)), nil
 }
 
 // fitOutput is the JSON of `rapport predict fit`: the model (bgnbd, gamma_gamma, customers,
