@@ -92,6 +92,15 @@ func setFromString(v reflect.Value, s string) error {
 		return parseInto(p, s, ParseRepeat)
 	case *Size:
 		return parseInto(p, s, ParseSize)
+	case *[]APIKey: // bare keys, every scope: scoped keys are written in rapport.yaml
+		var list []APIKey
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, bareKey(item))
+			}
+		}
+		*p = list
+		return nil
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

@@ -16,8 +16,13 @@ type Config struct {
 	// PublicURL is the base of tracking and unsubscribe links. Default http://{Listen}, with
 	// localhost for a wildcard host (0.0.0.0:8080 gives http://localhost:8080).
 	PublicURL string `yaml:"public_url"`
-	// APIKeys authorise /v1/*. Compared in constant time, never logged.
-	APIKeys []string `yaml:"api_keys"`
+	// Keys authorise /v1/*: a bare key may do everything; {key: K, scopes: [ingest, read,
+	// admin]} only what its scopes name (see APIKey). RAPPORT_API_KEYS=k1,k2 gives bare keys.
+	// Compared in constant time, never logged.
+	Keys []APIKey `yaml:"api_keys"`
+	// APIKeys are the keys of Keys that have every scope, filled by Load: for the callers
+	// that predate scopes, which must not hand a restricted key every scope.
+	APIKeys []string `yaml:"-"`
 	// Secret signs links, tokens and coupon codes.
 	Secret string `yaml:"secret"`
 	// Dirs are relative to the directory of rapport.yaml.

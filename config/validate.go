@@ -66,11 +66,7 @@ func (k *configChecker) checkServer() {
 	if err := checkHTTPURL(c.PublicURL); err != nil {
 		k.errorf("public_url", "%v", err)
 	}
-	for i, key := range c.APIKeys {
-		if strings.TrimSpace(key) == "" {
-			k.errorf(fmt.Sprintf("api_keys[%d]", i), "empty API key")
-		}
-	}
+	k.validateKeys(c.Keys)
 	if c.BodyLimit <= 0 {
 		k.errorf("body_limit", "must be positive, got %d", c.BodyLimit)
 	}
