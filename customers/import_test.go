@@ -52,7 +52,7 @@ func TestImportCSVWithSkipBadLoadsTheGoodRows(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	p := b.get(t, "u1")
-	if p.Email != "jane@example.org" || p.Phone != "+4930901820" || p.FirstName != "Jane" || p.Country != "DE" ||
+	if p.Email != "Jane@example.org" || p.Phone != "+4930901820" || p.FirstName != "Jane" || p.Country != "DE" ||
 		p.Timezone != "Europe/Berlin" || !p.Consent.Allows("email") || p.Consent.SMS == nil || *p.Consent.SMS || p.Traits["plan"] != "gold" {
 		t.Fatalf("u1 %+v", p.Customer)
 	}
