@@ -50,7 +50,10 @@ type write struct {
 //
 // A call costs one pipelined read round trip (index, profiles, dedupe lookups) and one
 // pipelined write round trip, plus one per retry of the customers that lost a race. An invalid
-// event fails the whole call before anything is written. On a Redis error some customers may
+// event fails the whole call before anything is written; so does an identify over
+// MaxTraitBytes or one that would grow its profile over MaxProfileBytes (an *EventError
+// naming the event and the field), except that a customer who lost a race in an earlier
+// round of the call and grows too large in a later one finds the other customers written. On a Redis error some customers may
 // have been written: calling again with the same events is safe.
 //
 // Traits are last-write-wins per trait by event time (ties go to the later arrival); null
