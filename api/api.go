@@ -6,14 +6,11 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,8 +39,10 @@ type Server struct {
 	Customers Customers
 	// Ready reports whether Redis answers; /readyz fails when it does not.
 	Ready func(ctx context.Context) error
-	// APIKeys authorise /v1/*.
+	// APIKeys authorise /v1/* with every scope (a bare key of api_keys).
 	APIKeys []string
+	// Keys authorise /v1/* with the scopes each is given (a {key, scopes} of api_keys).
+	Keys []Key
 	// Links verifies unsubscribe tokens.
 	Links *links.Signer
 	// BodyLimit caps request bodies. Default 1 MiB.
@@ -55,10 +54,12 @@ type Server struct {
 	// Extra mounts more handlers by pattern. Operations endpoints (/metrics, /monitoring/) are
 	// never mounted here: they are served on the admin listener (cmd/rapport serveAdmin).
 	Extra map[string]http.Handler
+	// Admin mounts handlers (asynqmon) by pattern behind an API key with the admin scope.
+	Admin map[string]http.Handler
 	Now   func() time.Time
 	Log   *zap.Logger
 
-	keyHashes [][32]byte
+	keys []keyHash
 }
 
 var (
@@ -82,21 +83,16 @@ func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
 		s.Log = zap.NewNop()
 	}
-	s.keyHashes = nil
-	for _, k := range s.APIKeys {
-		if k != "" {
-			s.keyHashes = append(s.keyHashes, sha256.Sum256([]byte(k)))
-		}
-	}
+	s.keys = s.hashKeys()
 	mux := http.NewServeMux()
 	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.instrument(pattern, h)) }
-	route("POST /v1/identify", s.auth(s.handleSingle("identify")))
-	route("POST /v1/track", s.auth(s.handleSingle("track")))
-	route("POST /v1/batch", s.auth(s.handleBatch))
-	route("GET /v1/customers/{id}", s.auth(s.handleGetCustomer))
-	route("DELETE /v1/customers/{id}", s.auth(s.handleDeleteCustomer))
-	route("GET /v1/campaigns/{id}/runs", s.auth(s.handleRuns))
-	route("POST /v1/admin/reload", s.auth(s.handleReload))
+	route("POST /v1/identify", s.auth(ScopeIngest, s.handleSingle("identify")))
+	route("POST /v1/track", s.auth(ScopeIngest, s.handleSingle("track")))
+	route("POST /v1/batch", s.auth(ScopeIngest, s.handleBatch))
+	route("GET /v1/customers/{id}", s.auth(ScopeRead, s.handleGetCustomer))
+	route("DELETE /v1/customers/{id}", s.auth(ScopeAdmin, s.handleDeleteCustomer))
+	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
+	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
 	route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
@@ -104,36 +100,10 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}
+	for pattern, h := range s.Admin {
+		mux.Handle(pattern, s.auth(ScopeAdmin, h.ServeHTTP))
+	}
 	return mux
-}
-
-// auth accepts "Authorization: Bearer KEY" or HTTP Basic with the key as user name (as
-// Segment sends it). Keys are compared as SHA-256 digests in constant time, so neither the
-// content nor the length of a key leaks through timing.
-func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		key := ""
-		if user, _, ok := r.BasicAuth(); ok {
-			key = user
-		} else if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			key = strings.TrimSpace(b)
-		}
-		if key == "" || !s.validKey(key) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="rapport"`)
-			writeError(w, http.StatusUnauthorized, "", "missing or invalid API key")
-			return
-		}
-		next(w, r)
-	}
-}
-
-func (s *Server) validKey(key string) bool {
-	h := sha256.Sum256([]byte(key))
-	ok := 0
-	for _, k := range s.keyHashes {
-		ok |= subtle.ConstantTimeCompare(h[:], k[:])
-	}
-	return ok == 1
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {

@@ -75,6 +75,12 @@ func TestAPIKeysAsBearerOrBasicUser(t *testing.T) {
 		"wrong key":    {map[string]string{"Authorization": "Bearer nope"}, 401},
 		"prefix of k1": {map[string]string{"Authorization": "Bearer k"}, 401},
 		"bearer":       {bearer, 200},
+		// RFC 9110 11.1: the scheme is case-insensitive; some clients send "bearer".
+		"lower-case bearer": {map[string]string{"Authorization": "bearer k2"}, 200},
+		"upper-case bearer": {map[string]string{"Authorization": "BEARER k2"}, 200},
+		"extra spaces":      {map[string]string{"Authorization": "Bearer   k2 "}, 200},
+		"scheme alone":      {map[string]string{"Authorization": "Bearer"}, 401},
+		"bearerk2":          {map[string]string{"Authorization": "bearerk2"}, 401},
 		// Segment sends the write key as the Basic user name with an empty password.
 		"basic user": {map[string]string{"Authorization": "Basic " + basic("k1:")}, 200},
 	} {
@@ -87,12 +93,14 @@ func TestAPIKeysAsBearerOrBasicUser(t *testing.T) {
 func TestBadInputIsRefusedNamingTheField(t *testing.T) {
 	b := setup(t)
 	for name, tc := range map[string]struct{ path, body, field string }{
-		"malformed":         {"/v1/track", `{"userId":`, ""},
-		"missing userId":    {"/v1/track", `{"event":"x","messageId":"m"}`, "userId"},
-		"userId not string": {"/v1/identify", `{"userId":42,"messageId":"m"}`, "userId"},
-		"traits not object": {"/v1/identify", `{"userId":"1","traits":[1],"messageId":"m"}`, "traits"},
-		"bad item":          {"/v1/batch", `{"batch":[{"type":"identify","userId":"1","messageId":"a"},{"type":"track","messageId":"b","event":"x"}]}`, "batch[1].userId"},
-		"empty batch":       {"/v1/batch", `{"batch":[]}`, "batch"},
+		"malformed":                     {"/v1/track", `{"userId":`, ""},
+		"missing userId":                {"/v1/track", `{"event":"x","messageId":"m"}`, "userId"},
+		"userId not string":             {"/v1/identify", `{"userId":42,"messageId":"m"}`, "userId"},
+		"traits not object":             {"/v1/identify", `{"userId":"1","traits":[1],"messageId":"m"}`, "traits"},
+		"bad item":                      {"/v1/batch", `{"batch":[{"type":"identify","userId":"1","messageId":"a"},{"type":"track","messageId":"b","event":"x"}]}`, "batch[1].userId"},
+		"empty batch":                   {"/v1/batch", `{"batch":[]}`, "batch"},
+		"invalid UTF-8":                 {"/v1/identify", "{\"userId\":\"1\",\"traits\":{\"city\":\"K\xf6ln\"},\"messageId\":\"m\"}", "traits.city"},
+		"invalid UTF-8 in a batch item": {"/v1/batch", "{\"batch\":[{\"type\":\"identify\",\"userId\":\"1\",\"messageId\":\"a\",\"traits\":{\"n\":\"\xff\"}}]}", "batch[0].traits.n"},
 	} {
 		code, out := b.do(t, "POST", tc.path, tc.body, bearer)
 		if code != 400 || out["error"] == nil || (tc.field != "" && out["field"] != tc.field) {
@@ -182,14 +190,14 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestRequireKeyGuardsOperationsPages(t *testing.T) {
-	srv := httptest.NewServer(api.RequireKey([]string{"k1"}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv := httptest.NewServer(api.RequireKey([]string{"k1"}, []api.Key{{Key: "ro", Scopes: []api.Scope{api.ScopeRead}}}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("tasks"))
 	})))
 	defer srv.Close()
 	for _, tc := range []struct {
 		auth string
 		want int
-	}{{"", 401}, {"Bearer nope", 401}, {"Bearer k1", 200}} {
+	}{{"", 401}, {"Bearer nope", 401}, {"Bearer ro", 403}, {"Bearer k1", 200}} {
 		req, _ := http.NewRequest("GET", srv.URL+"/monitoring/", nil)
 		if tc.auth != "" {
 			req.Header.Set("Authorization", tc.auth)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"go.uber.org/zap"
 
@@ -28,7 +29,7 @@ func (s *Server) handleSingle(kind string) http.HandlerFunc {
 			writeInputError(w, err)
 			return
 		}
-		s.ingest(w, r, []customers.Event{ev})
+		s.ingest(w, r, []customers.Event{ev}, nil)
 	}
 }
 
@@ -37,7 +38,7 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	events, err := customers.DecodeBatch(body, s.Now())
+	events, items, err := customers.DecodeBatchItems(body, s.Now())
 	if err != nil {
 		// The whole request is refused: a partial accept would make the client's retry
 		// ambiguous, and nothing of a bad batch is half-applied.
@@ -49,11 +50,26 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, ingestResponse{Success: true})
 		return
 	}
-	s.ingest(w, r, events)
+	s.ingest(w, r, events, items)
 }
 
-func (s *Server) ingest(w http.ResponseWriter, r *http.Request, events []customers.Event) {
+// ingest stores events; items are their indexes in a /v1/batch array (nil for one call).
+// A batch is all or nothing: an event the store refuses for its content (a trait or the
+// profile too large) refuses the whole request, with nothing of it written.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request, events []customers.Event, items []int) {
 	results, err := s.Ingest.Ingest(r.Context(), events)
+	var refused *customers.EventError
+	if errors.As(err, &refused) {
+		code, field := http.StatusBadRequest, refused.Field.Field
+		if errors.Is(err, customers.ErrProfileTooLarge) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		if refused.Index < len(items) {
+			field = "batch[" + strconv.Itoa(items[refused.Index]) + "]." + field
+		}
+		writeError(w, code, field, refused.Field.Msg)
+		return
+	}
 	if err != nil {
 		s.Log.Error("ingest", zap.Int("events", len(events)), zap.Error(err))
 		writeError(w, http.StatusServiceUnavailable, "", "could not store the events; retry")

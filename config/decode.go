@@ -23,6 +23,12 @@ type nodeUnmarshaler interface {
 	UnmarshalYAML(ast.Node) error
 }
 
+// shorthand is a mapping type that may also be written as one scalar (api_keys: a bare key,
+// or {key, scopes}): a scalar goes to UnmarshalYAMLScalar, a mapping is decoded by key.
+type shorthand interface {
+	UnmarshalYAMLScalar(ast.Node) error
+}
+
 // maxDepth bounds nesting through aliases; Rapport's own types are a few levels deep.
 const maxDepth = 32
 
@@ -180,6 +186,12 @@ func (d *doc) decode(n ast.Node, v reflect.Value, path string) {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
 		d.decode(n, v.Elem(), path)
+		return
+	}
+	if u, ok := v.Addr().Interface().(shorthand); ok && isScalar(n) {
+		if err := u.UnmarshalYAMLScalar(n); err != nil {
+			d.errorf(n, path, "%v", err)
+		}
 		return
 	}
 	if u, ok := v.Addr().Interface().(nodeUnmarshaler); ok {

@@ -103,6 +103,15 @@ func setFromString(v reflect.Value, s string) error {
 		return parseInto(p, s, ParseCountryDays)
 	case *Rates:
 		return parseInto(p, s, ParseRates)
+	case *[]APIKey: // bare keys, every scope: scoped keys are written in rapport.yaml
+		var list []APIKey
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, bareKey(item))
+			}
+		}
+		*p = list
+		return nil
 	case *[]string:
 		var list []string
 		for item := range strings.SplitSeq(s, ",") {

@@ -23,6 +23,7 @@ func TestEnvOverridesEveryKindOfKey(t *testing.T) {
 		{"RAPPORT_WORKER_GOGC=200", func(c *Config) any { return c.Worker.GOGC }, 200},
 		{"RAPPORT_WORKER_MEMORY_LIMIT=512MiB", func(c *Config) any { return c.Worker.MemoryLimit }, Size(512 << 20)},
 		{"RAPPORT_BODY_LIMIT=2048", func(c *Config) any { return c.BodyLimit }, int64(2048)},
+		{"RAPPORT_MAX_PROFILE_BYTES=1MiB", func(c *Config) any { return c.MaxProfileBytes }, Size(1 << 20)},
 		{"RAPPORT_PREDICT_MARGIN=0.45", func(c *Config) any { return c.Predict.Margin }, 0.45},
 		{"RAPPORT_EMAIL_RATE_PER_SECOND=12.5", func(c *Config) any { return c.Email.RatePerSecond }, 12.5},
 		{"RAPPORT_WINDOW=20:00-08:00", func(c *Config) any { return c.Window.String() }, "20:00-08:00"},

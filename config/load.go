@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -66,10 +67,12 @@ func defaults() *Config {
 			PerCustomer: Limit{Count: 3, Period: 7 * day},
 			SMS:         Limit{Count: 1, Period: day},
 		},
-		TriggerMaxAge: Duration(24 * time.Hour),
-		CatchUp:       Duration(6 * time.Hour),
-		BodyLimit:     1 << 20,
-		DedupeTTL:     7 * day,
+		TriggerMaxAge:   Duration(24 * time.Hour),
+		CatchUp:         Duration(6 * time.Hour),
+		BodyLimit:       1 << 20,
+		MaxProfileBytes: 256 << 10,
+		MaxTraitBytes:   16 << 10,
+		DedupeTTL:       7 * day,
 		Email: Email{
 			Pool:    8,
 			Timeout: Duration(30 * time.Second),
@@ -99,6 +102,12 @@ func defaults() *Config {
 // fillDerived sets the defaults that depend on other keys, once the file and the environment
 // have had their say.
 func (c *Config) fillDerived() {
+	c.APIKeys = nil
+	for _, k := range c.Keys {
+		if k.AllScoped() {
+			c.APIKeys = append(c.APIKeys, k.Key)
+		}
+	}
 	if c.Worker.GOGC == 0 {
 		c.Worker.GOGC = DefaultGOGC // "gogc: 0" reads as "not set", not as "collect constantly"
 	}
@@ -183,6 +192,10 @@ func (c *Config) Redacted() Config {
 	r.APIKeys = make([]string, len(c.APIKeys))
 	for i := range r.APIKeys {
 		r.APIKeys[i] = redactedValue
+	}
+	r.Keys = make([]APIKey, len(c.Keys))
+	for i, k := range c.Keys {
+		r.Keys[i] = APIKey{Key: redactedValue, Scopes: slices.Clone(k.Scopes)}
 	}
 	r.Secret = redact(c.Secret)
 	r.RedisURL = redactURL(c.RedisURL)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -65,6 +66,8 @@ func TestDefaultHasEveryDocumentedDefault(t *testing.T) {
 		{"trigger_max_age", c.TriggerMaxAge, d("24h")},
 		{"catch_up", c.CatchUp, d("6h")},
 		{"body_limit", c.BodyLimit, int64(1 << 20)},
+		{"max_profile_bytes", c.MaxProfileBytes, Size(256 << 10)},
+		{"max_trait_bytes", c.MaxTraitBytes, Size(16 << 10)},
 		{"dedupe_ttl", c.DedupeTTL, d("7d")},
 		{"email.pool", c.Email.Pool, 8},
 		{"email.timeout", c.Email.Timeout, d("30s")},
@@ -137,6 +140,7 @@ predict: {unit: days, margin: 0.25}
 	want.RedisURL = "redis://127.0.0.1:6379/0"
 	want.Listen = "0.0.0.0:9090"
 	want.PublicURL = "http://localhost:9090" // derived: a wildcard address is not a link target
+	want.Keys = []APIKey{{"k1", AllScopes}, {"k2", AllScopes}}
 	want.APIKeys = []string{"k1", "k2"}
 	want.Secret = "s3cret"
 	want.Dirs.Campaigns = "marketing/campaigns"
@@ -226,6 +230,21 @@ predict: {refit: "61 * * * *"}
 			},
 		},
 		{
+			name: "api keys with scopes",
+			yaml: "api_keys:\n  - bare\n  - {key: shop, scopes: [ingest, write]}\n  - {key: crm}\n  - bare\n  - {key: \"\", scopes: [read]}\n",
+			want: []string{
+				`rapport.yaml:3:34: api_keys[1].scopes[1]: unknown scope "write": want ingest, read, admin`,
+				`rapport.yaml:4:5: api_keys[2].scopes: required: one or more of ingest, read, admin`,
+				`rapport.yaml:5:5: api_keys[3]: the same key as api_keys[0]`,
+				`rapport.yaml:6:5: api_keys[4]: empty API key`,
+			},
+		},
+		{
+			name: "size limits",
+			yaml: "max_profile_bytes: 64KiB\nmax_trait_bytes: 1MiB\n",
+			want: []string{`rapport.yaml:2:18: max_trait_bytes: cannot be larger than max_profile_bytes (64KiB), got 1MiB`},
+		},
+		{
 			name: "smtp tls mode and webhook provider",
 			yaml: "email: {smtp_url: \"smtp://h:25?tls=maybe\"}\nsms: {provider: webhook}\n",
 			want: []string{
@@ -295,6 +314,7 @@ func TestRedactedHidesEverySecret(t *testing.T) {
 	t.Parallel()
 	c := Default()
 	c.APIKeys = []string{"key-one", "key-two"}
+	c.Keys = []APIKey{{"key-one", AllScopes}, {"key-two", AllScopes}, {"key-three", []string{ScopeIngest}}}
 	c.Secret = "signing-secret"
 	c.RedisURL = "redis://:redis-pass@10.0.0.1:6379/0"
 	c.Email.SMTPURL = "smtp://user:smtp-pass@mail.example.com:587?tls=required"
@@ -302,9 +322,9 @@ func TestRedactedHidesEverySecret(t *testing.T) {
 	c.SMS.Webhook.Token = "webhook-token"
 
 	r := c.Redacted()
-	printed := strings.Join([]string{strings.Join(r.APIKeys, ","), r.Secret, r.RedisURL, r.Email.SMTPURL,
+	printed := strings.Join([]string{strings.Join(r.APIKeys, ","), fmt.Sprint(r.Keys), r.Secret, r.RedisURL, r.Email.SMTPURL,
 		r.SMS.Twilio.AuthToken, r.SMS.Webhook.Token}, " ")
-	for _, secret := range []string{"key-one", "key-two", "signing-secret", "redis-pass", "smtp-pass", "twilio-token", "webhook-token"} {
+	for _, secret := range []string{"key-one", "key-two", "key-three", "signing-secret", "redis-pass", "smtp-pass", "twilio-token", "webhook-token"} {
 		if strings.Contains(printed, secret) {
 			t.Errorf("redacted config still shows %q: %s", secret, printed)
 		}
@@ -333,5 +353,23 @@ func TestLocationFollowsDefaultTimezone(t *testing.T) {
 	c.DefaultTimezone = "Not/AZone"
 	if got := c.Location(); got != time.UTC {
 		t.Errorf("Location() for a bad zone = %v, want UTC", got)
+	}
+}
+
+func TestAPIKeysAreBareOrScoped(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rapport.yaml", "api_keys:\n  - all-of-it\n  - {key: shop, scopes: [ingest]}\n  - key: ops\n    scopes: [admin, read, ingest]\n")
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []APIKey{{"all-of-it", AllScopes}, {"shop", []string{"ingest"}}, {"ops", []string{"admin", "read", "ingest"}}}
+	if !reflect.DeepEqual(c.Keys, want) || !reflect.DeepEqual(c.APIKeys, []string{"all-of-it", "ops"}) {
+		t.Fatalf("keys %v, every scope %v", c.Keys, c.APIKeys)
+	}
+	c, err = Load(p, []string{"RAPPORT_API_KEYS=k1,k2"})
+	if err != nil || !reflect.DeepEqual(c.Keys, []APIKey{{"k1", AllScopes}, {"k2", AllScopes}}) {
+		t.Fatalf("from the environment: %v %v", err, c.Keys)
 	}
 }

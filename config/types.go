@@ -26,8 +26,13 @@ type Config struct {
 	// (the greetings have no order to link to). Default none: templates guard it with
 	// {{with .Links.Shop}}. Unlike PublicURL it is not where Rapport answers.
 	ShopURL string `yaml:"shop_url"`
-	// APIKeys authorise /v1/*. Compared in constant time, never logged.
-	APIKeys []string `yaml:"api_keys"`
+	// Keys authorise /v1/*: a bare key may do everything; {key: K, scopes: [ingest, read,
+	// admin]} only what its scopes name (see APIKey). RAPPORT_API_KEYS=k1,k2 gives bare keys.
+	// Compared in constant time, never logged.
+	Keys []APIKey `yaml:"api_keys"`
+	// APIKeys are the keys of Keys that have every scope, filled by Load: for the callers
+	// that predate scopes, which must not hand a restricted key every scope.
+	APIKeys []string `yaml:"-"`
 	// Secret signs links, tokens and coupon codes.
 	Secret string `yaml:"secret"`
 	// Dirs are relative to the directory of rapport.yaml.
@@ -46,6 +51,13 @@ type Config struct {
 	CatchUp Duration `yaml:"catch_up"`
 	// BodyLimit is the largest accepted HTTP request body in bytes. Default 1 MiB.
 	BodyLimit int64 `yaml:"body_limit"`
+	// MaxProfileBytes bounds a stored profile (traits, their stamps, purchase days): an
+	// identify that would make it larger is refused (HTTP 413, a bad row on import); orders
+	// and sends are never refused for it. A size such as 256KiB or 1MiB; default 256KiB.
+	MaxProfileBytes Size `yaml:"max_profile_bytes"`
+	// MaxTraitBytes bounds one trait as JSON: a larger one is refused (HTTP 400, a bad row on
+	// import). Default 16KiB: any real name, address, note or list of preferences.
+	MaxTraitBytes Size `yaml:"max_trait_bytes"`
 	// DedupeTTL is how long a messageId is remembered to drop replays. Default 7d.
 	DedupeTTL Duration `yaml:"dedupe_ttl"`
 	Email     Email    `yaml:"email"`

@@ -80,13 +80,17 @@ func (k *configChecker) checkServer() {
 			k.errorf("shop_url", "%v", err)
 		}
 	}
-	for i, key := range c.APIKeys {
-		if strings.TrimSpace(key) == "" {
-			k.errorf(fmt.Sprintf("api_keys[%d]", i), "empty API key")
-		}
-	}
+	k.validateKeys(c.Keys)
 	if c.BodyLimit <= 0 {
 		k.errorf("body_limit", "must be positive, got %d", c.BodyLimit)
+	}
+	switch {
+	case c.MaxProfileBytes <= 0 || c.MaxProfileBytes > 512<<20:
+		k.errorf("max_profile_bytes", "must be between 1B and 512MiB (Redis's largest value), got %s", c.MaxProfileBytes)
+	case c.MaxTraitBytes <= 0:
+		k.errorf("max_trait_bytes", "must be positive, got %s", c.MaxTraitBytes)
+	case c.MaxTraitBytes > c.MaxProfileBytes:
+		k.errorf("max_trait_bytes", "cannot be larger than max_profile_bytes (%s), got %s", c.MaxProfileBytes, c.MaxTraitBytes)
 	}
 	if c.TriggerMaxAge <= 0 {
 		k.errorf("trigger_max_age", "must be positive, got %s", c.TriggerMaxAge)

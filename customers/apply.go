@@ -39,6 +39,7 @@ type write struct {
 	g       *group
 	st      *state
 	members []any
+	traits  int // index of the last identify applied, -1 when none: it is named when the profile is too large
 }
 
 // Apply applies events in order and returns once everything is written to Redis (the reply
@@ -49,7 +50,10 @@ type write struct {
 //
 // A call costs one pipelined read round trip (index, profiles, dedupe lookups) and one
 // pipelined write round trip, plus one per retry of the customers that lost a race. An invalid
-// event fails the whole call before anything is written. On a Redis error some customers may
+// event fails the whole call before anything is written; so does an identify over
+// MaxTraitBytes or one that would grow its profile over MaxProfileBytes (an *EventError
+// naming the event and the field), except that a customer who lost a race in an earlier
+// round of the call and grows too large in a later one finds the other customers written. On a Redis error some customers may
 // have been written: calling again with the same events is safe.
 //
 // Traits are last-write-wins per trait by event time (ties go to the later arrival); null
@@ -77,6 +81,9 @@ func (s *Store) apply(ctx context.Context, events []Event, snapshots bool) ([]Re
 		p, err := prepare(&ev)
 		if err != nil {
 			return nil, fmt.Errorf("apply event %s for customer %s: %w", ev.MessageID, ev.UserID, err)
+		}
+		if ferr, err := checkTraitSizes(&ev, s.opts.MaxTraitBytes, s.opts.MaxProfileBytes); err != nil {
+			return nil, &EventError{Index: i, Field: ferr, Err: err}
 		}
 		evs[i], preps[i] = ev, p
 		g := byID[ev.UserID]
@@ -164,6 +171,7 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 		scores := seen[i].Val()
 		applied := map[string]bool{}
 		var members []any
+		traits := -1
 		for k, j := range g.idx {
 			p := &preps[j]
 			// ZMSCORE answers 0 for a member that is not there; expired ones still are
@@ -177,6 +185,9 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 			}
 			applied[p.member] = true
 			st.applyEvent(&evs[j], p.order, p.rank, p.at, now)
+			if evs[j].Type == TypeIdentify {
+				traits = j
+			}
 			score := expiry
 			if p.order != nil {
 				score = "+inf"
@@ -188,7 +199,7 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 			}
 		}
 		if len(members) > 0 {
-			writes = append(writes, write{g: g, st: st, members: members})
+			writes = append(writes, write{g: g, st: st, members: members, traits: traits})
 		}
 	}
 	if len(writes) == 0 {
@@ -197,16 +208,32 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 	return s.writeRound(ctx, writes, now)
 }
 
-// writeRound runs casScript for every changed customer in one pipeline.
+// writeRound runs casScript for every changed customer in one pipeline. Every profile is
+// encoded and checked against MaxProfileBytes before the first is sent, so a call with one
+// profile too large writes none of its customers.
 func (s *Store) writeRound(ctx context.Context, writes []write, now int64) ([]*group, error) {
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(writes))
+	type cas struct {
+		keys []string
+		args []any
+	}
+	runs := make([]cas, len(writes))
 	for i, w := range writes {
 		keys, args, err := casArgs(w.st, s.opts.DefaultRegion, now, w.members)
 		if err != nil {
 			return nil, fmt.Errorf("apply events for customer %s: %w", w.g.id, err)
 		}
-		cmds[i] = pipe.EvalSha(ctx, casScript.Hash(), keys, args...)
+		// Only a change of traits is refused, and only one that grows a profile over the
+		// limit: a profile already over it (the limit was lowered) may still shrink.
+		if w.traits >= 0 && w.st.size > s.opts.MaxProfileBytes && w.st.size > w.st.sizeRead {
+			return nil, &EventError{Index: w.traits, Err: ErrProfileTooLarge, Field: fieldErr("traits",
+				"would make the profile %d bytes, at most %d are accepted (max_profile_bytes): remove traits first", w.st.size, s.opts.MaxProfileBytes)}
+		}
+		runs[i] = cas{keys, args}
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(writes))
+	for i, r := range runs {
+		cmds[i] = pipe.EvalSha(ctx, casScript.Hash(), r.keys, r.args...)
 	}
 	_, _ = pipe.Exec(ctx) // every command's error is looked at below
 	var again []*group

@@ -17,7 +17,7 @@ func TestIdentifyCreatesAndMergesTraits(t *testing.T) {
 	}))
 	res := b.apply(t, identify("u1", "m2", day(2), map[string]any{"last_name": "Doe", "plan": "platinum"}))
 	p := b.get(t, "u1")
-	if p.Email != "jane.doe@example.org" || p.FirstName != "Jane" || p.LastName != "Doe" || p.Country != "DE" {
+	if p.Email != "Jane.Doe@example.org" || p.FirstName != "Jane" || p.LastName != "Doe" || p.Country != "DE" {
 		t.Fatalf("reserved traits: %+v", p.Customer)
 	}
 	if p.Traits["plan"] != "platinum" || p.Traits["email"] != "Jane.Doe@Example.ORG" || len(p.Traits) != 5 {
@@ -53,7 +53,13 @@ func TestReservedTraitsAreNormalisedOrLeftEmpty(t *testing.T) {
 		{"email invalid", map[string]any{"email": "jane at example"},
 			func(p *Profile) bool { return p.Email == "" && p.Traits["email"] == "jane at example" }},
 		{"email with name", map[string]any{"email": "Jane <JANE@x.org>"},
-			func(p *Profile) bool { return p.Email == "jane@x.org" }},
+			func(p *Profile) bool { return p.Email == "JANE@x.org" }},
+		{"email local part kept as given, domain lower-cased", map[string]any{"email": "Anna.Petrova@Example.ORG"},
+			func(p *Profile) bool { return p.Email == "Anna.Petrova@example.org" }},
+		{"email quoted local part stays quoted", map[string]any{"email": `"a b"@example.com`},
+			func(p *Profile) bool { return p.Email == `"a b"@example.com` }},
+		{"email internationalised domain kept for display", map[string]any{"email": "user@Bücher.de"},
+			func(p *Profile) bool { return p.Email == "user@bücher.de" }},
 		{"country name refused", map[string]any{"address": map[string]any{"country": "Germany"}},
 			func(p *Profile) bool { return p.Country == "" }},
 		{"timezone valid", map[string]any{"timezone": "Europe/Berlin"},

@@ -10,7 +10,10 @@ import (
 // casFunction is the compare-and-set of a profile as a Lua function, shared by casScript and
 // recordScript so that there is one definition of how a profile is written. cas(hk, mk, o)
 // reads casScript's arguments from ARGV[o+1] on (o is 0 for casScript) and answers as
-// casScript does.
+// casScript does. Fields are set and deleted 500 at a time (1000 arguments): unpack fails
+// with "too many results to unpack" past Lua's C stack of ~8000 values, which a profile
+// reached at about 255 KB of 64-byte chunks (chunks.go); 1000 is an even number, so a group
+// never splits a field from its value.
 const casFunction = `
 local function cas(hk, mk, o)
   local v = tonumber(redis.call('HGET', hk, 'v') or '0')
@@ -44,8 +47,12 @@ local function cas(hk, mk, o)
       set[#set + 1] = ARGV[i + 1]
     end
   end
-  redis.call('HSET', hk, unpack(set))
-  if #del > 0 then redis.call('HDEL', hk, unpack(del)) end
+  for i = 1, #set, 1000 do
+    redis.call('HSET', hk, unpack(set, i, math.min(i + 999, #set)))
+  end
+  for i = 1, #del, 1000 do
+    redis.call('HDEL', hk, unpack(del, i, math.min(i + 999, #del)))
+  end
   return v + 1
 end
 `

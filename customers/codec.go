@@ -92,6 +92,7 @@ func (st *state) decodeProfile(s string) error {
 	if s == "" {
 		return nil
 	}
+	st.sizeRead = len(s)
 	r := &reader{b: []byte(s)}
 	format := r.byte()
 	if format != formatV1 && format != formatV2 {
@@ -138,7 +139,9 @@ func (st *state) encodeDirty(region string) ([]any, error) {
 		b = st.encodeMeta(b)
 		b = st.orders.encode(b)
 		b = appendString(b, st.derivedPhone(region))
-		addChunked(fieldProfile, append(b, st.rawTraits...))
+		b = append(b, st.rawTraits...)
+		st.size = len(b)
+		addChunked(fieldProfile, b)
 	}
 	if st.dirty&dirtySends != 0 {
 		addChunked(fieldSends, encodeSends(st.sends))

@@ -168,22 +168,31 @@ func decodeEvent(raw []byte, kind string, now time.Time) (Event, bool, *FieldErr
 // error (errors.Join of *FieldError) together with the valid events, so that the caller can
 // refuse the whole request and name every bad item.
 func DecodeBatch(raw []byte, now time.Time) ([]Event, error) {
+	events, _, err := DecodeBatchItems(raw, now)
+	return events, err
+}
+
+// DecodeBatchItems is DecodeBatch that also returns, for each event, its index in the batch
+// array, so that an error about an event found later (Store.Apply's *EventError) can name
+// it as "batch[i]" although skipped calls shifted the events.
+func DecodeBatchItems(raw []byte, now time.Time) ([]Event, []int, error) {
 	top, ferr := decodeObject(raw)
 	if ferr != nil {
-		return nil, ferr
+		return nil, nil, ferr
 	}
-	items, ok := top["batch"]
-	if !ok || isNull(items) {
-		return nil, fieldErr("batch", "is required")
+	batch, ok := top["batch"]
+	if !ok || isNull(batch) {
+		return nil, nil, fieldErr("batch", "is required")
 	}
 	var list []json.RawMessage
-	if err := json.Unmarshal(items, &list); err != nil {
-		return nil, fieldErr("batch", "must be an array")
+	if err := json.Unmarshal(batch, &list); err != nil {
+		return nil, nil, fieldErr("batch", "must be an array")
 	}
 	if len(list) == 0 {
-		return nil, fieldErr("batch", "is empty")
+		return nil, nil, fieldErr("batch", "is empty")
 	}
 	events := make([]Event, 0, len(list))
+	items := make([]int, 0, len(list))
 	var errs []error
 	for i, item := range list {
 		if ignoredType(item) {
@@ -195,8 +204,9 @@ func DecodeBatch(raw []byte, now time.Time) ([]Event, error) {
 			continue
 		}
 		events = append(events, ev)
+		items = append(items, i)
 	}
-	return events, errors.Join(errs...)
+	return events, items, errors.Join(errs...)
 }
 
 // ignoredTypes are Segment calls a CDP sends in the same batches as identify and track.
@@ -216,6 +226,9 @@ func decodeObject(raw []byte) (map[string]json.RawMessage, *FieldError) {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 {
 		return nil, fieldErr("", "empty body: expected a JSON object")
+	}
+	if ferr := checkUTF8(trimmed); ferr != nil {
+		return nil, ferr
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &top); err != nil {

@@ -32,6 +32,10 @@ type ImportOptions struct {
 	Now time.Time
 	// BatchSize is how many events go into one Store.Apply call; default 500.
 	BatchSize int
+	// StoreOptions are what rows are checked against when Import has no store, as on a dry
+	// run with no Redis (DefaultRegion reads phone numbers without a country code). With a
+	// store, the store's own options are used and these are ignored.
+	StoreOptions Options
 }
 
 // ImportReport counts what a file holds (valid rows) and what happened to it.
@@ -78,8 +82,11 @@ func (e ImportError) Error() string {
 // the file (a set of 8-byte hashes to count customers aside): r is read twice, seeking back
 // when it can, else through a temporary file. An import that fails while loading (Redis
 // down) has loaded some batches: running it again completes it, the loaded rows coming back
-// as duplicates. Import writes profiles only: it never triggers campaigns, the data are
-// history.
+// as duplicates. A row over MaxTraitBytes, or whose traits alone are over MaxProfileBytes, is
+// a bad row; the one size found only while loading is that of a customer whose rows are each
+// under MaxProfileBytes and together over it: the load stops there with ErrProfileTooLarge,
+// naming the customer, and running it again with that customer's rows fixed completes it. Import writes profiles only: it never triggers campaigns, the data are
+// history. s may be nil on a dry run only.
 func Import(ctx context.Context, s *Store, r io.Reader, name string, opts ImportOptions) (ImportReport, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -88,6 +95,12 @@ func Import(ctx context.Context, s *Store, r io.Reader, name string, opts Import
 		opts.BatchSize = 500
 	}
 	var rep ImportReport
+	rules := opts.StoreOptions.WithDefaults()
+	if s != nil {
+		rules = s.opts
+	} else if !opts.DryRun {
+		return rep, fmt.Errorf("import %s: no store to load into (only a dry run needs none)", name)
+	}
 	src, cleanup, err := seekable(r)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", name, err)
@@ -97,7 +110,7 @@ func Import(ctx context.Context, s *Store, r io.Reader, name string, opts Import
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", name, err)
 	}
-	env := rowEnv{now: opts.Now.UTC(), region: s.opts.DefaultRegion}
+	env := rowEnv{now: opts.Now.UTC(), region: rules.DefaultRegion, maxTrait: rules.MaxTraitBytes, maxProfile: rules.MaxProfileBytes}
 
 	rows, err := openRows(src, name, env)
 	if err != nil {
@@ -144,6 +157,10 @@ func Import(ctx context.Context, s *Store, r io.Reader, name string, opts Import
 	batch := make([]Event, 0, opts.BatchSize)
 	flush := func() error {
 		res, err := s.apply(ctx, batch, false)
+		var refused *EventError
+		if errors.As(err, &refused) {
+			return fmt.Errorf("customer %s: %w", batch[refused.Index].UserID, err)
+		}
 		if err != nil {
 			return err
 		}

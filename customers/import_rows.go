@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxLine bounds one JSONL line; a longer one is a bad row, not an out-of-memory.
@@ -34,6 +35,10 @@ type rowSource interface {
 type rowEnv struct {
 	now    time.Time
 	region string
+	// maxTrait and maxProfile are the store's MaxTraitBytes and MaxProfileBytes: a row over
+	// them is a bad row, found before anything is loaded, rather than a load that stops
+	// half-way.
+	maxTrait, maxProfile int
 }
 
 // contentID is a deterministic messageId for a row without one, so that importing the same
@@ -78,6 +83,9 @@ func (j *jsonlSource) next() (row, error) {
 		if ev.Type == TypeIdentify {
 			if ferr := checkReserved(ev.Traits, j.env.region); ferr != nil {
 				return row{line: j.line, err: ferr.prefixed("traits")}, nil
+			}
+			if ferr, _ := checkTraitSizes(&ev, j.env.maxTrait, j.env.maxProfile); ferr != nil {
+				return row{line: j.line, err: ferr}, nil
 			}
 		}
 		return row{line: j.line, ev: ev}, nil
@@ -209,6 +217,13 @@ func (c *csvSource) next() (row, error) {
 	if len(rec) != len(c.header) {
 		return row{line: line, err: fieldErr("", "%d columns, the header has %d", len(rec), len(c.header))}, nil
 	}
+	for i, v := range rec {
+		// Spreadsheets often save CSV as Latin-1 or Windows-1252; encoding/csv does not
+		// check, and the value would reach Redis as U+FFFD.
+		if !utf8.ValidString(v) {
+			return row{line: line, err: fieldErr(c.header[i], "is not valid UTF-8: save the file as UTF-8")}, nil
+		}
+	}
 	id := strings.TrimSpace(rec[c.user])
 	if ferr := checkID(c.header[c.user], id); ferr != nil {
 		return row{line: line, err: ferr}, nil
@@ -265,6 +280,17 @@ func (c *csvSource) customer(id string, rec []string, content []byte) (Event, *F
 	}
 	ev := Event{Type: TypeIdentify, UserID: id, Traits: traits, Timestamp: c.env.now, ReceivedAt: c.env.now,
 		MessageID: contentID("import:", c.header0, content)}
+	if ferr, _ := checkTraitSizes(&ev, c.env.maxTrait, c.env.maxProfile); ferr != nil {
+		// "traits.bio" is the column bio; "traits.address" the column of address.country
+		trait := strings.TrimPrefix(ferr.Field, "traits.")
+		for i, path := range c.cols {
+			if i != c.user && (path == trait || strings.HasPrefix(path, trait+".")) {
+				ferr.Field = c.header[i]
+				break
+			}
+		}
+		return Event{}, ferr
+	}
 	return ev, validate(&ev)
 }
 

@@ -52,7 +52,7 @@ func TestImportCSVWithSkipBadLoadsTheGoodRows(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	p := b.get(t, "u1")
-	if p.Email != "jane@example.org" || p.Phone != "+4930901820" || p.FirstName != "Jane" || p.Country != "DE" ||
+	if p.Email != "Jane@example.org" || p.Phone != "+4930901820" || p.FirstName != "Jane" || p.Country != "DE" ||
 		p.Timezone != "Europe/Berlin" || !p.Consent.Allows("email") || p.Consent.SMS == nil || *p.Consent.SMS || p.Traits["plan"] != "gold" {
 		t.Fatalf("u1 %+v", p.Customer)
 	}
@@ -186,5 +186,17 @@ func TestImportGuessesTheFormatOfAnUnnamedFile(t *testing.T) {
 	rep, err = Import(b.ctx, b.store, strings.NewReader("userId,plan\nu2,gold\n"), "-", ImportOptions{Now: testNow})
 	if err != nil || rep.Events != 1 {
 		t.Fatalf("csv on stdin: %v %+v", err, rep)
+	}
+}
+
+func TestImportWithoutAStoreValidatesOnADryRunAndRefusesToLoad(t *testing.T) {
+	opts := ImportOptions{Now: testNow, DryRun: true, StoreOptions: Options{DefaultRegion: "DE"}}
+	rep, err := Import(t.Context(), nil, strings.NewReader("userId,phone\nu1,030 901820\n"), "p.csv", opts)
+	if err != nil || rep.Events != 1 {
+		t.Fatalf("dry run without a store: %v %+v", err, rep)
+	}
+	opts.DryRun = false
+	if _, err := Import(t.Context(), nil, strings.NewReader("userId\nu1\n"), "p.csv", opts); err == nil {
+		t.Fatal("a load without a store succeeded")
 	}
 }

@@ -1,7 +1,6 @@
 package customers
 
 import (
-	"net/mail"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,22 +81,22 @@ func countryTrait(traits map[string]any) any {
 	return addr["country"]
 }
 
-// normEmail returns the lower-case address of a valid email ("Jane <J@X.org>" → "j@x.org").
+// normEmail returns the address of a valid email as a profile keeps it ("Jane <J@X.org>" →
+// "J@x.org"): the local part as written, quoted again when it needs quoting, the domain
+// lower-cased and as written (decide.DisplayEmail; decide.ValidEmail gives the form sent to).
 func normEmail(v any) (string, bool) {
 	s, ok := v.(string)
 	if !ok || s == "" {
 		return "", false
 	}
 	if isDotAtomAddress(s) {
-		// What mail.ParseAddress returns for the common plain form, without its parser: the
-		// address is derived on every read of a profile.
-		return strings.ToLower(s), true
+		// What decide.DisplayEmail returns for the common plain form, without net/mail's
+		// parser: the address is derived on every read of a profile.
+		at := strings.IndexByte(s, '@')
+		return s[:at+1] + strings.ToLower(s[at+1:]), true
 	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || !strings.Contains(addr.Address, "@") {
-		return "", false
-	}
-	return strings.ToLower(addr.Address), true
+	addr, err := decide.DisplayEmail(s)
+	return addr, err == nil
 }
 
 // isDotAtomAddress reports whether s is local@domain with both sides RFC 5322 dot-atoms

@@ -49,6 +49,9 @@ type state struct {
 	unsub     map[string]time.Time
 
 	chunks map[string]int // fields stored in chunks: how many (chunks.go)
+	// sizeRead and size are the bytes of field p as read and as last encoded, for
+	// Options.MaxProfileBytes.
+	sizeRead, size int
 
 	dirty fieldSet
 	ident *decide.Customer // derived from traits; nil when traits changed since

@@ -39,6 +39,15 @@ type Options struct {
 	// Log receives the warning, once per currency, that orders in a currency without a rate
 	// are left out of money totals; default none.
 	Log *zap.Logger
+	// MaxProfileBytes bounds the stored profile (field p: traits as JSON, their stamps and
+	// the purchase days): an identify that would make it larger is refused with
+	// ErrProfileTooLarge. Orders, sends and outcomes are never refused for it: they grow a
+	// profile by a few bytes, and losing them would cost more. Default
+	// DefaultMaxProfileBytes (256 KiB); rapport.yaml max_profile_bytes.
+	MaxProfileBytes int
+	// MaxTraitBytes bounds one trait as JSON; a larger one is refused with ErrTraitTooLarge.
+	// Default DefaultMaxTraitBytes (16 KiB); rapport.yaml max_trait_bytes.
+	MaxTraitBytes int
 }
 
 // WithDefaults returns the options with zero values replaced by their defaults.
@@ -56,6 +65,12 @@ func (o Options) WithDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxProfileBytes <= 0 {
+		o.MaxProfileBytes = DefaultMaxProfileBytes
+	}
+	if o.MaxTraitBytes <= 0 {
+		o.MaxTraitBytes = DefaultMaxTraitBytes
+	}
 	return o
 }
 
@@ -64,6 +79,9 @@ func (o Options) Validate() error {
 	o = o.WithDefaults()
 	if _, ok := normCountry(o.DefaultRegion); !ok {
 		return fmt.Errorf("DefaultRegion %q is not an ISO 3166-1 alpha-2 country code such as US", o.DefaultRegion)
+	}
+	if o.MaxTraitBytes > o.MaxProfileBytes {
+		return fmt.Errorf("MaxTraitBytes (%d) cannot be larger than MaxProfileBytes (%d)", o.MaxTraitBytes, o.MaxProfileBytes)
 	}
 	return o.Money.Validate()
 }

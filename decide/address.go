@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/net/idna"
 )
 
 // Address errors, returned wrapped so callers can use errors.Is.
@@ -22,36 +23,114 @@ var (
 // anything.
 const maxAddressLen = 320
 
-// ValidEmail parses raw with net/mail and returns the bare, lower-cased address. A display
-// name ("Jane <jane@example.com>") is accepted and dropped. The local part is technically
-// case-sensitive, but no mailbox provider in practice treats it so, and one spelling per
-// customer keeps unsubscribes and bounces matching.
+// ValidEmail parses raw with net/mail and returns the address to send to. A display name
+// ("Jane <jane@example.com>") is accepted and dropped. The local part is kept as written:
+// it is case-sensitive by RFC 5321, and although few providers treat it so, lower-casing it
+// would break the mailboxes that do; compare addresses with SameEmail. A local part that is
+// not a dot-atom is quoted again ("a b"@example.com), since net/mail unquotes it into
+// a b@example.com, which fits no SMTP command. The domain is lower-cased and, when
+// internationalised, written in its ASCII form (user@bücher.de → user@xn--bcher-kva.de),
+// which every relay routes; DisplayEmail keeps the form the customer wrote.
 func ValidEmail(raw string) (string, error) {
+	local, domain, err := parseEmail(raw)
+	if err != nil {
+		return "", err
+	}
+	if !isASCII(domain) {
+		if domain, err = idna.Lookup.ToASCII(domain); err != nil {
+			return "", fmt.Errorf("%w: the domain is not a valid internationalised domain name", ErrInvalidEmail)
+		}
+	}
+	return quoteLocal(local) + "@" + domain, nil
+}
+
+// DisplayEmail is ValidEmail with the domain as the customer wrote it, lower-cased: the
+// form a profile keeps and shows.
+func DisplayEmail(raw string) (string, error) {
+	local, domain, err := parseEmail(raw)
+	if err != nil {
+		return "", err
+	}
+	return quoteLocal(local) + "@" + domain, nil
+}
+
+// SameEmail reports whether a and b are the same mailbox as far as Rapport treats them:
+// case-insensitively, and whatever form the domain is written in. Unsubscribes, bounces and
+// duplicates compare addresses through it.
+func SameEmail(a, b string) bool {
+	x, errA := ValidEmail(a)
+	y, errB := ValidEmail(b)
+	return errA == nil && errB == nil && strings.EqualFold(x, y)
+}
+
+// parseEmail returns the local part (unquoted) and the lower-cased domain of raw.
+func parseEmail(raw string) (local, domain string, err error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", fmt.Errorf("%w: empty", ErrInvalidEmail)
+		return "", "", fmt.Errorf("%w: empty", ErrInvalidEmail)
 	}
 	if len(raw) > maxAddressLen {
-		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalidEmail, maxAddressLen)
+		return "", "", fmt.Errorf("%w: longer than %d characters", ErrInvalidEmail, maxAddressLen)
 	}
 	a, err := mail.ParseAddress(raw)
 	if err != nil {
 		// net/mail's message does not quote the input, so it is safe to keep.
-		return "", fmt.Errorf("%w: %v", ErrInvalidEmail, err)
+		return "", "", fmt.Errorf("%w: %v", ErrInvalidEmail, err)
 	}
-	addr := strings.ToLower(a.Address)
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 {
-		return "", fmt.Errorf("%w: no domain", ErrInvalidEmail)
+	at := strings.LastIndexByte(a.Address, '@')
+	if at <= 0 || at == len(a.Address)-1 {
+		return "", "", fmt.Errorf("%w: no domain", ErrInvalidEmail)
 	}
-	// net/mail unquotes a quoted local part ("a b"@example.com becomes a b@example.com),
-	// which no longer fits an SMTP command. Such addresses are legal and almost never real;
-	// refusing them is safer than quoting them again for every provider.
-	if strings.ContainsFunc(addr, func(r rune) bool { return r <= ' ' || r == '"' || r == '\\' || r == 0x7f }) ||
-		strings.Count(addr, "@") != 1 {
-		return "", fmt.Errorf("%w: needs quoting", ErrInvalidEmail)
+	local, domain = a.Address[:at], strings.ToLower(a.Address[at+1:])
+	// Control characters cannot be sent even quoted, and would let a trait inject headers.
+	if strings.ContainsFunc(a.Address, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return "", "", fmt.Errorf("%w: control characters", ErrInvalidEmail)
 	}
-	return addr, nil
+	return local, domain, nil
+}
+
+// quoteLocal returns a local part as it must be written in an address: as is when it is a
+// dot-atom (RFC 5322 atext, and any non-ASCII character as RFC 6532 allows), else as a
+// quoted string with its quotes and backslashes escaped.
+func quoteLocal(local string) string {
+	if isDotAtom(local) {
+		return local
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range local {
+		if r == '"' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func isDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '.', r >= 0x80,
+			'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizePhone returns raw as an E.164 number ("+4915123456789") or an error. region

@@ -12,16 +12,21 @@ func TestValidEmail(t *testing.T) {
 		raw, want string
 	}{
 		{"jane@example.com", "jane@example.com"},
-		{"  Jane.Doe@Example.COM ", "jane.doe@example.com"},
+		{"  Jane.Doe@Example.COM ", "Jane.Doe@example.com"}, // the local part as written
 		{"Jane Doe <jane@example.com>", "jane@example.com"},
+		{"user@bücher.de", "user@xn--bcher-kva.de"}, // punycode for sending
+		{"user@BÜCHER.de", "user@xn--bcher-kva.de"},
+		{"josé@example.es", "josé@example.es"}, // SMTPUTF8 local parts stay as written
 		{"", ""},
 		{"jane", ""},
 		{"jane@", ""},
 		{"@example.com", ""},
 		{"jane@example.com, joe@example.com", ""},
 		{"jane@example.com\r\nBcc: x@example.com", ""},
-		{`"jane doe"@example.com`, ""},
-		{`"jane@home"@example.com`, ""},
+		{`"jane doe"@example.com`, `"jane doe"@example.com`}, // quoted again, not "jane doe@example.com"
+		{`"jane@home"@example.com`, `"jane@home"@example.com`},
+		{`"a\"b"@example.com`, `"a\"b"@example.com`},
+		{"\"a\rb\"@example.com", ""}, // a carriage return, even quoted
 		{strings.Repeat("a", 400) + "@example.com", ""},
 	}
 	for _, tt := range tests {
@@ -35,6 +40,36 @@ func TestValidEmail(t *testing.T) {
 				t.Errorf("error %v is not ErrInvalidEmail", err)
 			}
 		})
+	}
+}
+
+func TestDisplayEmailKeepsTheDomainAsWritten(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"User@BÜCHER.de":          "User@bücher.de",
+		`"a b"@Example.com`:       `"a b"@example.com`,
+		"Jane <Jane@Example.org>": "Jane@example.org",
+	} {
+		if got, err := DisplayEmail(raw); got != want || err != nil {
+			t.Errorf("DisplayEmail(%q) = %q %v, want %q", raw, got, err, want)
+		}
+	}
+}
+
+func TestSameEmailIgnoresCaseAndTheFormOfTheDomain(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"Jane@Example.com", "jane@example.com", true},
+		{"user@bücher.de", "USER@xn--bcher-kva.de", true},
+		{"jane@example.com", "john@example.com", false},
+		{"not an address", "not an address", false},
+	} {
+		if got := SameEmail(tc.a, tc.b); got != tc.same {
+			t.Errorf("SameEmail(%q, %q) = %v", tc.a, tc.b, got)
+		}
 	}
 }
 

@@ -20,8 +20,8 @@ func TestChannelIsFirstReachable(t *testing.T) {
 		{
 			name:        "email consent and address gets email",
 			change:      func(*Input) {},
-			wantChannel: "email", wantAddress: "jane.doe@example.com",
-			reasons: []string{"channel email: consent and valid address j***@example.com"},
+			wantChannel: "email", wantAddress: "Jane.Doe@example.com",
+			reasons: []string{"channel email: consent and valid address J***@example.com"},
 		},
 		{
 			name:        "sms consent only gets sms in E.164",

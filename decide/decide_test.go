@@ -33,12 +33,12 @@ func TestGoldCustomerGetsGoldVariant(t *testing.T) {
 			if variantID(d) != tt.wantVariant || rewardID(d) != tt.wantReward {
 				t.Errorf("variant %q reward %q, want %q %q", variantID(d), rewardID(d), tt.wantVariant, tt.wantReward)
 			}
-			if d.Channel != "email" || d.Address != "jane.doe@example.com" {
+			if d.Channel != "email" || d.Address != "Jane.Doe@example.com" {
 				t.Errorf("channel %q address %q", d.Channel, d.Address)
 			}
 			requireReason(t, d, `trigger where "event.total >= 20" holds (total=42.5)`)
 			requireReason(t, d, `variant "`+tt.wantVariant+`"`)
-			requireReason(t, d, "channel email: consent and valid address j***@example.com")
+			requireReason(t, d, "channel email: consent and valid address J***@example.com")
 			requireReason(t, d, `reward "`+tt.wantReward+`"`)
 		})
 	}

@@ -107,7 +107,8 @@ func loadCatalog(cfg *config.Config) (*delivery.Catalog, error) {
 // none) receives the warning about orders in a currency without a rate.
 func customerOptions(cfg *config.Config, log *zap.Logger) customers.Options {
 	return customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion,
-		Money: customers.Money{Base: cfg.Currency.Base, Rates: cfg.Currency.Rates}, Log: log}
+		Money: customers.Money{Base: cfg.Currency.Base, Rates: cfg.Currency.Rates}, Log: log,
+		MaxProfileBytes: int(cfg.MaxProfileBytes), MaxTraitBytes: int(cfg.MaxTraitBytes)}
 }
 
 // openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.

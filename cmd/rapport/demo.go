@@ -25,7 +25,7 @@ import (
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset, cfgPath := newFlags("demo", "demo [--listen ADDR] [--outbox DIR] [--config F]", stderr)
-	listen := fset.String("listen", "127.0.0.1:8080", "address of the API and dashboard")
+	listen := fset.String("listen", "127.0.0.1:8080", "address of the API")
 	outbox := fset.String("outbox", "outbox", "directory the messages are written to")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -89,7 +89,7 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	}()
 	select {
 	case addr := <-apiAddr:
-		fmt.Fprintf(stdout, "API and dashboard on http://%s (API key: %s)\n", addr, strings.Join(cfg.APIKeys, ", "))
+		fmt.Fprintf(stdout, "API on http://%s (API key: %s)\n", addr, strings.Join(cfg.APIKeys, ", "))
 	case err := <-done:
 		return err
 	}

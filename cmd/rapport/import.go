@@ -28,7 +28,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var store *customers.Store
+	storeOpts := customerOptions(cfg, nil)
+	var store *customers.Store // none on a dry run: it validates and counts without Redis
 	if !*dryRun {
 		if cfg.RedisURL == "" {
 			return fmt.Errorf("import writes to Redis: set redis_url or RAPPORT_REDIS_URL (or use --dry-run)")
@@ -38,9 +39,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer rdb.Close()
-		store = customers.NewStore(rdb, customerOptions(cfg, nil))
+		store = customers.NewStore(rdb, storeOpts)
 	}
-	rep, err := importFile(ctx, store, path, customers.ImportOptions{DryRun: *dryRun, SkipBad: *skipBad, Now: time.Now()})
+	rep, err := importFile(ctx, store, path, customers.ImportOptions{
+		DryRun: *dryRun, SkipBad: *skipBad, Now: time.Now(), StoreOptions: storeOpts})
 	for _, e := range rep.Errors {
 		fmt.Fprintln(stdout, e.Error())
 	}

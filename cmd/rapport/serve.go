@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if strings.TrimSpace(cfg.Secret) == "" {
 		return fmt.Errorf("secret is empty: set secret in rapport.yaml or RAPPORT_SECRET (a long random string)")
 	}
-	if len(cfg.APIKeys) == 0 && want["api"] {
+	if len(cfg.Keys) == 0 && want["api"] {
 		return fmt.Errorf("api_keys is empty: set api_keys in rapport.yaml or RAPPORT_API_KEYS, or the ingest API accepts nobody")
 	}
 	a, err := openApp(ctx, cfg, log)
@@ -184,7 +184,7 @@ func (a *app) serveAdmin(svcs *lifecycle, errc chan<- error) error {
 	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: redisConnOpt{a.rdb}, ReadOnly: readOnly})
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.Handler())
-	mux.Handle("/monitoring/", api.RequireKey(a.cfg.APIKeys, mon))
+	mux.Handle("/monitoring/", api.RequireKey(nil, apiKeys(a.cfg), mon))
 	var admin lifecycle
 	if _, err := a.serveHTTP(&admin, "admin", a.cfg.AdminListen, mux, errc); err != nil {
 		return fmt.Errorf("listen on %s (admin_listen, RAPPORT_ADMIN_LISTEN): %w", a.cfg.AdminListen, err)
@@ -196,7 +196,7 @@ func (a *app) serveAdmin(svcs *lifecycle, errc chan<- error) error {
 
 func (a *app) apiHandler() http.Handler {
 	s := &api.Server{
-		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, APIKeys: a.cfg.APIKeys, Links: a.signer,
+		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, Keys: apiKeys(a.cfg), Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log,
 		Ready:  func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
 		Runs:   &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
