@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,5 +216,44 @@ func TestReloadThroughTheAPIStartsANewCampaignAndRunsShowProgress(t *testing.T) 
 	_ = os.WriteFile(filepath.Join(dir, "campaigns/broken.yaml"), []byte("id: Broken!\n"), 0o644)
 	if code, out := call("POST", "/v1/admin/reload"); code != 422 || b.catalog.Load().Set.Campaign("daily") == nil {
 		t.Errorf("broken reload: %d %v", code, out)
+	}
+}
+
+// TestTwoFanoutsRunAtOnceOnOneHandler runs the same occurrence's fan-out twice at once on one
+// handler, as two worker goroutines would after a redelivery. The handler is immutable (its
+// defaults are filled by NewFanout, not on every run: before, `go test -race` reported the
+// write in withDefaults), and the checkpoint script counts every customer once.
+func TestTwoFanoutsRunAtOnceOnOneHandler(t *testing.T) {
+	b := setupScheduled(t, dailyLocal)
+	b.customers(manyCustomers(120))
+	b.withFanout(func(c *schedule.FanoutConfig) { c.PageSize, c.CheckpointEvery = 20, 20 })
+	o := time.Date(2027, 3, 21, 10, 0, 0, 0, time.UTC)
+	s, ctx := b.scheduler(), context.Background()
+	must(s.Tick(ctx, o.Add(-20*time.Hour)))
+	must(s.Tick(ctx, o.Add(-14*time.Hour)))
+	fan := b.scheduledTasks(tasks.TypeFanout)
+	if len(fan) != 1 {
+		t.Fatalf("%d fan-outs, want 1", len(fan))
+	}
+	task := asynq.NewTask(fan[0].Type, fan[0].Payload)
+	if err := b.inspector.DeleteTask(fan[0].Queue, fan[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Set(o.Add(-14 * time.Hour))
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = b.fanout.ProcessTask(ctx, task) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := must((&schedule.Runs{RDB: b.rdb, Catalog: b.catalog}).Recent(ctx, "daily", 1))
+	if len(runs) != 1 || runs[0].Seen != 120 {
+		t.Fatalf("runs %+v, want one run that saw each of the 120 customers once", runs)
 	}
 }
