@@ -195,8 +195,15 @@ type Window struct {
 	Start, End TimeOfDay
 }
 
+// endOfDay is "24:00", the end of a day as ISO 8601 writes it: a window "18:00-24:00" runs to
+// midnight, which "18:00-23:59" would miss by a minute and "18:00-00:00" would turn into a
+// window spanning midnight. Only a window's end may be 24:00; Minutes is then 1440, so that
+// Contains needs no special case (every minute of the day is below it).
+const endOfDay = 24 * 60
+
 // ParseWindow parses "HH:MM-HH:MM", or "any" for no restriction (a campaign that must go out
-// at once, such as an order confirmation, overrides the configuration's window with it).
+// at once, such as an order confirmation, overrides the configuration's window with it). The
+// end may be 24:00, the end of the day.
 func ParseWindow(s string) (Window, error) {
 	if t := strings.TrimSpace(s); t == "any" || t == "any time" {
 		return Window{}, nil
@@ -206,10 +213,16 @@ func ParseWindow(s string) (Window, error) {
 		return Window{}, fmt.Errorf("invalid window %q (want HH:MM-HH:MM)", s)
 	}
 	start, err := ParseTimeOfDay(a)
+	if strings.TrimSpace(a) == "24:00" {
+		return Window{}, fmt.Errorf("invalid window %q: 24:00 ends a day, a window starts at 00:00", s)
+	}
 	if err != nil {
 		return Window{}, fmt.Errorf("invalid window %q: %w", s, err)
 	}
 	end, err := ParseTimeOfDay(b)
+	if strings.TrimSpace(b) == "24:00" {
+		end, err = TimeOfDay{Minutes: endOfDay, Set: true}, nil
+	}
 	if err != nil {
 		return Window{}, fmt.Errorf("invalid window %q: %w", s, err)
 	}
