@@ -160,6 +160,22 @@ variants:
 			},
 		},
 		{
+			name: "schedule more often than once a minute",
+			yaml: "id: a\ntrigger:\n  schedule: {cron: \"@every 30s\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:20: trigger.schedule.cron: invalid cron spec "@every 30s": fires more often than once a minute; ` +
+					`occurrences are named by their minute, so the firings within a minute would be one occurrence (use @every 1m or more)`,
+			},
+		},
+		{
+			name: "schedule with a seconds field",
+			yaml: "id: a\ntrigger:\n  schedule: {cron: \"*/2 * * * * *\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:20: trigger.schedule.cron: invalid cron spec "*/2 * * * * *": six fields; ` +
+					`Rapport's cron has no seconds field (minute hour day-of-month month day-of-week)`,
+			},
+		},
+		{
 			name: "wrong shapes",
 			yaml: "id: [a]\ntrigger: Order Completed\nvariants: {id: a}\nchannels: email\n",
 			want: []string{

@@ -335,3 +335,14 @@ func TestLocationFollowsDefaultTimezone(t *testing.T) {
 		t.Errorf("Location() for a bad zone = %v, want UTC", got)
 	}
 }
+
+func TestRefitMoreOftenThanOnceAMinuteIsRefusedAtItsPosition(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rapport.yaml", "predict:\n  refit: \"@every 2s\"\n")
+	_, err := Load(p, nil)
+	got := strings.Join(errorLines(err, dir), "\n")
+	if !strings.HasPrefix(got, `rapport.yaml:2:10: predict.refit: invalid cron spec "@every 2s": fires more often than once a minute`) {
+		t.Errorf("err = %q", got)
+	}
+}

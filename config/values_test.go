@@ -283,6 +283,15 @@ func TestParseCronAcceptsDescriptorsAndRefusesTimeZones(t *testing.T) {
 		{"TZ=UTC", false}, // robfig/cron panics on this one
 		{"CRON_TZ=Europe/Berlin 0 10 * * *", false},
 		{"", false},
+		{"@every 1m", true},
+		{"@every 90s", true},
+		{"@every 2s", false},
+		{"@every 30s", false},
+		{"@every 59s", false},
+		{"@every 500ms", false},
+		{"@every -5m", false}, // robfig/cron makes this every second
+		{"*/2 * * * * *", false},
+		{"0 0 10 * * MON", false},
 	} {
 		_, err := ParseCron(tc.in)
 		if (err == nil) != tc.ok {
