@@ -312,7 +312,13 @@ type Limit struct {
 	Period Duration
 }
 
-// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap.
+// RecentSends is how many sends are kept on a customer's profile, newest first: the default
+// of customers.Options.RecentSends (customers/store.go), which this constant names. A
+// frequency cap counts the sends of its period among them, so a cap above RecentSends would
+// never find enough sends to bind.
+const RecentSends = 20
+
+// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap. N may not exceed RecentSends.
 func ParseLimit(s string) (Limit, error) {
 	if t := strings.TrimSpace(s); t == "none" || t == "0/0" {
 		return Limit{}, nil
@@ -325,6 +331,10 @@ func ParseLimit(s string) (Limit, error) {
 	d, err := ParseDuration(b)
 	if err != nil || d <= 0 {
 		return Limit{}, fmt.Errorf("invalid limit %q (want e.g. 3/7d)", s)
+	}
+	if n > RecentSends {
+		return Limit{}, fmt.Errorf("invalid limit %q: a cap counts the sends kept on the profile, the last %d, "+
+			"so a cap above %d could never bind (use at most %d, or a shorter period)", s, RecentSends, RecentSends, RecentSends)
 	}
 	return Limit{Count: n, Period: d}, nil
 }

@@ -182,6 +182,9 @@ func TestParseLimit(t *testing.T) {
 		{"3/abc", Limit{}, false},
 		{"3/-1d", Limit{}, false},
 		{"", Limit{}, false},
+		{"20/1d", Limit{Count: 20, Period: Duration(day)}, true},
+		{"21/1d", Limit{}, false}, // only RecentSends sends are kept: 21 could never bind
+		{"100/30d", Limit{}, false},
 	} {
 		got, err := ParseLimit(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
