@@ -46,6 +46,10 @@ type Config struct {
 	Predict Predict `yaml:"predict"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
+	// Traits names the profile traits conditions may read as customer.NAME (tier,
+	// preferred_channel, ...), besides the computed names. Lint warns about any other name
+	// under customer., most often a typo; customer.traits.NAME is always allowed.
+	Traits []string `yaml:"traits"`
 
 	// File is the path rapport.yaml was read from ("" when built from defaults).
 	File string `yaml:"-"`

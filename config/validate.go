@@ -199,6 +199,11 @@ func (k *configChecker) checkRest() {
 			k.errorf(d.path, "must not be empty")
 		}
 	}
+	for i, t := range c.Traits {
+		if strings.TrimSpace(t) == "" || strings.ContainsAny(t, " .") {
+			k.errorf(fmt.Sprintf("traits[%d]", i), "%q is not a trait name such as tier", t)
+		}
+	}
 	p := c.Predict
 	if _, err := ParseCron(p.Refit); err != nil {
 		k.errorf("predict.refit", "%v", err)
