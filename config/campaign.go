@@ -119,9 +119,7 @@ func checkTrigger(d *doc, t *Trigger, defaultTZ string) {
 		case s.Local && s.TZ != "":
 			d.errorAt("trigger.schedule.tz", "a local schedule runs in each customer's time zone: set local or tz, not both")
 		case s.TZ != "":
-			if _, err := time.LoadLocation(s.TZ); err != nil {
-				d.errorAt("trigger.schedule.tz", "unknown time zone %q", s.TZ)
-			}
+			checkTZ(d, "trigger.schedule.tz", s.TZ)
 		case !s.Local:
 			s.TZ = defaultTZ
 		}
@@ -136,6 +134,7 @@ func checkTrigger(d *doc, t *Trigger, defaultTZ string) {
 		if dt.Offset%Duration(24*time.Hour) != 0 {
 			d.errorAt("trigger.date.offset", "must be whole days, e.g. -1d, got %s", dt.Offset)
 		}
+		checkTZ(d, "trigger.date.tz", dt.TZ)
 	}
 	if h := t.Holiday; h != nil {
 		if h.Name == "" {
@@ -146,6 +145,18 @@ func checkTrigger(d *doc, t *Trigger, defaultTZ string) {
 		if !h.At.Set {
 			d.errorAt("trigger.holiday.at", "required: the local time of day, e.g. \"10:00\"")
 		}
+		checkTZ(d, "trigger.holiday.tz", h.TZ)
+	}
+}
+
+// checkTZ reports a time zone that is not an IANA name; "" is unset. "Local" is refused too:
+// it is whatever zone the machine running the scheduler has, which differs between machines.
+func checkTZ(d *doc, path, tz string) {
+	if !d.written(path) {
+		return
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+		d.errorAt(path, "unknown time zone %q (want an IANA name such as Europe/Berlin)", tz)
 	}
 }
 

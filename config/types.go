@@ -199,17 +199,23 @@ type Schedule struct {
 	TZ    string `yaml:"tz"`    // when not local; default the configuration's default_timezone (filled by the loader)
 }
 
-// DateTrigger fires yearly on a profile date trait (YYYY-MM-DD), at local time.
+// DateTrigger fires yearly on a profile date trait (YYYY-MM-DD), at local time: in each
+// customer's time zone, or in TZ when it is set.
 type DateTrigger struct {
 	Trait  string    `yaml:"trait"`
 	At     TimeOfDay `yaml:"at"`
 	Offset Duration  `yaml:"offset"` // whole days, may be negative
+	// TZ, an IANA name, makes At the same instant for everybody: 09:00 in TZ on the date as
+	// TZ reads it. Empty: 09:00 on each customer's own clock (the default).
+	TZ string `yaml:"tz"`
 }
 
-// HolidayTrigger fires on a holiday as the customer's country keeps it, at local time.
+// HolidayTrigger fires on a holiday as the customer's country keeps it, at local time: in
+// each customer's time zone, or in TZ when it is set (as DateTrigger.TZ).
 type HolidayTrigger struct {
 	Name string    `yaml:"name"`
 	At   TimeOfDay `yaml:"at"`
+	TZ   string    `yaml:"tz"`
 }
 
 // Audience restricts who a campaign is for.
