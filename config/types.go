@@ -251,19 +251,27 @@ type SMSContent struct {
 
 // Reward is one entry of a campaign's reward list; the decision picks the first that fits.
 type Reward struct {
-	ID      string     `yaml:"id"`
-	Kind    string     `yaml:"kind"` // coupon | points | perk | gift | none
-	When    *Condition `yaml:"when"`
-	Value   string     `yaml:"value"` // "10%", "5 EUR", "200"
-	Text    string     `yaml:"text"`
-	Expires Duration   `yaml:"expires"`
-	Budget  *Budget    `yaml:"budget"`
-	Pos     Pos        `yaml:"-"`
+	ID    string     `yaml:"id"`
+	Kind  string     `yaml:"kind"` // coupon | points | perk | gift | none
+	When  *Condition `yaml:"when"`
+	Value string     `yaml:"value"` // "10%", "5 EUR", "200"
+	// MaxValue caps what a percentage coupon takes off one order ("30", "30 EUR"); it is
+	// also what one such coupon counts against an amount budget (FaceValue).
+	MaxValue string   `yaml:"max_value"`
+	Text     string   `yaml:"text"`
+	Expires  Duration `yaml:"expires"`
+	Budget   *Budget  `yaml:"budget"`
+	Pos      Pos      `yaml:"-"`
 }
 
 // Budget caps a reward; never overspent whatever the concurrency.
 type Budget struct {
-	Count  int     `yaml:"count"`
+	// Count caps the number of grants; 0 is no cap.
+	Count int `yaml:"count"`
+	// Amount caps the total face value granted (Reward.FaceValue: an amount coupon's amount,
+	// a percentage coupon's max_value, a gift's or perk's value, a number of points), in the
+	// unit the reward's value is written in; 0 is no cap. A reward whose grants have no face
+	// value cannot have one.
 	Amount float64 `yaml:"amount"`
 }
 
