@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rapporthq/rapport/config"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
@@ -60,7 +61,7 @@ func (o Options) WithDefaults() Options {
 		o.DefaultRegion = "US"
 	}
 	if o.RecentSends <= 0 {
-		o.RecentSends = 20
+		o.RecentSends = config.RecentSends
 	}
 	if o.Now == nil {
 		o.Now = time.Now

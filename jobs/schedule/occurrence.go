@@ -87,11 +87,32 @@ func planOf(c *config.Campaign, defaultTZ *time.Location) (p plan, ok bool, err 
 		}
 		return plan{kind: kindSchedule, sched: s, loc: loc}, true, nil
 	case t.Date != nil:
-		return plan{kind: kindDate, at: t.Date.At, trait: t.Date.Trait, offset: int(t.Date.Offset.D() / (24 * time.Hour))}, true, nil
+		loc, err := fixedZone(c, "date", t.Date.TZ)
+		if err != nil {
+			return plan{}, false, err
+		}
+		return plan{kind: kindDate, at: t.Date.At, trait: t.Date.Trait, offset: int(t.Date.Offset.D() / (24 * time.Hour)), loc: loc}, true, nil
 	case t.Holiday != nil:
-		return plan{kind: kindHoliday, at: t.Holiday.At, holiday: t.Holiday.Name}, true, nil
+		loc, err := fixedZone(c, "holiday", t.Holiday.TZ)
+		if err != nil {
+			return plan{}, false, err
+		}
+		return plan{kind: kindHoliday, at: t.Holiday.At, holiday: t.Holiday.Name, loc: loc}, true, nil
 	}
 	return plan{}, false, nil
+}
+
+// fixedZone loads the tz of a date or holiday trigger: nil (each customer's own clock) when
+// it is not set.
+func fixedZone(c *config.Campaign, key, tz string) (*time.Location, error) {
+	if tz == "" {
+		return nil, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("campaign %s: %s tz: %w", c.ID, key, err)
+	}
+	return loc, nil
 }
 
 // next returns the first occurrence whose Fire is after t. For local occurrences t is moved
@@ -104,6 +125,19 @@ func (p plan) next(t time.Time) Occurrence {
 		// Wall clock times are computed on a UTC clock, so that no zone's DST changes skip or
 		// repeat one: a customer in Berlin gets 10:00 on the day of the change like any other.
 		return wallOccurrence(nextInstant(p.sched, t.UTC().Add(earliestOffset+fanoutLead)), false)
+	}
+	if p.loc != nil {
+		// A date or holiday trigger with tz: one instant for everybody, the trigger's time on
+		// the date as tz reads it. Wall keeps that date, which customers' dates are matched on.
+		w := t.Add(fanoutLead).In(p.loc)
+		at := p.at.On(w.Year(), w.Month(), w.Day(), p.loc)
+		if !at.After(w) {
+			next := time.Date(w.Year(), w.Month(), w.Day()+1, 12, 0, 0, 0, p.loc)
+			at = p.at.On(next.Year(), next.Month(), next.Day(), p.loc)
+		}
+		y, m, d := at.In(p.loc).Date()
+		wall := time.Date(y, m, d, p.at.Hour(), p.at.Minute(), 0, 0, time.UTC)
+		return Occurrence{Key: wall.Format("2006-01-02"), At: at.UTC(), Wall: wall, Fire: at.UTC().Add(-fanoutLead), Last: at.UTC()}
 	}
 	// Date and holiday triggers: one occurrence per local date, at the trigger's time.
 	w := t.UTC().Add(earliestOffset + fanoutLead)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rapporthq/rapport/calendar"
 	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/internal/testenv"
 )
 
@@ -27,6 +28,10 @@ func TestOccurrenceKeysAreTheInstantOrTheLocalWallTime(t *testing.T) {
 			"2027-03-27T12:10Z", "2027-03-27T12:05:00Z"},
 		{"date trigger: one occurrence per local date", config.Trigger{Date: &config.DateTrigger{Trait: "birthday", At: at}},
 			"2027-03-28", "2027-03-27T18:55:00Z"},
+		{"date trigger with tz: 09:00 in Berlin for everybody", config.Trigger{Date: &config.DateTrigger{Trait: "birthday", At: at, TZ: "Europe/Berlin"}},
+			"2027-03-28", "2027-03-28T06:55:00Z"},
+		{"holiday trigger with tz", config.Trigger{Holiday: &config.HolidayTrigger{Name: "new_year", At: at, TZ: "Asia/Tokyo"}},
+			"2027-03-28", "2027-03-27T23:55:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +44,26 @@ func TestOccurrenceKeysAreTheInstantOrTheLocalWallTime(t *testing.T) {
 				t.Errorf("next after %s: key %s fire %s, want %s %s", from, o.Key, o.Fire.Format(time.RFC3339), tt.key, tt.fire)
 			}
 		})
+	}
+}
+
+// TestDateTriggerWithTZSendsAtOneInstantToEveryZone: with tz, customers in Tokyo and New York
+// get their birthday greeting at the same instant, 09:00 in Berlin on the date as Berlin reads it.
+func TestDateTriggerWithTZSendsAtOneInstantToEveryZone(t *testing.T) {
+	at, _ := config.ParseTimeOfDay("09:00")
+	p, _, err := planOf(&config.Campaign{ID: "c", Trigger: config.Trigger{Date: &config.DateTrigger{Trait: "birthday", At: at, TZ: "Europe/Berlin"}}}, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := p.next(time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC))
+	want := time.Date(2027, 6, 1, 7, 0, 0, 0, time.UTC) // 09:00 CEST
+	for _, zone := range []string{"Asia/Tokyo", "America/New_York"} {
+		loc, _ := time.LoadLocation(zone)
+		c := &decide.Customer{Traits: map[string]any{"birthday": "1990-06-01"}}
+		got, skip, why := p.instantFor(o, c, loc, nil)
+		if skip != "" || !got.Equal(want) {
+			t.Errorf("%s: %s %s %s, want %s", zone, got, skip, why, want)
+		}
 	}
 }
 
