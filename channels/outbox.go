@@ -37,6 +37,8 @@ type Outbox struct {
 	// From is the sender written into emails; set it before the first send. Default
 	// DefaultOutboxFrom.
 	From string
+	// DKIM signs the written messages as the SMTP pool would (email.dkim); nil signs nothing.
+	DKIM *DKIMSigner
 
 	dir string
 
@@ -102,6 +104,9 @@ func (o *Outbox) SendEmail(ctx context.Context, m *Email) (Receipt, error) {
 	msg, err := buildMessage(from, m, now)
 	if err != nil {
 		return fail(classifyBuild(err))
+	}
+	if err := o.DKIM.sign(msg); err != nil {
+		return fail(fmt.Errorf("%w: %w: %w", ErrPermanent, ErrConfig, err))
 	}
 	id := outboxID(trimAngles(msg.GetMessageID()))
 

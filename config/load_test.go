@@ -400,3 +400,24 @@ func TestCapAboveTheKeptSendsIsRefusedAtItsPosition(t *testing.T) {
 		t.Errorf("environment: err = %v", err)
 	}
 }
+
+func TestSharedEmailRateLimitsLoadAndBadOnesAreRefusedAtTheirPlace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rapport.yaml", "email:\n  rate_limit: 200\n  domain_limits: {gmail.com: 50, yahoo.com: 20}\n")
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Email.RateLimit != 200 || c.Email.DomainLimits["gmail.com"] != 50 || c.Email.DomainLimits["yahoo.com"] != 20 {
+		t.Fatalf("email %+v", c.Email)
+	}
+	p = writeFile(t, dir, "bad.yaml", "email:\n  rate_limit: -1\n  domain_limits: {gmail.com: 0}\n")
+	_, err = Load(p, nil)
+	got := strings.Join(errorLines(err, dir), "\n")
+	for _, want := range []string{"bad.yaml:2:15: email.rate_limit: must not be negative", "bad.yaml:3:30: email.domain_limits.gmail.com: want a domain"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors %q\nwant %q", got, want)
+		}
+	}
+}

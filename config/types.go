@@ -126,6 +126,13 @@ type Email struct {
 	Timeout Duration `yaml:"timeout"`
 	// RatePerSecond caps messages per second per worker; 0 means no cap.
 	RatePerSecond float64 `yaml:"rate_per_second"`
+	// RateLimit caps messages per second of all workers together, counted in a Redis token
+	// bucket (rp:pace:all); 0 means no shared cap.
+	RateLimit float64 `yaml:"rate_limit"`
+	// DomainLimits caps messages per second of all workers to one recipient domain
+	// ({gmail.com: 50}), counted in Redis (rp:pace:d:DOMAIN). Whatever the limits, a domain
+	// answering "too much mail" (421/450/451) is slowed down by each worker, then recovers.
+	DomainLimits map[string]float64 `yaml:"domain_limits"`
 	// TLSCAFile is a PEM file of certificate authorities trusted for the SMTP server besides
 	// the system's (a relay with its own CA); relative to this file. Default: none.
 	TLSCAFile string `yaml:"tls_ca_file"`

@@ -72,6 +72,14 @@ func (k *configChecker) checkServer() {
 			k.errorf("admin_listen", "must differ from listen (%s): the public listener serves only what recipients and providers reach", c.Listen)
 		}
 	}
+	if c.Email.RateLimit < 0 {
+		k.errorf("email.rate_limit", "must not be negative, got %v", c.Email.RateLimit)
+	}
+	for _, d := range slices.Sorted(maps.Keys(c.Email.DomainLimits)) {
+		if v := c.Email.DomainLimits[d]; v <= 0 || strings.ContainsAny(d, " @/") || d == "" {
+			k.errorf("email.domain_limits."+d, "want a domain such as gmail.com and a positive rate per second, got %v", v)
+		}
+	}
 	if err := checkHTTPURL(c.PublicURL); err != nil {
 		k.errorf("public_url", "%v", err)
 	}

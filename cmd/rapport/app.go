@@ -151,7 +151,7 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts 
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
-	if a.email, a.sms, err = openChannels(cfg, log); err != nil {
+	if a.email, a.sms, err = openChannels(cfg, a.rdb, log); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func dkimKeys(cfg *config.Config) []channels.DKIMKey {
 }
 
 // openChannels picks a provider per channel; a channel without one writes to the outbox.
-func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, channels.SMSSender, error) {
+func openChannels(cfg *config.Config, rdb redis.UniversalClient, log *zap.Logger) (channels.EmailSender, channels.SMSSender, error) {
 	var outbox *channels.Outbox
 	outboxFor := func(what string) (*channels.Outbox, error) {
 		if outbox == nil {
@@ -217,6 +217,9 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 			}
 			if cfg.Email.From != "" {
 				o.From = cfg.Email.From
+			}
+			if o.DKIM, err = channels.NewDKIMSigner(dkimKeys(cfg)); err != nil {
+				return nil, err
 			}
 			outbox = o
 		}
@@ -233,6 +236,13 @@ func openChannels(cfg *config.Config, log *zap.Logger) (channels.EmailSender, ch
 		if cfg.Email.TLSCAFile != "" {
 			sc.TLSCAFile = cfg.Dir(cfg.Email.TLSCAFile)
 		}
+		// The pacer always slows a domain down on "too much mail" answers; shared limits
+		// (email.rate_limit, email.domain_limits) count in Redis across every worker.
+		pacer, err := channels.NewPacer(channels.PaceConfig{RateLimit: cfg.Email.RateLimit, DomainLimits: cfg.Email.DomainLimits}, rdb, log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("email.rate_limit: %w", err)
+		}
+		sc.Pacer = pacer
 		pool, err := channels.NewSMTPPool(sc, log)
 		if err != nil {
 			return nil, nil, err

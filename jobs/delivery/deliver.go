@@ -328,6 +328,23 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 				zap.String("channel", dec.Channel), zap.Error(err))
 			return Outcome{}, fmt.Errorf("send %s to customer %s by %s: %w", camp.ID, cust.ID, dec.Channel, err)
 		}
+		if channels.IsContentRefused(err) {
+			// The server refused this message's content (too long a line, a policy on the
+			// body): the address is fine and the same message would be refused again, so it
+			// is neither marked nor retried nor sent by another channel.
+			refund()
+			sendsTotal.WithLabelValues(camp.ID, dec.Channel, "content_refused").Inc()
+			d.cfg.Log.Warn("message content refused; not retried", zap.String("campaign", camp.ID),
+				zap.String("channel", dec.Channel), zap.Error(err))
+			rec := d.record(StateSkipped, in, dec, nil, fallbacks)
+			rec.Reason = "content_refused"
+			rec.Reasons = append(rec.Reasons, "refused by the provider: "+err.Error())
+			if ferr := d.cfg.Claims.Finish(context.WithoutCancel(ctx), c.key, c.token, rec, c.ttl); ferr != nil {
+				return Outcome{}, ferr
+			}
+			skipsTotal.WithLabelValues(camp.ID, "content_refused").Inc()
+			return Outcome{State: StateSkipped, Reason: "content_refused", Reasons: rec.Reasons}, nil
+		}
 		if !channels.IsPermanent(err) {
 			refund()
 			sendsTotal.WithLabelValues(camp.ID, dec.Channel, "temporary_failure").Inc()

@@ -334,3 +334,39 @@ func TestTimeoutAfterDataIsNotResent(t *testing.T) {
 		t.Fatalf("delivery record %q, want unknown", got)
 	}
 }
+
+// TestContentRefusalSkipsTheMessageWithoutMarkingTheAddress: a server that refuses one
+// message's content (554 5.6.0, a line too long) refuses it again on a retry, and says nothing
+// about the address: the delivery is recorded skipped (content_refused), not retried, and the
+// address stays deliverable for the next campaign.
+func TestContentRefusalSkipsTheMessageWithoutMarkingTheAddress(t *testing.T) {
+	b := setup(t, map[string]string{
+		"campaigns/c.yaml": `
+id: c
+trigger: {event: Order Completed}
+channels: [email]
+variants:
+  - id: v
+    email: {subject: "Hi", html: c.html}
+`,
+		"templates/c.html": `<p>Hi</p>`,
+	}, "")
+	b.identify("long", emailCustomer("Lo", "en", "silver"))
+	var attempts int
+	b.smtp.Respond(func(r testenvReceived) error {
+		attempts++
+		return rejectContent()
+	})
+	b.order("long", "o-1", 30)
+	b.settle()
+	q := must(b.inspector.GetQueueInfo("critical"))
+	if q.Retry != 0 || q.Archived != 0 || attempts != 1 {
+		t.Fatalf("content refusal retried: retry=%d archived=%d attempts=%d", q.Retry, q.Archived, attempts)
+	}
+	if prof := must(b.store.Get(context.Background(), "long")); prof.Undeliverable["email"] != "" {
+		t.Errorf("the address was marked undeliverable: %q", prof.Undeliverable["email"])
+	}
+	if got := b.outcome("long", "c", "o-1"); !strings.HasPrefix(got, "skipped|content_refused|") {
+		t.Errorf("delivery record %q, want skipped|content_refused", got)
+	}
+}
