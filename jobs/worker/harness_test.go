@@ -236,4 +236,6 @@ type testenvReceived = testenv.Received
 
 func reject550() error { return testenv.Reject(550, "5.1.1 no such user") }
 
-func rejectContent() error { return testenv.Reject(554, "5.6.0 message content refused: line too long") }
+func rejectContent() error {
+	return testenv.Reject(554, "5.6.0 message content refused: line too long")
+}
