@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/api"
+	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/jobs/refit"
 	"github.com/rapporthq/rapport/jobs/schedule"
 	"github.com/rapporthq/rapport/jobs/worker"
@@ -221,7 +222,17 @@ func (a *app) reloadOnHUP(ctx context.Context) {
 	}
 }
 
-func (a *app) reload() error {
+// reload loads campaigns, segments, holidays and templates again, and the currency rates of
+// rapport.yaml (currency.rates, currency.rates_file, which an operator refreshes); the other
+// keys of rapport.yaml need a restart. Whatever it reads, it never takes the process down: a
+// configuration that does not load (or a bug while loading it) keeps the previous one.
+func (a *app) reload() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("reload: %v", p)
+			a.log.Error("reload failed; keeping the previous campaigns", zap.Error(err))
+		}
+	}()
 	cat, err := loadCatalog(a.cfg)
 	if err != nil {
 		a.log.Error("reload failed; keeping the previous campaigns", zap.Error(err))
@@ -229,6 +240,12 @@ func (a *app) reload() error {
 	}
 	a.catalog.Store(cat)
 	a.log.Info("campaigns reloaded", zap.Int("campaigns", len(cat.Set.Campaigns)))
+	if cfg, err := loadConfig(a.cfg.File); err != nil {
+		a.log.Error("rapport.yaml does not load; keeping the previous currency rates", zap.Error(err))
+	} else {
+		a.store.SetMoney(customers.Money{Base: cfg.Currency.Base, Rates: cfg.Currency.Rates})
+		a.log.Info("currency rates reloaded", zap.String("base", cfg.Currency.Base), zap.Int("rates", len(cfg.Currency.Rates)))
+	}
 	return nil
 }
 
