@@ -87,6 +87,7 @@ func defaults() *Config {
 		Worker: Worker{
 			Concurrency:     32,
 			ShutdownTimeout: Duration(30 * time.Second),
+			PollInterval:    Duration(50 * time.Millisecond),
 			GOGC:            DefaultGOGC,
 		},
 		Predict: Predict{

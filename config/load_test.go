@@ -181,7 +181,7 @@ func TestLoadReportsEveryProblemOfTheFileAtItsPosition(t *testing.T) {
 		{
 			name: "unknown key far from any known one lists the keys",
 			yaml: "worker:\n  zzzzzzzz: 1\n",
-			want: []string{`rapport.yaml:2:3: worker.zzzzzzzz: unknown key; expected one of: concurrency, shutdown_timeout, gogc, memory_limit`},
+			want: []string{`rapport.yaml:2:3: worker.zzzzzzzz: unknown key; expected one of: concurrency, shutdown_timeout, poll_interval, gogc, memory_limit`},
 		},
 		{
 			name: "wrong types and unparsable values",

@@ -187,6 +187,11 @@ type Worker struct {
 	Concurrency int `yaml:"concurrency"`
 	// ShutdownTimeout is how long in-flight sends get to finish on SIGTERM. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// PollInterval is how often an idle worker asks Redis for a task (asynq's
+	// TaskCheckInterval, jittered ±50%). It is what a triggered message waits at most before a
+	// worker sees it, and what an idle worker costs: measured (bench/idle) 0.025 core and
+	// 0.010 of Redis at 10ms, 0.009 and 0.005 at 50ms. Default 50ms.
+	PollInterval Duration `yaml:"poll_interval"`
 	// GOGC is the garbage collector's heap growth target in percent, as runtime/debug.SetGCPercent
 	// takes it. Default 400 (0 means the default): the worker's live heap is small and almost
 	// everything it allocates dies with the message, so collecting four times less often buys

@@ -112,6 +112,9 @@ func (k *configChecker) checkServer() {
 	if c.Worker.Concurrency < 1 {
 		k.errorf("worker.concurrency", "must be at least 1, got %d", c.Worker.Concurrency)
 	}
+	if c.Worker.PollInterval < Duration(time.Millisecond) || c.Worker.PollInterval > Duration(10*time.Second) {
+		k.errorf("worker.poll_interval", "want 1ms to 10s, got %s", c.Worker.PollInterval)
+	}
 	if c.Worker.ShutdownTimeout < 0 {
 		k.errorf("worker.shutdown_timeout", "must not be negative, got %s", c.Worker.ShutdownTimeout)
 	}

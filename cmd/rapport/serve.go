@@ -103,6 +103,7 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 		h := worker.Handlers{Send: a.deliverer, Batch: a.batcher, Fanout: a.fanout, Refit: refit.Handler{Refitter: a.refitter}}
 		w, err := worker.New(a.rdb, worker.Config{
 			Concurrency: a.cfg.Worker.Concurrency, ShutdownTimeout: a.cfg.Worker.ShutdownTimeout.D(),
+			PollInterval: a.cfg.Worker.PollInterval.D(),
 		}, h, a.log)
 		if err != nil {
 			return err
