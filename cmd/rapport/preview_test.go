@@ -11,6 +11,7 @@ import (
 
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/internal/testenv"
+	"github.com/rapporthq/rapport/jobs/dryrun"
 )
 
 // dryRunTree is a birthday campaign and a triggered one with an HTML email, and the
@@ -122,5 +123,15 @@ func TestPreviewPrintsTheHTMLTextAndWritesTheHTML(t *testing.T) {
 	code, _, errOut = runCmd(append(args, "--html", file, "--open")...)
 	if code == 0 || !strings.Contains(errOut, "not available") || !strings.Contains(errOut, file) {
 		t.Errorf("--open without an opener: exit %d, %s", code, errOut)
+	}
+}
+
+func TestSimulationSaysConditionErrorsInWords(t *testing.T) {
+	var b strings.Builder
+	printSimulation(&b, &dryrun.Simulation{Campaign: "vip", Occurrence: "2027-03-01T10:00Z", Customers: 1271,
+		Skipped:         map[string]int64{"condition_error": 1150},
+		ConditionErrors: []dryrun.ConditionError{{Condition: `audience where "customer.order > 1"`, Customers: 1150, Error: "customer.order is not defined"}}})
+	if want := `1,150 of 1,271 customers: audience where "customer.order > 1" failed: customer.order is not defined`; !strings.Contains(b.String(), want) {
+		t.Errorf("printed\n%s\nwant a line %q", b.String(), want)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/rapporthq/rapport/jobs/dryrun"
 )
@@ -67,6 +69,9 @@ func printSimulation(w io.Writer, s *dryrun.Simulation) {
 		}
 	}
 	section("skipped", s.Skipped)
+	for _, c := range s.ConditionErrors {
+		fmt.Fprintf(w, "  %s of %s customers: %s failed: %s\n", thousands(c.Customers), thousands(s.Customers), c.Condition, c.Error)
+	}
 	section("variants", s.Variants)
 	section("channels", s.Channels)
 	section("rewards", s.Rewards)
@@ -77,4 +82,22 @@ func printSimulation(w io.Writer, s *dryrun.Simulation) {
 		}
 	}
 	section("send time (UTC hour)", s.Hours)
+}
+
+// thousands writes n with comma separators: 1,271.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -36,6 +36,10 @@ type Simulation struct {
 	Spend map[string]float64 `json:"reward_spend"`
 	// Hours counts send times by UTC hour, "2027-03-21T10".
 	Hours map[string]int64 `json:"hours_utc"`
+	// ConditionErrors says which conditions the condition_error skips come from and why,
+	// the most frequent first.
+	ConditionErrors []ConditionError `json:"condition_errors,omitempty"`
+	conds           conditionErrors
 	// Note says how the occurrence was chosen when it is not simply the first at or after
 	// --at (empty occurrences skipped, or none with customers found).
 	Note string `json:"note,omitempty"`
@@ -153,12 +157,15 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 			sp := &tasks.SendPayload{Campaign: camp.ID, Customer: prof.ID}
 			var in decide.Input
 			if whole != nil {
-				when, skip, err := whole.Classify(ctx, prof, at)
+				when, skip, why, err := whole.Explain(ctx, prof, at)
 				if err != nil {
 					return nil, err
 				}
 				if skip != "" {
 					sim.Skipped[skip]++
+					if skip == string(decide.SkipConditionFail) {
+						sim.conds.add(why)
+					}
 					continue
 				}
 				sp.Occurrence, sp.Due = sim.Occurrence, when
@@ -175,6 +182,7 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 			sim.add(decide.Decide(in))
 		}
 		if next == "" || len(ids) == 0 {
+			sim.ConditionErrors = sim.conds.sorted()
 			return sim, nil
 		}
 		after = next
@@ -188,6 +196,9 @@ func (s *Simulation) add(dec decide.Decision) {
 		return
 	case !dec.Eligible:
 		s.Skipped[string(dec.Skip)]++
+		if dec.Skip == decide.SkipConditionFail {
+			s.conds.add(lastReason(dec))
+		}
 		return
 	}
 	s.WouldSend++
