@@ -135,3 +135,28 @@ func TestSimulationSaysConditionErrorsInWords(t *testing.T) {
 		t.Errorf("printed\n%s\nwant a line %q", b.String(), want)
 	}
 }
+
+func TestPreviewRendersADelayedSendAsOfItsSendTime(t *testing.T) {
+	r := testenv.NewRedis(t)
+	cfg := configWith(t, r, map[string]string{
+		"campaigns/later.yaml": `id: later
+trigger: {event: Order Completed, delay: 2h}
+channels: [email]
+variants:
+  - id: v
+    email: {subject: "Written at {{.Now.UTC.Format \"15:04\"}}", html: later.html}
+`,
+		"templates/later.html": `<p>Hello</p>`,
+	})
+	at := time.Date(2027, 5, 4, 8, 0, 0, 0, time.UTC)
+	store := customers.NewStore(r.Client, customers.Options{})
+	if _, err := store.Apply(context.Background(), []customers.Event{{Type: "identify", UserID: "a", MessageID: "i-a", Timestamp: at, ReceivedAt: at,
+		Traits: map[string]any{"email": "a@example.com", "timezone": "UTC", "consent": map[string]any{"email": true}}}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd("preview", "--config", cfg, "--campaign", "later", "--customer", "a", "--at", "2027-05-04T08:00:00Z",
+		"--event", `{"event":"Order Completed","messageId":"o-1","properties":{"total":30}}`, "--json")
+	if code != 0 || !strings.Contains(out, `"subject": "Written at 10:00"`) {
+		t.Errorf("exit %d: %s %s", code, out, errOut)
+	}
+}

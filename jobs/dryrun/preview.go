@@ -108,6 +108,9 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 	out.Variant = dec.Variant.ID
 	sendAt := dec.SendAt.UTC()
 	out.SendAt = &sendAt
+	// The message is rendered when it is sent: a delayed or deferred send sees its send time
+	// as {{.Now}}, and so does its preview.
+	in.Now = sendAt
 	data := d.TemplateData(in, dec, nil)
 	if r := dec.Reward; r != nil {
 		grant := d.PreviewGrant(camp.ID, r, customerID, occ, sendAt)
