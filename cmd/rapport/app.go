@@ -60,6 +60,9 @@ type appOptions struct {
 	observe func(p *tasks.SendPayload, out delivery.Outcome)
 	// quiet, when set, is the logger of the delivery path (the demo's plays).
 	quiet *zap.Logger
+	// dryRun opens no channel (preview, simulate): they send nothing, so they neither connect
+	// to a provider nor create or mention the outbox.
+	dryRun bool
 }
 
 // newLogger returns a JSON logger for production or a console one for people.
@@ -151,7 +154,9 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts 
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
-	if a.email, a.sms, err = openChannels(cfg, a.rdb, log); err != nil {
+	if opts.dryRun {
+		a.email, a.sms = noChannel{}, noChannel{}
+	} else if a.email, a.sms, err = openChannels(cfg, a.rdb, log); err != nil {
 		a.Close()
 		return nil, err
 	}

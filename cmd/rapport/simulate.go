@@ -6,7 +6,8 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"time"
+	"strconv"
+	"strings"
 
 	"github.com/rapporthq/rapport/jobs/dryrun"
 )
@@ -14,9 +15,9 @@ import (
 // runSimulate is `rapport simulate`: the fan-out and the decisions of one occurrence over the
 // whole audience, without sending or writing anything.
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("simulate", "simulate --campaign ID [--at RFC3339] [--json]", stderr)
+	fs, cfgPath := newFlags("simulate", "simulate --campaign ID [--at TIME] [--json]", stderr)
 	campaign := fs.String("campaign", "", "campaign id (required)")
-	atFlag := fs.String("at", "", "simulate the first occurrence at or after this time, RFC 3339 (default now)")
+	atText := fs.String("at", "", "simulate the first occurrence with customers at or after this time: "+atUsage)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -25,22 +26,18 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return fmt.Errorf("--campaign is required")
 	}
-	at := time.Now()
-	if *atFlag != "" {
-		t, err := time.Parse(time.RFC3339, *atFlag)
-		if err != nil {
-			return fmt.Errorf("--at: %w", err)
-		}
-		at = t
-	}
 	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	at, err := atFlag(*atText, cfg.Location())
 	if err != nil {
 		return err
 	}
 	if cfg.RedisURL == "" {
 		return fmt.Errorf("simulate reads customers from Redis: set redis_url or RAPPORT_REDIS_URL")
 	}
-	a, err := openApp(ctx, cfg, newLogger("console"))
+	a, err := openAppWith(ctx, cfg, dryRunLogger(stderr), appOptions{dryRun: true})
 	if err != nil {
 		return err
 	}
@@ -59,6 +56,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func printSimulation(w io.Writer, s *dryrun.Simulation) {
 	fmt.Fprintf(w, "campaign %s, occurrence %s: %d customers, %d would get the message, %d in the holdout\n",
 		s.Campaign, s.Occurrence, s.Customers, s.WouldSend, s.Holdout)
+	if s.Note != "" {
+		fmt.Fprintf(w, "(%s)\n", s.Note)
+	}
 	section := func(title string, m map[string]int64) {
 		if len(m) == 0 {
 			return
@@ -69,6 +69,9 @@ func printSimulation(w io.Writer, s *dryrun.Simulation) {
 		}
 	}
 	section("skipped", s.Skipped)
+	for _, c := range s.ConditionErrors {
+		fmt.Fprintf(w, "  %s of %s customers: %s failed: %s\n", thousands(c.Customers), thousands(s.Customers), c.Condition, c.Error)
+	}
 	section("variants", s.Variants)
 	section("channels", s.Channels)
 	section("rewards", s.Rewards)
@@ -79,4 +82,22 @@ func printSimulation(w io.Writer, s *dryrun.Simulation) {
 		}
 	}
 	section("send time (UTC hour)", s.Hours)
+}
+
+// thousands writes n with comma separators: 1,271.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

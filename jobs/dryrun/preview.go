@@ -54,24 +54,29 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 	if camp == nil {
 		return nil, fmt.Errorf("preview: no campaign %q", campaignID)
 	}
-	prof, err := cfg.Profiles.Get(ctx, customerID)
+	var (
+		prof    *customers.Profile
+		reasons []string
+		err     error
+	)
+	if camp.Triggered() && ev != nil {
+		// The send reads the profile after the event was applied to it (ingest applies, then
+		// enqueues): preview decides on a copy with the event applied, or its order would be
+		// counted once less than in the message that goes out.
+		prof, ev, reasons, err = withEvent(ctx, cfg.Profiles, customerID, ev, at)
+	} else {
+		prof, err = cfg.Profiles.Get(ctx, customerID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("preview %s for customer %s: %w", campaignID, customerID, err)
 	}
 	if err := delivery.FillPredictions(ctx, cfg.Predictor, prof, at); err != nil {
 		return nil, fmt.Errorf("preview %s: %w", campaignID, err)
 	}
-	var reasons []string
 	due := at
 	if camp.Triggered() {
 		if ev == nil {
 			ev, reasons = latestEvent(camp.Trigger.Event, prof, at)
-		}
-		if ev.Timestamp.IsZero() {
-			ev.Timestamp = at
-		}
-		if ev.ID == "" {
-			ev.ID = "preview"
 		}
 		due = ev.Timestamp.Add(camp.Trigger.Delay.D())
 	}
@@ -103,6 +108,9 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 	out.Variant = dec.Variant.ID
 	sendAt := dec.SendAt.UTC()
 	out.SendAt = &sendAt
+	// The message is rendered when it is sent: a delayed or deferred send sees its send time
+	// as {{.Now}}, and so does its preview.
+	in.Now = sendAt
 	data := d.TemplateData(in, dec, nil)
 	if r := dec.Reward; r != nil {
 		grant := d.PreviewGrant(camp.ID, r, customerID, occ, sendAt)
@@ -118,6 +126,47 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 		out.Text = msg.SMS
 	}
 	return out, nil
+}
+
+// EventApplier is the customer store as preview needs it for an event given on the command
+// line: the profile as the send will read it, the event applied (customers.Store.WhatIf).
+type EventApplier interface {
+	WhatIf(ctx context.Context, ev customers.Event) (customers.Result, error)
+}
+
+// previewMessageID stands for the messageId of an event given without one.
+const previewMessageID = "preview"
+
+// withEvent returns the customer's profile with ev applied in memory, and ev as the worker
+// will see it (validated, an order's total filled in), with what preview should say about it.
+func withEvent(ctx context.Context, store delivery.Profiles, customerID string, ev *decide.Event, at time.Time) (*customers.Profile, *decide.Event, []string, error) {
+	ap, ok := store.(EventApplier)
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("the customer store cannot apply an event in memory (%T has no WhatIf)", store)
+	}
+	var reasons []string
+	e := *ev
+	if e.Timestamp.IsZero() {
+		e.Timestamp = at
+	}
+	if e.ID == "" {
+		// The API gives an event without messageId a random one, which the coupon code of a
+		// triggered send is derived from: preview cannot know it, and says so.
+		e.ID = previewMessageID
+		reasons = append(reasons, "the event has no messageId: the API will give it a random one, so a coupon code sent for it differs from the one shown; give messageId to see the code it will carry")
+	}
+	res, err := ap.WhatIf(ctx, customers.Event{Type: customers.TypeTrack, MessageID: e.ID, UserID: customerID,
+		Event: e.Name, Properties: e.Properties, Timestamp: e.Timestamp, ReceivedAt: at})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e.Properties, e.Timestamp = res.Event.Properties, res.Event.Timestamp
+	if res.Duplicate {
+		reasons = append(reasons, "the event was applied before (same messageId or order_id): deciding on the profile as stored")
+	} else {
+		reasons = append(reasons, "the event is applied to a copy of the profile, as the send will see it")
+	}
+	return res.Profile, &e, reasons, nil
 }
 
 // latestEvent rebuilds the customer's latest order as an "Order Completed" event.

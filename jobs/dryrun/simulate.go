@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/schedule"
@@ -35,12 +36,81 @@ type Simulation struct {
 	Spend map[string]float64 `json:"reward_spend"`
 	// Hours counts send times by UTC hour, "2027-03-21T10".
 	Hours map[string]int64 `json:"hours_utc"`
+	// ConditionErrors says which conditions the condition_error skips come from and why,
+	// the most frequent first.
+	ConditionErrors []ConditionError `json:"condition_errors,omitempty"`
+	conds           conditionErrors
+	// Note says how the occurrence was chosen when it is not simply the first at or after
+	// --at (empty occurrences skipped, or none with customers found).
+	Note string `json:"note,omitempty"`
+}
+
+// populatedSample bounds the profiles read to find the next occurrence with customers in it.
+// Every profile of the sample is held in memory and classified for each candidate
+// occurrence; the index is spread by a hash of the id, so the first customers of it are a
+// fair sample, and an occurrence that has any customer in a base of this size has one in the
+// sample too, but for the rarest (a holiday kept by a handful of customers of a million).
+const populatedSample = 20000
+
+// nextPopulated returns the occurrence a simulation at `at` looks at: the first at or after
+// at (schedule.OccurrenceAt) that has customers in it, as preview shows each customer's next
+// one. A holiday or date campaign has an occurrence every day, and most days nobody keeps the
+// holiday: simulating the first one would report the whole audience as no_holiday.
+func nextPopulated(ctx context.Context, d *delivery.Deliverer, store schedule.AudienceStore, camp *config.Campaign, at time.Time, pageSize int) (schedule.Occurrence, string, error) {
+	cfg := d.Config()
+	first, err := schedule.OccurrenceAt(camp, cfg.Policy.DefaultTimezone, at)
+	if err != nil {
+		return schedule.Occurrence{}, "", err
+	}
+	profs, err := someProfiles(ctx, store, pageSize, populatedSample)
+	if err != nil {
+		return schedule.Occurrence{}, "", fmt.Errorf("simulate %s: %w", camp.ID, err)
+	}
+	if len(profs) == 0 {
+		return first, "", nil
+	}
+	// NextPopulated looks at occurrences that fire after its argument: just before the first
+	// one's fire time, so that it is the first candidate.
+	o, _, err := schedule.NextPopulated(ctx, d.Catalog(), camp, cfg.Policy.DefaultTimezone, cfg.Predictor, profs, first.Fire.Add(-time.Nanosecond))
+	if err != nil {
+		return first, fmt.Sprintf("no occurrence from %s on has customers in it (%v): simulating %s", first.Key, err, first.Key), nil
+	}
+	if o.Key != first.Key {
+		return o, fmt.Sprintf("the occurrences from %s to %s have no customers in them: simulating %s, the first that has", first.Key, o.Key, o.Key), nil
+	}
+	return o, "", nil
+}
+
+// someProfiles reads the first max profiles of the index.
+func someProfiles(ctx context.Context, store schedule.AudienceStore, pageSize, max int) ([]*customers.Profile, error) {
+	var out []*customers.Profile
+	after := ""
+	for len(out) < max {
+		ids, next, err := store.Page(ctx, after, min(pageSize, max-len(out)))
+		if err != nil || len(ids) == 0 {
+			return out, err
+		}
+		profs, err := store.GetMany(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range profs {
+			if p != nil {
+				out = append(out, p)
+			}
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	return out, nil
 }
 
 // Simulate runs an occurrence of a campaign the way the fan-out and the batches would, with
 // the decision of each customer as of their send time, without writing anything. For a
 // scheduled campaign the occurrence is the first whose time (for local ones, the wall-clock
-// time) is at or after `at`; a triggered campaign is decided for every customer as if their
+// time) is at or after `at` and that has customers in it (nextPopulated); a triggered campaign is decided for every customer as if their
 // latest matching event arrived at `at`.
 func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.AudienceStore, campaignID string, at time.Time, pageSize int) (*Simulation, error) {
 	cfg := d.Config()
@@ -56,11 +126,11 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 		Variants: map[string]int64{}, Channels: map[string]int64{}, Rewards: map[string]int64{}, Spend: map[string]float64{}, Hours: map[string]int64{}}
 	var whole *schedule.Whole
 	if !camp.Triggered() {
-		o, err := schedule.OccurrenceAt(camp, cfg.Policy.DefaultTimezone, at)
+		o, note, err := nextPopulated(ctx, d, store, camp, at, pageSize)
 		if err != nil {
 			return nil, err
 		}
-		sim.Occurrence = o.Key
+		sim.Occurrence, sim.Note = o.Key, note
 		if whole, err = schedule.NewWhole(cat, camp, o, cfg.Policy.DefaultTimezone, math.MaxInt64, cfg.Predictor); err != nil {
 			return nil, err
 		}
@@ -87,12 +157,15 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 			sp := &tasks.SendPayload{Campaign: camp.ID, Customer: prof.ID}
 			var in decide.Input
 			if whole != nil {
-				when, skip, err := whole.Classify(ctx, prof, at)
+				when, skip, why, err := whole.Explain(ctx, prof, at)
 				if err != nil {
 					return nil, err
 				}
 				if skip != "" {
 					sim.Skipped[skip]++
+					if skip == string(decide.SkipConditionFail) {
+						sim.conds.add(why)
+					}
 					continue
 				}
 				sp.Occurrence, sp.Due = sim.Occurrence, when
@@ -109,6 +182,7 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 			sim.add(decide.Decide(in))
 		}
 		if next == "" || len(ids) == 0 {
+			sim.ConditionErrors = sim.conds.sorted()
 			return sim, nil
 		}
 		after = next
@@ -122,6 +196,9 @@ func (s *Simulation) add(dec decide.Decision) {
 		return
 	case !dec.Eligible:
 		s.Skipped[string(dec.Skip)]++
+		if dec.Skip == decide.SkipConditionFail {
+			s.conds.add(lastReason(dec))
+		}
 		return
 	}
 	s.WouldSend++

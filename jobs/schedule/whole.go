@@ -48,6 +48,16 @@ func (w *Whole) Classify(ctx context.Context, prof *customers.Profile, now time.
 	return r.at, r.occSkip + r.skip, nil
 }
 
+// Explain is Classify with a skip said in words: the date or holiday missing, the audience
+// condition that does not hold or fails to evaluate (with its error), for dry runs to report.
+func (w *Whole) Explain(ctx context.Context, prof *customers.Profile, now time.Time) (at time.Time, skip, why string, err error) {
+	r, err := w.c.classify(ctx, prof, now)
+	if err != nil {
+		return time.Time{}, "", "", err
+	}
+	return r.at, r.occSkip + r.skip, r.why, nil
+}
+
 // OccurrenceAt returns the occurrence of a scheduled campaign that a dry run at `at` looks at:
 // the first whose time (for local occurrences, the wall-clock time) is at or after at.
 func OccurrenceAt(camp *config.Campaign, defaultTZ *time.Location, at time.Time) (Occurrence, error) {
