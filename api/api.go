@@ -45,6 +45,8 @@ type Server struct {
 	Keys []Key
 	// Links verifies unsubscribe tokens.
 	Links *links.Signer
+	// Tracking serves the click redirects and open pixels (tracking.go); nil: none.
+	Tracking *Tracking
 	// BodyLimit caps request bodies. Default 1 MiB.
 	BodyLimit int64
 	// Runs serves GET /v1/campaigns/{id}/runs; nil answers 404.
@@ -95,6 +97,10 @@ func (s *Server) Handler() http.Handler {
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
+	if s.Tracking != nil {
+		route("GET /t/c/{token}", s.handleClick)
+		route("GET /t/o/{token}", s.handleOpen)
+	}
 	route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	route("GET /readyz", s.handleReady)
 	for pattern, h := range s.Extra {

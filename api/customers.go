@@ -39,7 +39,9 @@ type customerView struct {
 	Undeliverable map[string]string    `json:"undeliverable,omitempty"`
 	Unsubscribed  map[string]time.Time `json:"unsubscribed,omitempty"`
 	RecentSends   []decide.Send        `json:"recent_sends"`
-	UpdatedAt     time.Time            `json:"updated_at,omitzero"`
+	// Engagement is per channel (opens and clicks of people, not of proxies and scanners).
+	Engagement map[string]engagementView `json:"engagement,omitempty"`
+	UpdatedAt  time.Time                 `json:"updated_at,omitzero"`
 }
 
 func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
@@ -70,6 +72,7 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 		ID: c.ID, Traits: c.Traits, Email: c.Email, Phone: c.Phone, Timezone: c.Timezone, Locale: c.Locale,
 		Country: c.Country, Consent: c.Consent, Summary: c.Summary, Predictions: c.Predicted,
 		Undeliverable: c.Undeliverable, Unsubscribed: c.Unsubscribed, RecentSends: sends, UpdatedAt: p.UpdatedAt,
+		Engagement: engagementViews(c.Engagement),
 	})
 }
 

@@ -54,6 +54,7 @@ func defaults() *Config {
 	return &Config{
 		Listen:      "127.0.0.1:8080",
 		AdminListen: "127.0.0.1:9464",
+		Tracking:    defaultTracking(),
 		Dirs: Dirs{
 			Campaigns: "campaigns",
 			Segments:  "segments",
@@ -202,6 +203,10 @@ func (c *Config) Redacted() Config {
 		r.Keys[i] = APIKey{Key: redactedValue, Scopes: slices.Clone(k.Scopes)}
 	}
 	r.Secret = redact(c.Secret)
+	r.Secrets = make([]string, len(c.Secrets))
+	for i := range r.Secrets {
+		r.Secrets[i] = redactedValue
+	}
 	r.RedisURL = redactURL(c.RedisURL)
 	r.Email.SMTPURL = redactURL(c.Email.SMTPURL)
 	r.SMS.Twilio.AuthToken = redact(c.SMS.Twilio.AuthToken)

@@ -35,6 +35,11 @@ type Config struct {
 	APIKeys []string `yaml:"-"`
 	// Secret signs links, tokens and coupon codes.
 	Secret string `yaml:"secret"`
+	// Secrets, when set, sign tracking links instead of Secret, for rotation: the first
+	// signs, every one is accepted ([new, old] keeps the links already sent working).
+	Secrets []string `yaml:"secrets"`
+	// Tracking tells opens and clicks of people from those of machines.
+	Tracking Tracking `yaml:"tracking"`
 	// Dirs are relative to the directory of rapport.yaml.
 	Dirs Dirs `yaml:"dirs"`
 	// DefaultTimezone is used for customers without a valid timezone trait. Default UTC.
@@ -263,9 +268,11 @@ type Campaign struct {
 	// order or delivery notice): they are not held out by the global control group, and need
 	// no email.sender_address in rapport.yaml, which every other email campaign does.
 	// Default false.
-	Transactional bool      `yaml:"transactional"`
-	Variants      []Variant `yaml:"variants"`
-	Rewards       []Reward  `yaml:"rewards"`
+	Transactional bool `yaml:"transactional"`
+	// Tracking turns click and open tracking of the campaign's emails off; both default on.
+	Tracking *CampaignTracking `yaml:"tracking"`
+	Variants []Variant         `yaml:"variants"`
+	Rewards  []Reward          `yaml:"rewards"`
 
 	// File is the path the campaign was read from; Pos the position of its id.
 	File string `yaml:"-"`

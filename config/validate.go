@@ -48,6 +48,7 @@ func (c *Config) validate() ErrorList {
 	k.checkSMS()
 	k.checkRest()
 	k.checkCurrency()
+	k.checkTracking()
 	return k.errs
 }
 

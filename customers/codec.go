@@ -66,6 +66,9 @@ func decodeState(id string, h map[string]string) (*state, error) {
 	if err := st.decodeProfile(st.joinValue(h, fieldProfile)); err != nil {
 		return nil, fmt.Errorf("field p: %w", err)
 	}
+	// Not aged here (no clock): an engagement unchanged for half a year still counts until
+	// its next change starts it again (engagement.go).
+	st.engagement = decodeEngagements(h, time.Time{})
 	if st.sends, err = decodeSends(st.joinValue(h, fieldSends)); err != nil {
 		return nil, fmt.Errorf("field s: %w", err)
 	}

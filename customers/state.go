@@ -28,6 +28,9 @@ const (
 // unsubscribed) are replaced, never changed in place, once the state exists.
 type state struct {
 	id string
+	// engagement is read with the profile (fields e:<channel>, engagement.go) and never
+	// written by casScript.
+	engagement map[string]decide.Engagement
 	// base is the version read from Redis (0: no profile); version is base+1 once changed.
 	base, version int64
 	traits        map[string]any
@@ -226,6 +229,7 @@ func (st *state) snapshot(region string, conv *converter) *Profile {
 	p.Sends = st.sends
 	p.Undeliverable = st.undeliv
 	p.Unsubscribed = st.unsub
+	p.Engagement = st.engagement
 	st.snap = p
 	return p
 }

@@ -35,6 +35,9 @@ type Customer struct {
 	Unsubscribed map[string]time.Time
 	// Sends are the most recent deliveries, newest first, for frequency caps.
 	Sends []Send
+	// Engagement is what the customer did with the messages of each channel (by channel
+	// name); nil when nothing is known.
+	Engagement map[string]Engagement
 }
 
 // Consent records explicit opt-ins per channel. nil means unknown, which does not allow sending.

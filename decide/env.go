@@ -13,7 +13,8 @@ import (
 //     birthday (as given on the profile), created_at, orders, revenue, currency,
 //     first_order_at, last_order_at, days_since_last_order (float days before now),
 //     last_order_total, last_categories, last_coupon, gap_mean_days, and from the fitted
-//     models rfm, lifecycle, clv, p_alive, expected_orders_90d, next_order_at. "traits" is
+//     models rfm, lifecycle, clv, p_alive, expected_orders_90d, next_order_at, and from the
+//     tracked opens and clicks email_engagement, sms_engagement (0-1) and best_hour. "traits" is
 //     the raw traits map, so customer.traits.orders reaches a trait shadowed by a computed name.
 //   - "event": the event's properties ({} when there is no event), "event_name" its name.
 //   - "now": the decision time.
@@ -85,6 +86,8 @@ func customerEnv(c *Customer, now time.Time) map[string]any {
 	} else {
 		delete(m, "gap_mean_days")
 	}
+
+	engagementEnv(m, c)
 
 	predicted := []string{"rfm", "lifecycle", "clv", "p_alive", "expected_orders_90d", "next_order_at"}
 	if p := c.Predicted; p != nil {

@@ -66,6 +66,8 @@ type Config struct {
 	Sender templates.Sender
 	// ShopURL is shop_url, the shop's home page ({{.Links.Shop}}).
 	ShopURL string
+	// Tracking tracks opens and clicks (tracking.go); nil: none.
+	Tracking *Tracking
 }
 
 // Deliverer processes sends: decide, claim, grant the reward, render, deliver, record. It is
@@ -89,6 +91,9 @@ func New(cfg Config) (*Deliverer, error) {
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("delivery: %s required", strings.Join(sortedStrings(missing), ", "))
+	}
+	if err := checkTracking(cfg.Tracking); err != nil {
+		return nil, err
 	}
 	if cfg.MessageDomain == "" {
 		cfg.MessageDomain = "rapport.local"
@@ -405,6 +410,9 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 		// A template that fails at send time is a configuration error that lint should have
 		// caught; it is retried, so a fixed template (after a reload) still reaches the customer.
 		return channels.Receipt{}, fmt.Errorf("render %s/%s: %w: %w", in.Campaign.ID, dec.Variant.ID, err, channels.ErrConfig)
+	}
+	if msg.HTML, err = d.cfg.Tracking.track(ctx, in, dec, key, msg.HTML, data.Links.Unsubscribe); err != nil {
+		return channels.Receipt{}, err
 	}
 	start := time.Now()
 	defer func() { sendSeconds.WithLabelValues(dec.Channel).Observe(time.Since(start).Seconds()) }()

@@ -68,6 +68,8 @@ type bundle struct {
 	worker    *worker.Worker
 	api       *httptest.Server
 	clock     *clock
+	// keyring signs tracking links when the bundle tracks (setupTracked).
+	keyring *links.Keyring
 }
 
 // setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
@@ -79,6 +81,13 @@ func setup(t *testing.T, files map[string]string, window string) *bundle {
 
 // setupOn is setup on a given Redis: a single server, Sentinel or Cluster client.
 func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, window string) *bundle {
+	t.Helper()
+	return setupWith(t, rdb, files, window, nil)
+}
+
+// setupWith is setupOn that also tracks opens and clicks with secrets when there are any
+// (tracking_test.go).
+func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string, window string, secrets []string) *bundle {
 	t.Helper()
 	set, tpl := loadTree(t, files)
 	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}}
@@ -103,11 +112,18 @@ func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, w
 	}
 	signer := links.NewSigner("secret", "https://news.example.com")
 	catalog := delivery.NewCatalogRef(delivery.NewCatalog(set, tpl))
+	var tracking *delivery.Tracking
+	var apiTracking *api.Tracking
+	if len(secrets) > 0 {
+		b.keyring = must(links.NewKeyring(secrets, "https://news.example.com"))
+		tracking = &delivery.Tracking{Keyring: b.keyring, Store: b.store}
+		apiTracking = &api.Tracking{Keyring: b.keyring, Hits: b.store}
+	}
 	b.deliverer = must(delivery.New(delivery.Config{
 		Catalog: catalog, Profiles: b.store, Claims: b.claims, Rewards: rewards.NewLedger(rdb, "secret"),
 		Email: pool, SMS: sms, Links: signer, Enqueue: client,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
-		MessageDomain: "example.com", Now: b.clock.Now, Log: log,
+		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking,
 	}))
 	wk := must(worker.New(rdb, worker.Config{
 		Concurrency: 4, ShutdownTimeout: 5 * time.Second, DelayedCheckInterval: 50 * time.Millisecond,
@@ -119,7 +135,8 @@ func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, w
 	b.worker = wk
 	t.Cleanup(wk.Shutdown)
 	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: client, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
-	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log}
+	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log,
+		Tracking: apiTracking}
 	b.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(b.api.Close)
 	return b
