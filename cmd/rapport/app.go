@@ -42,6 +42,7 @@ type app struct {
 	claims    *delivery.Claims
 	ledger    *rewards.Ledger
 	signer    *links.Signer
+	keyring   *links.Keyring
 	client    *asynq.Client
 	email     channels.EmailSender
 	sms       channels.SMSSender
@@ -178,12 +179,17 @@ func (a *app) wire(opts appOptions) error {
 	if opts.quiet != nil {
 		dlog = opts.quiet
 	}
-	var err error
+	kr, err := links.NewKeyring(a.cfg.Signing(), a.cfg.PublicURL)
+	if err != nil {
+		return fmt.Errorf("secrets: %w", err)
+	}
+	a.keyring = kr
 	a.deliverer, err = delivery.New(delivery.Config{
 		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
 		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(a.cfg),
 		Predictor: a.models, MessageDomain: domainOf(a.cfg.Email.From), Now: time.Now, Log: dlog, Observe: opts.observe,
 		Sender: templates.NewSender(a.cfg.Email.From, a.cfg.Email.SenderAddress), ShopURL: a.cfg.ShopURL,
+		Tracking: &delivery.Tracking{Keyring: kr, Store: a.store, TTL: a.cfg.Tracking.LinkTTL.D()},
 	})
 	if err != nil {
 		return err

@@ -53,7 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Links, unsubscribe tokens and coupon codes are signed with the secret: without one,
 	// anybody could unsubscribe anybody or mint coupons.
-	if strings.TrimSpace(cfg.Secret) == "" {
+	if len(cfg.Signing()) == 0 {
 		return fmt.Errorf("secret is empty: set secret in rapport.yaml or RAPPORT_SECRET (a long random string)")
 	}
 	if len(cfg.Keys) == 0 && want["api"] {
@@ -200,9 +200,10 @@ func (a *app) apiHandler() http.Handler {
 	s := &api.Server{
 		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, Keys: apiKeys(a.cfg), Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log,
-		Ready:  func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
-		Runs:   &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
-		Reload: func(context.Context) error { return a.reload() },
+		Ready:    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
+		Runs:     &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
+		Reload:   func(context.Context) error { return a.reload() },
+		Tracking: &api.Tracking{Keyring: a.keyring, Hits: a.store, Rules: &a.cfg.Tracking},
 	}
 	return s.Handler()
 }
