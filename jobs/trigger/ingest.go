@@ -150,11 +150,14 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 	return results, nil
 }
 
-// occurrenceOf is the occurrence of the sends an event triggers: "order-<order_id>" for an
-// order that names one (r.Key "o:<order_id>"), else its messageId.
+// occurrenceOf is the occurrence of the sends an event triggers: the order_id of an order
+// that names one (r.Key "o:<order_id>"), else its messageId. Bare, without a prefix, so that
+// shops that send the order id as the messageId keep the delivery records they have; an order
+// without order_id whose messageId is another order's id of the same customer would collide,
+// which no shop does.
 func occurrenceOf(r *customers.Result) string {
 	if id, ok := strings.CutPrefix(r.Key, "o:"); ok {
-		return "order-" + id
+		return id
 	}
 	return r.Event.MessageID
 }
