@@ -256,4 +256,3 @@ func TestRedisKilledForFiveSecondsSendsNobodyTwice(t *testing.T) {
 		r.start()
 	})
 }
-
