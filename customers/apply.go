@@ -18,6 +18,15 @@ type Result struct {
 	// Profile is the customer after the event. Results of one customer may share maps and
 	// slices with each other: treat it as read-only.
 	Profile *Profile
+	// Key is the event's identity, what makes two events the same: "o:<order_id>" for an Order
+	// Completed with an order_id (a shop's webhook retries it with new messageIds), else
+	// "m:<messageId>".
+	Key string
+	// TriggersPending is set, by ApplyTriggering only, when the event's triggers may not all
+	// be enqueued yet: the event was applied now with a marker, or it is a duplicate whose
+	// marker a previous attempt wrote and never cleared (TriggersDone). The caller enqueues
+	// its triggers (idempotently), then calls TriggersDone.
+	TriggersPending bool
 }
 
 // prepared is an event checked and reduced to what applying it needs.
@@ -26,6 +35,7 @@ type prepared struct {
 	member string // dedupe member
 	order  *order // Order Completed only
 	rank   uint32 // tie-break between orders at the same millisecond
+	mark   bool   // write a triggers-pending marker with the event (ApplyTriggering)
 }
 
 // group is the events of one customer, in call order.
@@ -61,11 +71,45 @@ type write struct {
 // per channel the same way. The purchase summary is derived from the stored purchase days, so
 // orders applied late or out of order give the same summary as orders applied in time.
 func (s *Store) Apply(ctx context.Context, events []Event) ([]Result, error) {
-	return s.apply(ctx, events, true)
+	return s.apply(ctx, events, true, nil)
 }
 
-// apply is Apply; snapshots=false leaves Result.Profile nil, for the importer.
-func (s *Store) apply(ctx context.Context, events []Event, snapshots bool) ([]Result, error) {
+// ApplyTriggering is Apply for ingest, where an event may trigger sends that must be enqueued
+// after it is applied. Applying an event and enqueuing its triggers are two writes, and a
+// client whose request failed between them (a 503 after the apply reached Redis) retries
+// with the same messageId, which is then a duplicate. So for every event for which
+// triggers(event) is true a triggers-pending marker, member "p:<Key>" of the dedupe set, is
+// written in the same atomic step as the event (casScript); a duplicate whose marker is still
+// there reports TriggersPending, and the retry enqueues what the first attempt may not have.
+// The caller clears the markers with TriggersDone once the enqueues are in Redis. A marker
+// that is never cleared (the process died) is forgotten with the messageId (DedupeTTL).
+func (s *Store) ApplyTriggering(ctx context.Context, events []Event, triggers func(*Event) bool) ([]Result, error) {
+	return s.apply(ctx, events, true, triggers)
+}
+
+// TriggersDone clears the triggers-pending markers of results (ApplyTriggering), one
+// pipelined round trip; results without a pending marker are passed over.
+func (s *Store) TriggersDone(ctx context.Context, results []Result) error {
+	pipe := s.rdb.Pipeline()
+	n := 0
+	for i := range results {
+		if r := &results[i]; r.TriggersPending {
+			pipe.ZRem(ctx, dedupeKey(r.Event.UserID), pendingMember(r.Key))
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("clear %d triggers-pending markers: %w", n, err)
+	}
+	return nil
+}
+
+// apply is Apply; snapshots=false leaves Result.Profile nil, for the importer; triggers, when
+// set, says which events get a triggers-pending marker (ApplyTriggering).
+func (s *Store) apply(ctx context.Context, events []Event, snapshots bool, triggers func(*Event) bool) ([]Result, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -85,6 +129,7 @@ func (s *Store) apply(ctx context.Context, events []Event, snapshots bool) ([]Re
 		if ferr, err := checkTraitSizes(&ev, s.opts.MaxTraitBytes, s.opts.MaxProfileBytes); err != nil {
 			return nil, &EventError{Index: i, Field: ferr, Err: err}
 		}
+		p.mark = triggers != nil && triggers(&ev)
 		evs[i], preps[i] = ev, p
 		g := byID[ev.UserID]
 		if g == nil {
@@ -151,9 +196,15 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 	profiles := make([]*redis.MapStringStringCmd, len(groups))
 	seen := make([]*redis.FloatSliceCmd, len(groups))
 	for i, g := range groups {
-		members := make([]string, len(g.idx))
+		// The dedupe members of the events, then the markers of those that have one.
+		members := make([]string, len(g.idx), 2*len(g.idx))
 		for k, j := range g.idx {
 			members[k] = preps[j].member
+		}
+		for _, j := range g.idx {
+			if preps[j].mark {
+				members = append(members, pendingMember(preps[j].member))
+			}
 		}
 		profiles[i] = pipe.HGetAll(ctx, profileKey(g.id))
 		seen[i] = pipe.ZMScore(ctx, dedupeKey(g.id), members...)
@@ -172,12 +223,18 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 		applied := map[string]bool{}
 		var members []any
 		traits := -1
+		marker := len(g.idx) // index in scores of the next marker
 		for k, j := range g.idx {
 			p := &preps[j]
+			pending := false
+			if p.mark {
+				pending = marker < len(scores) && scores[marker] > float64(now)
+				marker++
+			}
 			// ZMSCORE answers 0 for a member that is not there; expired ones still are
 			// until casScript prunes them.
 			if (k < len(scores) && scores[k] > float64(now)) || applied[p.member] {
-				results[j] = Result{Event: evs[j], Duplicate: true}
+				results[j] = Result{Event: evs[j], Duplicate: true, Key: p.member, TriggersPending: pending}
 				if snapshots && (st.exists() || st.dirty != 0) {
 					results[j].Profile = st.snapshot(s.opts.DefaultRegion, s.conv.Load())
 				}
@@ -193,7 +250,11 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 				score = "+inf"
 			}
 			members = append(members, score, p.member)
-			results[j] = Result{Event: evs[j]}
+			if p.mark {
+				// Forgotten with the messageId at the latest, also for an order.
+				members = append(members, expiry, pendingMember(p.member))
+			}
+			results[j] = Result{Event: evs[j], Key: p.member, TriggersPending: p.mark}
 			if snapshots {
 				results[j].Profile = st.snapshot(s.opts.DefaultRegion, s.conv.Load())
 			}

@@ -156,7 +156,7 @@ func Import(ctx context.Context, s *Store, r io.Reader, name string, opts Import
 	}
 	batch := make([]Event, 0, opts.BatchSize)
 	flush := func() error {
-		res, err := s.apply(ctx, batch, false)
+		res, err := s.apply(ctx, batch, false, nil)
 		var refused *EventError
 		if errors.As(err, &refused) {
 			return fmt.Errorf("customer %s: %w", batch[refused.Index].UserID, err)

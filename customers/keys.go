@@ -21,6 +21,9 @@ import "strconv"
 //	                       "o:<order key>" scored +inf for orders, which are never counted
 //	                       twice. Lifetime: the key expires when its last finite member does,
 //	                       and is permanent while it holds an order; deleted by Delete.
+//	                       Also "p:<member>", the triggers-pending marker of an event
+//	                       (Store.ApplyTriggering), scored like a messageId; removed by
+//	                       TriggersDone once the event's sends are enqueued.
 //
 // Why one dedupe set per customer rather than one key per messageId: erasing a customer is
 // then one DEL of known keys instead of a SCAN of the whole key space, and memory is lower
@@ -50,3 +53,6 @@ func messageMember(messageID string) string { return "m:" + messageID }
 
 // orderMember is the dedupe member of an order, by its order id.
 func orderMember(orderID string) string { return "o:" + orderID }
+
+// pendingMember is the triggers-pending marker of an event whose dedupe member is member.
+func pendingMember(member string) string { return "p:" + member }

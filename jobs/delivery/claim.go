@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,38 @@ func DeliveryKeyPrefix(customer string) string {
 // longer than any single send (SMTP timeout 30 s) so a live holder never loses its claim.
 const claimLease = 2 * time.Minute
 
+// A claim taken to send is a "sending" claim: its token is "RANDOM|s|LEASE_END_MS"
+// (sendingToken), so the stored value is "claimed|RANDOM|s|LEASE_END_MS": it still starts
+// with "claimed|", and every compare-and-set of the claim (finishScript, releaseScript,
+// customers' recordScript) still compares "claimed|" + token. It means "may be sending": it is
+// written in the same SET NX GET that takes the claim (no extra round trip), before the
+// message is rendered, and replaced by the outcome once the provider answered and the record
+// is written, or deleted (Release) when the provider refused it (nothing went out).
+//
+// The window: from the claim's reply until the outcome's reply. A worker that dies in it (SIGKILL,
+// a crash, a power cut) leaves the sending claim behind. It does not expire with the lease,
+// which would let the task's retry send the message a second time when the provider had it:
+// it lives sendingClaimTTL, and whoever takes it after LEASE_END settles it as StateUnknown
+// (reason "worker_lost") instead of sending: never resent automatically, listed by `rapport
+// deliveries --state outcome_unknown`. A claim that is still within its lease is held
+// (ErrClaimHeld: the task retries later). So a crash leaves at most the claims in flight
+// unknown: DeliverMany claims Parallel customers at a time (one chunk), so at most
+// Parallel per batch task running (Concurrency × Parallel per worker process), and Deliver one.
+// On the SMTP BDAT path (PIPELINING + CHUNKING) MAIL, RCPT and the whole message go in one
+// write, so everything after MAIL's reply is inside the window; on the DATA path too, from the
+// claim on. An unknown outcome may thus also be a message that provably never left (the
+// worker died while rendering): Rapport cannot tell, and prefers a missing message to a
+// second one.
+//
+// sendingClaimTTL keeps a sending claim whose owner died until a retry of its task settles it
+// (asynq retries for about two days); as long as the longest delivery record, so that an
+// orphaned claim of a "once" or "yearly" campaign is not forgotten early.
+const sendingClaimTTL = 400 * 24 * time.Hour
+
+// errOwnerLost is Take's answer for a sending claim whose lease is over: its owner died after
+// it may have started the transaction; the caller settles it as StateUnknown.
+var errOwnerLost = errors.New("claim of a worker that died while it may have been sending")
+
 // ErrClaimHeld is returned when another handler is delivering the same occurrence right now
 // (a task requeued on shutdown while its first handler still sends). The task retries shortly
 // and then finds the outcome.
@@ -51,6 +84,16 @@ var ErrClaimHeld = errors.New("delivery in progress elsewhere")
 // ~0.2 µs for a native command, claims were a third of Redis's time in a large campaign.
 var takeArgs = redis.SetArgs{Mode: "NX", Get: true, TTL: claimLease}
 
+// takeSendingArgs is takeArgs for a sending claim (sendingToken).
+var takeSendingArgs = redis.SetArgs{Mode: "NX", Get: true, TTL: sendingClaimTTL}
+
+func takeArgsFor(token string) redis.SetArgs {
+	if strings.Contains(token, "|s|") {
+		return takeSendingArgs
+	}
+	return takeArgs
+}
+
 // claimValue is the value of a claim held by token.
 func claimValue(token string) string { return Claim(token).Encode() }
 
@@ -58,10 +101,14 @@ func claimValue(token string) string { return Claim(token).Encode() }
 // ARGV[1] -> token that must hold the claim
 // ARGV[2] -> final value
 // ARGV[3] -> TTL in milliseconds (0: keep forever)
+// ARGV[4] -> optional, "1": the claim must still be there (settling another worker's claim)
 // Returns 1 when written, 0 when the claim was lost (expired and taken by someone else).
 var finishScript = redis.NewScript(`
 local v = redis.call("GET", KEYS[1])
 if v and v ~= "claimed|" .. ARGV[1] then
+  return 0
+end
+if not v and ARGV[4] == "1" then
   return 0
 end
 if tonumber(ARGV[3]) > 0 then
@@ -84,21 +131,46 @@ return 0
 
 // Claims takes and settles delivery claims.
 type Claims struct {
-	rdb redis.UniversalClient
+	rdb   redis.UniversalClient
+	lease time.Duration
+	now   func() time.Time
 }
 
-// NewClaims returns a claim store on rdb.
-func NewClaims(rdb redis.UniversalClient) *Claims { return &Claims{rdb: rdb} }
+// NewClaims returns a claim store on rdb, with leases of claimLease (2 minutes).
+func NewClaims(rdb redis.UniversalClient) *Claims {
+	return &Claims{rdb: rdb, lease: claimLease, now: time.Now}
+}
+
+// WithLease returns a copy of c whose sending claims have lease d (tests of crashes, which
+// cannot wait two minutes); d must stay above the longest send (sendTimeout) in production.
+func (c *Claims) WithLease(d time.Duration) *Claims {
+	cp := *c
+	if d > 0 {
+		cp.lease = d
+	}
+	return &cp
+}
+
+// sendingToken returns a fresh token for a sending claim: "RANDOM|s|LEASE_END_MS" (see
+// sendingClaimTTL). The lease end is by the taker's clock, compared with another worker's:
+// clocks of workers must agree to well within the lease.
+func (c *Claims) sendingToken() string {
+	return tasks.NewToken() + "|s|" + strconv.FormatInt(c.now().Add(c.lease).UnixMilli(), 10)
+}
 
 // Take claims a delivery for token. ok is false when an outcome already exists (prior holds it)
 // or another attempt holds a live claim (err is ErrClaimHeld).
 func (c *Claims) Take(ctx context.Context, key, token string) (ok bool, prior string, err error) {
-	prior, err = c.rdb.SetArgs(ctx, key, claimValue(token), takeArgs).Result()
+	prior, err = c.rdb.SetArgs(ctx, key, claimValue(token), takeArgsFor(token)).Result()
 	return c.taken(ctx, key, token, prior, err)
 }
 
 // taken reads the answer of SET NX GET (takeArgs) for token's claim of key, as Take returns it.
 func (c *Claims) taken(ctx context.Context, key, token, prior string, err error) (bool, string, error) {
+	if err == nil && prior == claimValue(token) && strings.Contains(token, "|s|") {
+		// Our own sending claim, the SET sent again after a broken connection: it is ours.
+		return true, "", nil
+	}
 	if err == nil && prior == claimValue(token) {
 		// Our own claim: the SET was sent again after a broken connection. Its lease is
 		// renewed, as a fresh claim's would be.
@@ -118,9 +190,41 @@ func (c *Claims) taken(ctx context.Context, key, token, prior string, err error)
 	case err != nil:
 		return false, "", fmt.Errorf("claim %s: %w", key, err)
 	case strings.HasPrefix(prior, string(StateClaimed)+"|"):
+		if end, ok := leaseEnd(prior); ok && !c.now().Before(end) {
+			return false, prior, errOwnerLost
+		}
 		return false, prior, ErrClaimHeld
 	}
 	return false, prior, nil
+}
+
+// leaseEnd reads the end of the lease of a sending claim's value; ok is false for a claim
+// that is not sending (its lease is its TTL).
+func leaseEnd(value string) (time.Time, bool) {
+	_, rest, ok := strings.Cut(value, "|s|")
+	if !ok {
+		return time.Time{}, false
+	}
+	ms, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms), true
+}
+
+// settleLost writes rec (StateUnknown) over the sending claim prior of a worker that died
+// (errOwnerLost). It answers ErrClaimHeld when the claim changed meanwhile (its owner was
+// alive after all and wrote the outcome, or another worker settled it): the retry reads it.
+func (c *Claims) settleLost(ctx context.Context, key, prior string, rec Record, ttl time.Duration) error {
+	token := strings.TrimPrefix(prior, string(StateClaimed)+"|")
+	n, err := finishScript.Run(ctx, c.rdb, []string{key}, token, rec.Encode(), ttl.Milliseconds(), 1).Int()
+	if err != nil {
+		return fmt.Errorf("settle lost claim %s: %w", key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("settle lost claim %s: %w", key, ErrClaimHeld)
+	}
+	return nil
 }
 
 // Finish writes the outcome over our claim. A lost claim (it expired and someone else took
@@ -215,7 +319,7 @@ func (c *Claims) TakeMany(ctx context.Context, keys, tokens []string) (oks []boo
 	pipe := c.rdb.Pipeline()
 	cmds := make([]*redis.StatusCmd, len(keys))
 	for i, k := range keys {
-		cmds[i] = pipe.SetArgs(ctx, k, claimValue(tokens[i]), takeArgs)
+		cmds[i] = pipe.SetArgs(ctx, k, claimValue(tokens[i]), takeArgsFor(tokens[i]))
 	}
 	_, _ = pipe.Exec(ctx) // every command's answer is looked at below
 	for i, cmd := range cmds {

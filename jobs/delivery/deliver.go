@@ -232,12 +232,15 @@ func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Camp
 		return nil, out, err
 	}
 	claimOcc, ttl := occurrenceFor(camp, p.Occurrence, p.Due, dec.Location)
-	return &claimable{in: in, dec: dec, key: deliveryKey(p.Customer, camp.ID, claimOcc), token: tasks.NewToken(), ttl: ttl, read: prof}, Outcome{}, nil
+	return &claimable{in: in, dec: dec, key: deliveryKey(p.Customer, camp.ID, claimOcc), token: d.cfg.Claims.sendingToken(), ttl: ttl, read: prof}, Outcome{}, nil
 }
 
 // deliverTaken goes on after the claim was tried (Claims.Take's answer): it sends under the
 // claim, or reports the outcome that someone else recorded.
 func (d *Deliverer) deliverTaken(ctx context.Context, cat *Catalog, c *claimable, ok bool, prior string, err error) (Outcome, error) {
+	if errors.Is(err, errOwnerLost) {
+		return d.settleLost(ctx, c, prior)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -258,6 +261,21 @@ func (d *Deliverer) deliverTaken(ctx context.Context, cat *Catalog, c *claimable
 		return out, err
 	}
 	return out, nil
+}
+
+// settleLost records as unknown the sending claim of a worker that died (errOwnerLost): the
+// provider may have the message, so it is not sent again (see sendingClaimTTL).
+func (d *Deliverer) settleLost(ctx context.Context, c *claimable, prior string) (Outcome, error) {
+	camp := c.in.Campaign
+	rec := d.record(StateUnknown, c.in, c.dec, nil, 0)
+	rec.Reason = "worker_lost"
+	if err := d.cfg.Claims.settleLost(context.WithoutCancel(ctx), c.key, prior, rec, c.ttl); err != nil {
+		return Outcome{}, err
+	}
+	sendsTotal.WithLabelValues(camp.ID, c.dec.Channel, "outcome_unknown").Inc()
+	d.cfg.Log.Error("delivery outcome unknown: its worker died while it may have been sending; not resent",
+		zap.String("campaign", camp.ID), zap.String("customer", c.in.Customer.ID), zap.String("key", c.key))
+	return Outcome{State: StateUnknown, Reason: rec.Reason, Channel: c.dec.Channel, Variant: rec.Variant, Reasons: c.dec.Reasons}, nil
 }
 
 // granted is a reward granted for a delivery: the grant and the reward it was taken from, so
@@ -480,8 +498,12 @@ func (d *Deliverer) recordSent(ctx context.Context, c *claimable, in decide.Inpu
 	}
 	send := decide.Send{Campaign: in.Campaign.ID, Occurrence: in.Occurrence, Variant: dec.Variant.ID,
 		Channel: dec.Channel, At: rec.At.UTC(), ProviderID: rec.ProviderID, Reward: rec.Reward}
+	until, ok := leaseEnd(claimValue(c.token))
+	if !ok {
+		until = d.cfg.Claims.now().Add(claimLease)
+	}
 	d.rec.record(context.WithoutCancel(ctx), &sentRecord{key: c.key, token: c.token, value: rec.Encode(), ttl: c.ttl,
-		customer: in.Customer.ID, send: send, read: c.read})
+		customer: in.Customer.ID, send: send, read: c.read, until: until})
 	sendsTotal.WithLabelValues(in.Campaign.ID, dec.Channel, string(StateSent)).Inc()
 	d.cfg.Log.Info("sent", zap.String("campaign", in.Campaign.ID), zap.String("customer", in.Customer.ID),
 		zap.String("variant", dec.Variant.ID), zap.String("channel", dec.Channel), zap.String("provider_id", r.ProviderID))

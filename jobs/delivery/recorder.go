@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/customers"
@@ -28,7 +32,9 @@ type sentRecord struct {
 	customer          string
 	send              decide.Send
 	read              *customers.Profile
-	done              chan struct{}
+	// until is when the claim's lease ends: the record is retried until then.
+	until time.Time
+	done  chan struct{}
 }
 
 // sendRecorder writes down sends by group commit: a sender whose message went out hands its
@@ -47,7 +53,13 @@ type sendRecorder struct {
 }
 
 // record writes r down, alone or with the records of other senders, and returns when it is
-// written. Failures are logged: the messages are out, so nothing may make them retry.
+// written. The message is out, so nothing may make its task retry: a record that cannot be
+// written because Redis is unreachable (a network error, a restarting Redis) is written again,
+// with backoff, until Redis answers or the claim's lease ends (retryRecords); other failures,
+// and one still failing at the lease's end, are logged. A record never written leaves its
+// sending claim, which the next taker settles as unknown: never sent twice. The handler
+// waits here, so a shutdown (asynq waits for handlers up to its ShutdownTimeout) flushes
+// every record of the messages already out.
 func (sr *sendRecorder) record(ctx context.Context, r *sentRecord) {
 	r.done = make(chan struct{})
 	sr.mu.Lock()
@@ -85,7 +97,15 @@ func (sr *sendRecorder) flush(ctx context.Context, group []*sentRecord) {
 		sends[i] = customers.SendOf{ID: r.customer, Send: r.send, Read: r.read, Outcome: &customers.KeyWrite{
 			Key: r.key, Expect: claimValue(r.token), Value: r.value, TTL: r.ttl}}
 	}
-	for i, err := range many.RecordSends(ctx, sends) {
+	errs := many.RecordSends(ctx, sends)
+	sr.retryRecords(ctx, group, errs, func(idx []int) []error {
+		again := make([]customers.SendOf, len(idx))
+		for k, i := range idx {
+			again[k] = sends[i]
+		}
+		return many.RecordSends(ctx, again)
+	})
+	for i, err := range errs {
 		switch {
 		case errors.Is(err, customers.ErrKeyChanged):
 			// The claim expired and another worker took it (or wrote its outcome): the
@@ -108,7 +128,15 @@ func (sr *sendRecorder) flushApart(ctx context.Context, group []*sentRecord) {
 	for i, r := range group {
 		keys[i], tokens[i], values[i], ttls[i] = r.key, r.token, r.value, r.ttl
 	}
-	for _, err := range d.cfg.Claims.FinishMany(ctx, keys, tokens, values, ttls) {
+	errs := d.cfg.Claims.FinishMany(ctx, keys, tokens, values, ttls)
+	sr.retryRecords(ctx, group, errs, func(idx []int) []error {
+		out := make([]error, len(idx))
+		for k, i := range idx {
+			out[k] = d.cfg.Claims.finish(ctx, keys[i], tokens[i], values[i], ttls[i])
+		}
+		return out
+	})
+	for _, err := range errs {
 		if err != nil {
 			d.cfg.Log.Error("record delivery", zap.Error(err))
 		}
@@ -118,4 +146,63 @@ func (sr *sendRecorder) flushApart(ctx context.Context, group []*sentRecord) {
 			d.cfg.Log.Error("record send on customer", zap.Error(err))
 		}
 	}
+}
+
+// Bounds of the retries of a record (retryRecords): the first wait, doubled up to the last.
+const (
+	recordRetryFirst = 50 * time.Millisecond
+	recordRetryMax   = time.Second
+)
+
+// retryRecords writes again, with again(indices), the records of group whose errs are
+// transient (Redis unreachable), until each is written or its claim's lease ends; errs is
+// updated in place. Writing a record twice is harmless: the outcome's compare-and-set fails
+// on a record already written (ErrKeyChanged, taken here as written by the first attempt),
+// and recording the same send on the profile twice replaces it.
+func (sr *sendRecorder) retryRecords(ctx context.Context, group []*sentRecord, errs []error, again func([]int) []error) {
+	wait := recordRetryFirst
+	for first := true; ; first = false {
+		var idx []int
+		for i, err := range errs {
+			if !first && errors.Is(err, customers.ErrKeyChanged) {
+				errs[i] = nil // our earlier attempt wrote it, its answer was lost
+				continue
+			}
+			if err != nil && transient(err) && sr.d.cfg.Claims.now().Before(group[i].until) {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) == 0 {
+			return
+		}
+		sr.d.cfg.Log.Warn("recording sent messages failed; retrying until Redis answers",
+			zap.Int("records", len(idx)), zap.Duration("in", wait), zap.Error(errs[idx[0]]))
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		wait = min(2*wait, recordRetryMax)
+		for k, err := range again(idx) {
+			errs[idx[k]] = err
+		}
+	}
+}
+
+// transient reports whether err may be Redis being unreachable for a while: a network error,
+// a closed or timed-out connection pool, or a server still loading its data after a restart.
+// A reply of the server (a script error, a refused key) is not.
+func transient(err error) bool {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	return redis.HasErrorPrefix(err, "LOADING") || redis.HasErrorPrefix(err, "NOSCRIPT") ||
+		redis.HasErrorPrefix(err, "TRYAGAIN") || redis.HasErrorPrefix(err, "CLUSTERDOWN") ||
+		redis.HasErrorPrefix(err, "MASTERDOWN") || redis.HasErrorPrefix(err, "READONLY")
 }

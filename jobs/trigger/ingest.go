@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +21,10 @@ import (
 	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
-// Applier is what ingest needs of the customer store.
+// Applier is what ingest needs of the customer store (customers.Store).
 type Applier interface {
-	Apply(ctx context.Context, events []customers.Event) ([]customers.Result, error)
+	ApplyTriggering(ctx context.Context, events []customers.Event, triggers func(*customers.Event) bool) ([]customers.Result, error)
+	TriggersDone(ctx context.Context, results []customers.Result) error
 	Get(ctx context.Context, id string) (*customers.Profile, error)
 }
 
@@ -71,18 +73,27 @@ func New(cfg Config) (*Ingester, error) {
 const enqueueParallelism = 16
 
 // Ingest applies events and enqueues triggered sends; it returns only once both are in Redis.
-// Duplicates (a messageId seen before) change nothing on the profile, but when they carry
-// their own timestamp their triggers are enqueued again: if a previous attempt stored the event
-// and failed before enqueuing, the client's retry must still trigger. The deterministic TaskID
-// and the delivery record (which outlives the dedupe window) make this harmless when the first
-// attempt did enqueue.
+//
+// A trigger fires once per order (properties.order_id: a shop's webhook retries an order with
+// a new messageId each time) and once per messageId for other events: the occurrence, hence
+// the task id and the delivery record, is the order's or the messageId's (occurrenceOf).
+//
+// Applying an event and enqueuing its sends are two writes, made one idempotent unit by the
+// triggers-pending marker of customers.Store.ApplyTriggering: written with the event, cleared
+// once its sends are enqueued. A duplicate (a client retrying after a failed answer) re-enqueues
+// only while its marker is there, that is when a previous attempt may have stopped between the
+// two writes; the deterministic task id and the delivery record make a second enqueue harmless.
+// A duplicate whose first attempt finished triggers nothing, whatever its messageId.
 func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]customers.Result, error) {
-	results, err := in.cfg.Store.Apply(ctx, events)
+	cat := in.cfg.Catalog.Load()
+	mayTrigger := func(ev *customers.Event) bool {
+		return ev.Type == customers.TypeTrack && len(cat.Triggered(ev.Event)) > 0
+	}
+	results, err := in.cfg.Store.ApplyTriggering(ctx, events, mayTrigger)
 	if err != nil {
 		return nil, err
 	}
 	now := in.cfg.Now()
-	cat := in.cfg.Catalog.Load()
 	var tasks []pendingTask
 	for i := range results {
 		r := &results[i]
@@ -91,19 +102,11 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 			outcome = "duplicate"
 		}
 		eventsTotal.WithLabelValues(r.Event.Type, outcome).Inc()
-		if r.Event.Type != "track" {
+		if !r.TriggersPending {
+			// Not a triggering event, or a duplicate whose triggers were all enqueued.
 			continue
 		}
 		camps := cat.Triggered(r.Event.Event)
-		if len(camps) == 0 {
-			continue
-		}
-		if r.Duplicate && r.Event.Timestamp.Equal(r.Event.ReceivedAt) {
-			// A duplicate without its own timestamp cannot be dated: it may be a replay of an
-			// order from long ago whose delivery record has expired. Only duplicates that
-			// carry their time re-enqueue their triggers.
-			continue
-		}
 		if now.Sub(r.Event.Timestamp) > in.cfg.MaxAge {
 			for _, c := range camps {
 				triggersTotal.WithLabelValues(c.ID, "too_old").Inc()
@@ -134,18 +137,35 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 				triggersTotal.WithLabelValues(c.ID, "where_false").Inc()
 				continue
 			}
-			tasks = append(tasks, pendingTask{camp: c, event: r.Event})
+			tasks = append(tasks, pendingTask{camp: c, event: r.Event, occurrence: occurrenceOf(r)})
 		}
 	}
 	if err := in.enqueueAll(ctx, tasks, now); err != nil {
 		return nil, err
 	}
+	// A failure here leaves markers behind: a retry enqueues again, which changes nothing.
+	if err := in.cfg.Store.TriggersDone(ctx, results); err != nil {
+		return nil, err
+	}
 	return results, nil
 }
 
+// occurrenceOf is the occurrence of the sends an event triggers: the order_id of an order
+// that names one (r.Key "o:<order_id>"), else its messageId. Bare, without a prefix, so that
+// shops that send the order id as the messageId keep the delivery records they have; an order
+// without order_id whose messageId is another order's id of the same customer would collide,
+// which no shop does.
+func occurrenceOf(r *customers.Result) string {
+	if id, ok := strings.CutPrefix(r.Key, "o:"); ok {
+		return id
+	}
+	return r.Event.MessageID
+}
+
 type pendingTask struct {
-	camp  *config.Campaign
-	event customers.Event
+	camp       *config.Campaign
+	event      customers.Event
+	occurrence string
 }
 
 func (in *Ingester) enqueueAll(ctx context.Context, tasks []pendingTask, now time.Time) error {
@@ -179,7 +199,7 @@ func (in *Ingester) enqueueAll(ctx context.Context, tasks []pendingTask, now tim
 func (in *Ingester) enqueue(ctx context.Context, t pendingTask, now time.Time) error {
 	due := t.event.Timestamp.Add(t.camp.Trigger.Delay.D())
 	p := &tasks.SendPayload{
-		Campaign: t.camp.ID, Customer: t.event.UserID, Occurrence: t.event.MessageID, Due: due.UTC(),
+		Campaign: t.camp.ID, Customer: t.event.UserID, Occurrence: t.occurrence, Due: due.UTC(),
 		Event: &tasks.EventPayload{ID: t.event.MessageID, Name: t.event.Event, Properties: t.event.Properties, Timestamp: t.event.Timestamp.UTC()},
 	}
 	body, err := p.Marshal()
@@ -187,7 +207,7 @@ func (in *Ingester) enqueue(ctx context.Context, t pendingTask, now time.Time) e
 		return err
 	}
 	opts := []asynq.Option{
-		asynq.TaskID(tasks.SendTaskID(t.camp.ID, t.event.UserID, t.event.MessageID)),
+		asynq.TaskID(tasks.SendTaskID(t.camp.ID, t.event.UserID, t.occurrence)),
 		asynq.Queue(tasks.QueueFor(t.camp)), asynq.MaxRetry(tasks.MaxRetry),
 	}
 	if due.After(now) {
