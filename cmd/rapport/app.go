@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -62,17 +63,52 @@ type appOptions struct {
 	quiet *zap.Logger
 }
 
-// newLogger returns a JSON logger for production or a console one for people.
+// newLogger returns a JSON logger for production or a console one for people, writing to
+// stderr; the console one is coloured only when stderr is a terminal.
 func newLogger(format string) *zap.Logger {
+	return newLoggerTo(format, os.Stderr, isTerminal(os.Stderr))
+}
+
+// newLoggerTo is newLogger on any output. Times are ISO 8601 with the zone
+// (2026-11-23T12:00:00.123Z), durations strings ("1.5s"), in both formats: zap's production
+// defaults write epoch floats (1796598122.45) that nobody reads without a converter. Colour
+// codes go to a terminal only: written to a file or a pipe they are noise (\x1b[34mINFO).
+func newLoggerTo(format string, out zapcore.WriteSyncer, colour bool) *zap.Logger {
+	var enc zapcore.Encoder
+	level := zap.InfoLevel
 	if format == "console" {
-		cfg := zap.NewDevelopmentConfig()
-		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
-		cfg.DisableStacktrace = true
-		l, _ := cfg.Build()
-		return l
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeTime = zapcore.ISO8601TimeEncoder
+		ec.EncodeDuration = zapcore.StringDurationEncoder
+		ec.EncodeLevel = zapcore.CapitalLevelEncoder
+		if colour {
+			ec.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
+		enc = zapcore.NewConsoleEncoder(ec)
+		level = zap.DebugLevel
+	} else {
+		ec := zap.NewProductionEncoderConfig()
+		ec.EncodeTime = zapcore.ISO8601TimeEncoder
+		ec.EncodeDuration = zapcore.StringDurationEncoder
+		enc = zapcore.NewJSONEncoder(ec)
 	}
-	l, _ := zap.NewProduction()
-	return l
+	core := zapcore.NewCore(enc, zapcore.Lock(out), level)
+	opts := []zap.Option{zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(os.Stderr))}
+	if format != "console" {
+		// As zap.NewProduction: stack traces on errors, and at most 100 identical lines a
+		// second then every 100th, so a failing loop cannot flood the log.
+		opts = append(opts, zap.AddStacktrace(zap.ErrorLevel), zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, time.Second, 100, 100)
+		}))
+	}
+	return zap.New(core, opts...)
+}
+
+// isTerminal reports whether f is a character device (a terminal, or /dev/null, which
+// does not mind colours), rather than a file or a pipe.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // loadConfig reads rapport.yaml (or defaults) with environment overrides.
