@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/mail"
 	"os"
@@ -53,6 +54,10 @@ type app struct {
 	models    *analytics.Models
 	refitter  *analytics.Refitter
 	refits    *refit.Schedule
+	// apiLn and adminLn, when set before serve, are listeners already open for the api role
+	// and the admin listener: the demo listens before it imports, so that a port in use
+	// fails at once rather than after the import.
+	apiLn, adminLn net.Listener
 }
 
 // appOptions are the hooks some commands need on the wired components.
