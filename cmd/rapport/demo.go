@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	if opt.listen != "" {
 		cfg.Listen = opt.listen
 	}
-	apiLn, adminLn, err := demoListen(cfg, opt.listen != "")
+	apiLn, adminLn, err := demoListen(cfg, listenSource(opt))
 	if err != nil {
 		return err
 	}
@@ -157,17 +158,25 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	}
 }
 
+// listenSource says where the demo's API address came from, for the error of a port in use:
+// the flag, the environment, the user's rapport.yaml, or the demo's own default (its
+// rapport.yaml is a temporary copy, which naming would not help).
+func listenSource(opt demoOptions) string {
+	switch {
+	case opt.listen != "":
+		return "--listen"
+	case slices.ContainsFunc(osEnviron(), func(kv string) bool { return strings.HasPrefix(kv, "RAPPORT_LISTEN=") }):
+		return "RAPPORT_LISTEN; or --listen"
+	case opt.config != "":
+		return "listen in " + opt.config + "; or RAPPORT_LISTEN, --listen"
+	}
+	return "the demo's default; choose another with RAPPORT_LISTEN or --listen"
+}
+
 // demoListen opens the API listener (listen) and the admin one (admin_listen, nil when
 // "off"), naming in its error where the address came from, so that a port in use is fixed
 // at the first try.
-func demoListen(cfg *config.Config, fromFlag bool) (api, admin net.Listener, err error) {
-	from := "listen in " + cfg.File + ", or RAPPORT_LISTEN; or --listen"
-	if cfg.File == "" {
-		from = "RAPPORT_LISTEN or --listen"
-	}
-	if fromFlag {
-		from = "--listen"
-	}
+func demoListen(cfg *config.Config, from string) (api, admin net.Listener, err error) {
 	if api, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, nil, fmt.Errorf("listen on %s (%s): %w", cfg.Listen, from, err)
 	}
