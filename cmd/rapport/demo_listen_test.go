@@ -116,8 +116,11 @@ func TestDemoOnAPortInUseFailsBeforeImportingAndNamesTheSetting(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("RAPPORT_LISTEN", tc.env)
+			// Bounded: a demo that did not fail would otherwise serve until stopped.
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
 			var out signalBuffer
-			err := demoCmd(context.Background(), append(tc.args, "--outbox", t.TempDir())...)(&out)
+			err := demoCmd(ctx, append(tc.args, "--outbox", t.TempDir())...)(&out)
 			if err == nil || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one naming %s and %s", err, addr, tc.want)
 			}
