@@ -12,6 +12,9 @@ COPY --from=build /out/rapport /usr/local/bin/rapport
 USER nonroot:nonroot
 WORKDIR /home/nonroot
 EXPOSE 8080
+# The API listens on every interface of the container, in every role and in the demo
+# (`docker run -p 8080:8080 rapport demo`); /metrics and /monitoring/ stay on the container's
+# loopback (admin_listen) unless RAPPORT_ADMIN_LISTEN=0.0.0.0:9464 and -p 9464:9464 say so.
 ENV RAPPORT_LISTEN=0.0.0.0:8080
 ENTRYPOINT ["/usr/local/bin/rapport"]
 CMD ["serve"]

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -53,6 +55,10 @@ type app struct {
 	models    *analytics.Models
 	refitter  *analytics.Refitter
 	refits    *refit.Schedule
+	// apiLn and adminLn, when set before serve, are listeners already open for the api role
+	// and the admin listener: the demo listens before it imports, so that a port in use
+	// fails at once rather than after the import.
+	apiLn, adminLn net.Listener
 }
 
 // appOptions are the hooks some commands need on the wired components.
@@ -66,17 +72,52 @@ type appOptions struct {
 	dryRun bool
 }
 
-// newLogger returns a JSON logger for production or a console one for people.
+// newLogger returns a JSON logger for production or a console one for people, writing to
+// stderr; the console one is coloured only when stderr is a terminal.
 func newLogger(format string) *zap.Logger {
+	return newLoggerTo(format, os.Stderr, isTerminal(os.Stderr))
+}
+
+// newLoggerTo is newLogger on any output. Times are ISO 8601 with the zone
+// (2026-11-23T12:00:00.123Z), durations strings ("1.5s"), in both formats: zap's production
+// defaults write epoch floats (1796598122.45) that nobody reads without a converter. Colour
+// codes go to a terminal only: written to a file or a pipe they are noise (\x1b[34mINFO).
+func newLoggerTo(format string, out zapcore.WriteSyncer, colour bool) *zap.Logger {
+	var enc zapcore.Encoder
+	level := zap.InfoLevel
 	if format == "console" {
-		cfg := zap.NewDevelopmentConfig()
-		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
-		cfg.DisableStacktrace = true
-		l, _ := cfg.Build()
-		return l
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeTime = zapcore.ISO8601TimeEncoder
+		ec.EncodeDuration = zapcore.StringDurationEncoder
+		ec.EncodeLevel = zapcore.CapitalLevelEncoder
+		if colour {
+			ec.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
+		enc = zapcore.NewConsoleEncoder(ec)
+		level = zap.DebugLevel
+	} else {
+		ec := zap.NewProductionEncoderConfig()
+		ec.EncodeTime = zapcore.ISO8601TimeEncoder
+		ec.EncodeDuration = zapcore.StringDurationEncoder
+		enc = zapcore.NewJSONEncoder(ec)
 	}
-	l, _ := zap.NewProduction()
-	return l
+	core := zapcore.NewCore(enc, zapcore.Lock(out), level)
+	opts := []zap.Option{zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(os.Stderr))}
+	if format != "console" {
+		// As zap.NewProduction: stack traces on errors, and at most 100 identical lines a
+		// second then every 100th, so a failing loop cannot flood the log.
+		opts = append(opts, zap.AddStacktrace(zap.ErrorLevel), zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, time.Second, 100, 100)
+		}))
+	}
+	return zap.New(core, opts...)
+}
+
+// isTerminal reports whether f is a character device (a terminal, or /dev/null, which
+// does not mind colours), rather than a file or a pipe.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // loadConfig reads rapport.yaml (or defaults) with environment overrides.

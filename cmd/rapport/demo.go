@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/examples"
 	"github.com/rapporthq/rapport/jobs/delivery"
@@ -25,7 +28,7 @@ import (
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset, cfgPath := newFlags("demo", "demo [--listen ADDR] [--outbox DIR] [--config F]", stderr)
-	listen := fset.String("listen", "127.0.0.1:8080", "address of the API")
+	listen := fset.String("listen", "", "address of the API (default: listen in the configuration or RAPPORT_LISTEN, else 127.0.0.1:8080)")
 	outbox := fset.String("outbox", "outbox", "directory the messages are written to")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -35,11 +38,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // demoOptions are the demo's flags, and the clock its scheduled plays start from.
 type demoOptions struct {
-	listen, outbox, config string
-	now                    func() time.Time
+	// listen, when not empty (--listen given), wins over the configuration's listen and
+	// RAPPORT_LISTEN; a flag default would override them even when nobody asked, which
+	// made the demo unreachable in a container (RAPPORT_LISTEN=0.0.0.0:8080 ignored).
+	listen         string
+	outbox, config string
+	now            func() time.Time
 }
 
-// demo runs `rapport demo` until ctx ends.
+// demo runs `rapport demo` until ctx ends: it listens first (a port in use fails before the
+// import, not after it), imports the example base, serves on those listeners, plays the
+// purchase stream and one occurrence of each scheduled campaign.
 func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	dir, err := os.MkdirTemp("", "rapport-demo-")
 	if err != nil {
@@ -57,9 +66,21 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.Listen = opt.listen
+	if opt.listen != "" {
+		cfg.Listen = opt.listen
+	}
+	apiLn, adminLn, err := demoListen(cfg, listenSource(opt))
+	if err != nil {
+		return err
+	}
+	// Closed here on every early return; once served, the server's shutdown closes them too.
+	defer apiLn.Close()
+	if adminLn != nil {
+		defer adminLn.Close()
+	}
+	apiAddr := displayAddr(apiLn.Addr())
 	if cfg.PublicURL == "" || strings.Contains(cfg.PublicURL, "127.0.0.1:8080") {
-		cfg.PublicURL = "http://" + opt.listen
+		cfg.PublicURL = "http://" + apiAddr
 	}
 	if cfg.Outbox, err = filepath.Abs(opt.outbox); err != nil {
 		return err
@@ -73,6 +94,7 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	a.apiLn, a.adminLn = apiLn, adminLn
 
 	for _, name := range []string{"customers/customers.csv", "customers/orders.csv"} {
 		rep, err := importFile(ctx, a.store, filepath.Join(dir, name), customers.ImportOptions{Now: time.Now()})
@@ -82,21 +104,32 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "imported %s: %d customers, %d orders\n", name, rep.Customers, rep.Orders)
 	}
 
-	apiAddr := make(chan string, 1)
-	done := make(chan error, 1)
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served := make(chan error, 1)
+	started := make(chan struct{})
 	go func() {
-		done <- a.serve(ctx, map[string]bool{"api": true, "worker": true, "scheduler": true}, func(s string) { apiAddr <- s })
+		served <- a.serve(sctx, map[string]bool{"api": true, "worker": true, "scheduler": true}, func(string) { close(started) })
 	}()
-	select {
-	case addr := <-apiAddr:
-		fmt.Fprintf(stdout, "API on http://%s (API key: %s)\n", addr, strings.Join(cfg.APIKeys, ", "))
-	case err := <-done:
+	// finish stops the roles and waits for them, so nothing runs on a closed Redis.
+	finish := func(err error) error {
+		stopServing()
+		if serr := <-served; err == nil {
+			err = serr
+		}
 		return err
 	}
+	select {
+	case <-started:
+	case err := <-served:
+		return err
+	}
+	key := firstOr(cfg.APIKeys, "KEY")
+	printURLs(stdout, apiAddr, adminLn, key)
 
 	n, err := playStream(ctx, a, filepath.Join(dir, "events", "stream.jsonl"))
 	if err != nil {
-		return err
+		return finish(err)
 	}
 	fmt.Fprintf(stdout, "played %d purchase events; waiting for the worker...\n", n)
 	waitIdle(ctx, a, 60*time.Second)
@@ -106,19 +139,77 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	plays, err := playScheduled(ctx, a, opt.now(), stdout)
 	printScheduled(stdout, plays)
 	if err != nil {
-		return err
+		return finish(err)
 	}
 	fmt.Fprintf(stdout, "\nMessages are in %s (emails as .eml, SMS in sms.jsonl)", cfg.Outbox)
 	if n := countFiles(cfg.Outbox); n > 0 {
 		fmt.Fprintf(stdout, ": %d files", n)
 	}
-	key := firstOr(cfg.APIKeys, "KEY")
-	fmt.Fprintf(stdout, ".\n\nTry it: curl -H 'Authorization: Bearer %s' http://%s/v1/customers/%s\n", key, cfg.Listen, rec.someCustomer())
+	fmt.Fprintf(stdout, ".\n\nTry it: curl -H 'Authorization: Bearer %s' http://%s/v1/customers/%s\n", key, apiAddr, rec.someCustomer())
 	if len(plays) > 0 {
-		fmt.Fprintf(stdout, "        curl -H 'Authorization: Bearer %s' http://%s/v1/campaigns/%s/runs\n", key, cfg.Listen, plays[0].campaign)
+		fmt.Fprintf(stdout, "        curl -H 'Authorization: Bearer %s' http://%s/v1/campaigns/%s/runs\n", key, apiAddr, plays[0].campaign)
 	}
 	fmt.Fprintln(stdout, "The scheduler keeps running: real occurrences fire on their dates. Ctrl-C to stop. Nothing is kept.")
-	return <-done
+	select {
+	case <-ctx.Done():
+		return finish(nil)
+	case err := <-served:
+		return err
+	}
+}
+
+// listenSource says where the demo's API address came from, for the error of a port in use:
+// the flag, the environment, the user's rapport.yaml, or the demo's own default (its
+// rapport.yaml is a temporary copy, which naming would not help).
+func listenSource(opt demoOptions) string {
+	switch {
+	case opt.listen != "":
+		return "--listen"
+	case slices.ContainsFunc(osEnviron(), func(kv string) bool { return strings.HasPrefix(kv, "RAPPORT_LISTEN=") }):
+		return "RAPPORT_LISTEN; or --listen"
+	case opt.config != "":
+		return "listen in " + opt.config + "; or RAPPORT_LISTEN, --listen"
+	}
+	return "the demo's default; choose another with RAPPORT_LISTEN or --listen"
+}
+
+// demoListen opens the API listener (listen) and the admin one (admin_listen, nil when
+// "off"), naming in its error where the address came from, so that a port in use is fixed
+// at the first try.
+func demoListen(cfg *config.Config, from string) (api, admin net.Listener, err error) {
+	if api, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, nil, fmt.Errorf("listen on %s (%s): %w", cfg.Listen, from, err)
+	}
+	if cfg.AdminListen == "" || cfg.AdminListen == "off" {
+		return api, nil, nil
+	}
+	if admin, err = net.Listen("tcp", cfg.AdminListen); err != nil {
+		api.Close()
+		return nil, nil, fmt.Errorf("listen on %s (admin_listen, RAPPORT_ADMIN_LISTEN; \"off\" for none): %w", cfg.AdminListen, err)
+	}
+	return api, admin, nil
+}
+
+// displayAddr is a listener's address as a person reaches it from this machine: a listener
+// on every interface (0.0.0.0:8080, in a container) is reached on localhost.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// printURLs says what the demo serves, and where.
+func printURLs(w io.Writer, api string, admin net.Listener, key string) {
+	fmt.Fprintf(w, "API on http://%s (API key: %s): /v1/track, /v1/customers/{id}, /healthz\n", api, key)
+	if admin != nil {
+		addr := displayAddr(admin.Addr())
+		fmt.Fprintf(w, "Metrics on http://%s/metrics, queues on http://%s/monitoring/ (same API key)\n", addr, addr)
+	}
 }
 
 // playStream ingests the example events as if they had happened over the last three hours, so

@@ -46,6 +46,7 @@ var demoAt = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // default when no redis_url is set, so the one place a test may use it), the example base,
 // the purchase stream and the scheduled plays, with the outbox in a temporary directory.
 func TestDemoPlaysEachScheduledCampaignInItsCustomersLanguagesOnce(t *testing.T) {
+	t.Setenv("RAPPORT_ADMIN_LISTEN", "localhost:0") // not 9464, which another process may hold
 	outbox := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

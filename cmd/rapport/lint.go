@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,16 +20,24 @@ import (
 func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("lint", "lint [--config F] [--strict] [DIR]", stderr)
 	strict := fs.Bool("strict", false, "treat warnings (such as an unknown customer.NAME) as problems: exit 1")
-	if err := fs.Parse(args); err != nil {
+	// Flags may follow DIR (`rapport lint my-shop --config my-shop/rapport.yaml`); the flag
+	// package alone took them for more arguments and linted DIR without the configuration.
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	var (
 		set    *config.Set
-		err    error
 		traits []string
 	)
-	what := ""
-	if dir := fs.Arg(0); dir != "" {
+	what, dir, arg := "", "", ""
+	if len(pos) > 0 {
+		dir, arg = pos[0], pos[0]
+	}
+	if explicit(fs, "config") {
+		dir = "" // the configuration names its directories; its checks (sender address) apply
+	}
+	if dir != "" {
 		what = dir
 		set, err = config.LoadDir(dir)
 		traits = csvTraits(filepath.Join(dir, "customers"))
@@ -36,6 +45,9 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cfg, cerr := loadConfig(*cfgPath)
 		if cerr != nil {
 			return cerr
+		}
+		if arg != "" && !sameDir(arg, filepath.Dir(cfg.File)) {
+			return fmt.Errorf("%s is not the directory of %s: give the directory or --config", arg, cfg.File)
 		}
 		what = cfg.File
 		set, err = config.LoadSet(cfg)
@@ -167,4 +179,18 @@ func lintProblems(set *config.Set, loadErr error) []string {
 		add(errors.Join(checks...))
 	}
 	return out
+}
+
+// explicit reports whether a flag was given on the command line, rather than from its
+// default or the environment.
+func explicit(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func sameDir(a, b string) bool {
+	x, err1 := filepath.Abs(a)
+	y, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && filepath.Clean(x) == filepath.Clean(y)
 }

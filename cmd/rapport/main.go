@@ -22,12 +22,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"demo":       {"run everything in memory with example campaigns and customers; API on :8080", runDemo},
+	"demo":       {"run everything in memory with example campaigns and customers; prints the URLs it serves", runDemo},
 	"serve":      {"run the api, scheduler and worker roles (all by default)", runServe},
 	"lint":       {"validate campaigns, segments, templates and holidays; exit 1 on any problem", runLint},
 	"preview":    {"show the decision and the rendered message for one customer; sends nothing", runPreview},
 	"simulate":   {"dry-run one occurrence of a campaign over the whole audience; sends nothing", runSimulate},
 	"import":     {"load customers and past orders from CSV or JSONL", runImport},
+	"init":       {"write a starter project (rapport.yaml, a campaign, templates, a segment) into a new directory", runInit},
 	"calendar":   {"list the holidays of a country over the next 12 months, or in a year", runCalendar},
 	"predict":    {"customer-base models: fit, one customer's predictions, backtest", runPredict},
 	"report":     {"reports on the customer base: loyalty", runReport},

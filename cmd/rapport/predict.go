@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -386,7 +387,22 @@ func printCustomerPrediction(w io.Writer, o predictionOutput) {
 	_ = json.Unmarshal(raw, &fields)
 	for _, k := range []string{"p_alive", "expected_orders_90d", "clv", "next_order_at", "rfm", "lifecycle"} {
 		if v, ok := fields[k]; ok {
-			fmt.Fprintf(w, "  %-20s %v\n", strings.ReplaceAll(k, "_", " "), v)
+			fmt.Fprintf(w, "  %-20s %s\n", strings.ReplaceAll(k, "_", " "), forPeople(v))
 		}
 	}
+}
+
+// forPeople rounds a prediction for reading: two decimals (0.88, not 0.8763962761124754:
+// the models are not that precise) and a date for an instant. --json keeps full precision.
+func forPeople(v any) string {
+	switch v := v.(type) {
+	case float64:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t.UTC().Format(time.DateOnly)
+		}
+		return v
+	}
+	return fmt.Sprint(v)
 }

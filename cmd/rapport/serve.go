@@ -137,7 +137,7 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 		return err
 	}
 	if roles["api"] {
-		addr, err := a.serveHTTP(&svcs, "api", a.cfg.Listen, a.apiHandler(), errc)
+		addr, err := a.serveHTTP(&svcs, "api", a.cfg.Listen, a.apiLn, a.apiHandler(), errc)
 		if err != nil {
 			return fmt.Errorf("listen on %s (listen, RAPPORT_LISTEN): %w", a.cfg.Listen, err)
 		}
@@ -154,11 +154,14 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 	return runErr
 }
 
-// serveHTTP serves h on addr until the lifecycle stops it; it returns the address it listens on.
-func (a *app) serveHTTP(svcs *lifecycle, name, addr string, h http.Handler, errc chan<- error) (string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", err
+// serveHTTP serves h on ln, or on a new listener on addr when ln is nil, until the lifecycle
+// stops it; it returns the address it listens on.
+func (a *app) serveHTTP(svcs *lifecycle, name, addr string, ln net.Listener, h http.Handler, errc chan<- error) (string, error) {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return "", err
+		}
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	a.log.Info(name+" listening", zap.String("addr", ln.Addr().String()))
@@ -188,7 +191,7 @@ func (a *app) serveAdmin(svcs *lifecycle, errc chan<- error) error {
 	mux.Handle("/metrics", promhttp.Handler())
 	mux.Handle("/monitoring/", api.RequireKey(nil, apiKeys(a.cfg), mon))
 	var admin lifecycle
-	if _, err := a.serveHTTP(&admin, "admin", a.cfg.AdminListen, mux, errc); err != nil {
+	if _, err := a.serveHTTP(&admin, "admin", a.cfg.AdminListen, a.adminLn, mux, errc); err != nil {
 		return fmt.Errorf("listen on %s (admin_listen, RAPPORT_ADMIN_LISTEN): %w", a.cfg.AdminListen, err)
 	}
 	// The admin listener goes first on the stack: it stops last, after the worker drained.
