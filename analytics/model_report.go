@@ -129,15 +129,15 @@ func LoyaltyReportOf(ctx context.Context, p CustomerPager, m *Model, o LoyaltyOp
 		}
 		var stage predict.Stage
 		if m != nil {
-			pred, err := m.Predict(prof.Days, prof.Summary.Currency, o.At)
+			pred, err := m.Predict(prof.Days, prof.DaysCurrency, o.At)
 			if err != nil {
 				return fmt.Errorf("customer %s: %w", prof.ID, err)
 			}
 			stage = predict.Stage(pred.Lifecycle)
-			clv := m.InSpendCurrency(pred.CLV, prof.Summary.Currency)
+			clv := m.InSpendCurrency(pred.CLV, prof.DaysCurrency)
 			clvs = append(clvs, clv)
 			if stage == predict.StageAtRisk {
-				atRisk = append(atRisk, AtRiskCustomer{ID: prof.ID, CLV: clv, OwnCLV: pred.CLV, Currency: prof.Summary.Currency,
+				atRisk = append(atRisk, AtRiskCustomer{ID: prof.ID, CLV: clv, OwnCLV: pred.CLV, Currency: prof.DaysCurrency,
 					PAlive: pred.PAlive, LastOrderAt: prof.Summary.LastOrderAt})
 				if len(atRisk) >= 2*o.Top {
 					atRisk = topAtRisk(atRisk, o.Top) // trimmed when it doubles: O(Top) memory

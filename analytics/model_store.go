@@ -120,7 +120,7 @@ func (ms *Models) Predict(ctx context.Context, prof *customers.Profile, now time
 	if err != nil || m == nil {
 		return nil, err
 	}
-	p, err := m.Predict(prof.Days, prof.Summary.Currency, now)
+	p, err := m.Predict(prof.Days, prof.DaysCurrency, now)
 	if err != nil {
 		if !errors.Is(err, errNoPurchase) {
 			predictionsFailed.Inc()

@@ -135,11 +135,11 @@ func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 		if !ok {
 			return nil // no purchase by asOf: not a customer yet
 		}
-		if err := st.AddIn(s, p.Summary.Currency); err != nil {
+		if err := st.AddIn(s, p.DaysCurrency); err != nil {
 			return fmt.Errorf("customer %s: %w", p.ID, err)
 		}
 		v, _ := predict.RFMValuesOf(p.Days, asOf)
-		rfm.Add(v, p.Summary.Currency)
+		rfm.Add(v, p.DaysCurrency)
 		return nil
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -119,9 +118,7 @@ func checkTrigger(d *doc, t *Trigger, defaultTZ string) {
 		case s.Local && s.TZ != "":
 			d.errorAt("trigger.schedule.tz", "a local schedule runs in each customer's time zone: set local or tz, not both")
 		case s.TZ != "":
-			if _, err := time.LoadLocation(s.TZ); err != nil {
-				d.errorAt("trigger.schedule.tz", "unknown time zone %q", s.TZ)
-			}
+			checkTZ(d, "trigger.schedule.tz", s.TZ)
 		case !s.Local:
 			s.TZ = defaultTZ
 		}
@@ -136,6 +133,7 @@ func checkTrigger(d *doc, t *Trigger, defaultTZ string) {
 		if dt.Offset%Duration(24*time.Hour) != 0 {
 			d.errorAt("trigger.date.offset", "must be whole days, e.g. -1d, got %s", dt.Offset)
 		}
+		checkTZ(d, "trigger.date.tz", dt.TZ)
 	}
 	if h := t.Holiday; h != nil {
 		if h.Name == "" {
@@ -146,6 +144,18 @@ func checkTrigger(d *doc, t *Trigger, defaultTZ string) {
 		if !h.At.Set {
 			d.errorAt("trigger.holiday.at", "required: the local time of day, e.g. \"10:00\"")
 		}
+		checkTZ(d, "trigger.holiday.tz", h.TZ)
+	}
+}
+
+// checkTZ reports a time zone that is not an IANA name; "" is unset. "Local" is refused too:
+// it is whatever zone the machine running the scheduler has, which differs between machines.
+func checkTZ(d *doc, path, tz string) {
+	if !d.written(path) {
+		return
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+		d.errorAt(path, "unknown time zone %q (want an IANA name such as Europe/Berlin)", tz)
 	}
 }
 
@@ -187,50 +197,6 @@ func checkVariants(d *doc, c *Campaign) {
 		}
 		if !usable {
 			d.errorAt(p, "has no content for the campaign's channels (%s)", strings.Join(c.Channels, ", "))
-		}
-	}
-}
-
-func checkRewards(d *doc, rewards []Reward) {
-	seen := map[string]string{}
-	for i := range rewards {
-		r := &rewards[i]
-		p := fmt.Sprintf("rewards[%d]", i)
-		if r.ID == "" {
-			d.errorAt(p+".id", "required")
-		} else if first, dup := seen[r.ID]; dup {
-			d.errorAt(p+".id", "duplicate reward id %q (first at %s)", r.ID, first)
-		} else {
-			seen[r.ID] = d.lineCol(p + ".id")
-		}
-		switch r.Kind {
-		case "coupon":
-			if r.Value == "" {
-				d.errorAt(p+".value", "required for a coupon, e.g. 10%% or 5 EUR")
-			} else if _, err := ParseCoupon(r.Value); err != nil {
-				d.errorAt(p+".value", "%v", err)
-			}
-		case "points":
-			if n, err := strconv.Atoi(strings.TrimSpace(r.Value)); err != nil || n <= 0 {
-				d.errorAt(p+".value", "points need a positive whole number, got %q", r.Value)
-			}
-		case "perk", "gift", "none":
-		case "":
-			d.errorAt(p+".kind", "required: coupon, points, perk, gift or none")
-		default:
-			d.errorAt(p+".kind", "%q is not coupon, points, perk, gift or none", r.Kind)
-		}
-		checkCondition(d, p+".when", r.When)
-		if r.Expires < 0 {
-			d.errorAt(p+".expires", "must not be negative, got %s", r.Expires)
-		}
-		if b := r.Budget; b != nil {
-			if b.Count < 0 {
-				d.errorAt(p+".budget.count", "must not be negative, got %d", b.Count)
-			}
-			if b.Amount < 0 {
-				d.errorAt(p+".budget.amount", "must not be negative, got %g", b.Amount)
-			}
 		}
 	}
 }

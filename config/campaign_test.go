@@ -58,7 +58,7 @@ func TestCampaignRulesAreEnforcedAtTheirPosition(t *testing.T) {
 			yaml: "id: a\ntrigger:\n  schedule: {cron: \"CRON_TZ=UTC 0 9 * * *\", tz: Moon/Base}\n" + variantsOK,
 			want: []string{
 				`c.yaml:3:20: trigger.schedule.cron: invalid cron spec "CRON_TZ=UTC 0 9 * * *": set the time zone with tz, not in the spec`,
-				`c.yaml:3:49: trigger.schedule.tz: unknown time zone "Moon/Base"`,
+				`c.yaml:3:49: trigger.schedule.tz: unknown time zone "Moon/Base" (want an IANA name such as Europe/Berlin)`,
 			},
 		},
 		{
@@ -160,6 +160,36 @@ variants:
 			},
 		},
 		{
+			name: "schedule more often than once a minute",
+			yaml: "id: a\ntrigger:\n  schedule: {cron: \"@every 30s\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:20: trigger.schedule.cron: invalid cron spec "@every 30s": fires more often than once a minute; ` +
+					`occurrences are named by their minute, so the firings within a minute would be one occurrence (use @every 1m or more)`,
+			},
+		},
+		{
+			name: "schedule with a seconds field",
+			yaml: "id: a\ntrigger:\n  schedule: {cron: \"*/2 * * * * *\"}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:20: trigger.schedule.cron: invalid cron spec "*/2 * * * * *": six fields; ` +
+					`Rapport's cron has no seconds field (minute hour day-of-month month day-of-week)`,
+			},
+		},
+		{
+			name: "date and holiday triggers: tz must be an IANA name",
+			yaml: "id: a\ntrigger:\n  date: {trait: birthday, at: \"09:00\", tz: Moon/Base}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:44: trigger.date.tz: unknown time zone "Moon/Base" (want an IANA name such as Europe/Berlin)`,
+			},
+		},
+		{
+			name: "holiday trigger with the machine's zone",
+			yaml: "id: a\ntrigger:\n  holiday: {name: new_year, at: \"10:00\", tz: Local}\n" + variantsOK,
+			want: []string{
+				`c.yaml:3:46: trigger.holiday.tz: unknown time zone "Local" (want an IANA name such as Europe/Berlin)`,
+			},
+		},
+		{
 			name: "wrong shapes",
 			yaml: "id: [a]\ntrigger: Order Completed\nvariants: {id: a}\nchannels: email\n",
 			want: []string{
@@ -190,4 +220,26 @@ func TestKeyWrittenWithoutValueIsReportedAtTheKey(t *testing.T) {
 	writeFile(t, dir, "campaigns/c.yaml", "id: a\ntrigger:\n  date:\n    trait: birthday\n    at:\n"+variantsOK)
 	_, got := loadLines(t, dir)
 	sameLines(t, got, []string{`campaigns/c.yaml:5:5: trigger.date.at: required: the local time of day, e.g. "09:00"`})
+}
+
+func TestDateAndHolidayTriggersTakeATimeZone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "campaigns/b.yaml", "id: b\ntrigger:\n  date: {trait: birthday, at: \"09:00\", tz: Europe/Berlin}\n"+variantsOK)
+	writeFile(t, dir, "campaigns/h.yaml", "id: h\ntrigger:\n  holiday: {name: new_year, at: \"10:00\", tz: Asia/Tokyo}\n"+variantsOK)
+	writeFile(t, dir, "campaigns/l.yaml", "id: l\ntrigger:\n  date: {trait: birthday, at: \"09:00\"}\n"+variantsOK)
+	set, got := loadLines(t, dir)
+	sameLines(t, got, nil)
+	for id, want := range map[string]string{"b": "Europe/Berlin", "h": "Asia/Tokyo", "l": ""} {
+		c := set.Campaign(id)
+		tz := ""
+		if c.Trigger.Date != nil {
+			tz = c.Trigger.Date.TZ
+		} else {
+			tz = c.Trigger.Holiday.TZ
+		}
+		if tz != want {
+			t.Errorf("campaign %s: tz %q, want %q (empty: each customer's own zone)", id, tz, want)
+		}
+	}
 }

@@ -45,14 +45,32 @@ type doc struct {
 	anchors map[string]ast.Node
 	errs    ErrorList
 	depth   int
+
+	// reported holds the problems already in errs: a key merged from one anchor many times
+	// has one problem, not one per merge.
+	reported map[Error]bool
+	// sizes memoizes the node count under each anchor; expanded is the total charged for the
+	// aliases followed so far, and exhausted is set once it passed maxExpansion (limits.go).
+	sizes     map[ast.Node]int
+	expanded  int
+	exhausted bool
+	// quiet is set while an alias is followed for a position only, which charges nothing.
+	quiet bool
 }
 
 // parseDoc parses one file holding one YAML document. body is nil for an empty file; a syntax
-// error is returned in d.errs with its position.
+// error, or nesting deeper than maxNesting, is returned in d.errs with its position.
 func parseDoc(file string, data []byte) (d *doc, body ast.Node) {
-	d = &doc{file: file, spots: map[string]spot{}, anchors: map[string]ast.Node{}}
+	d = &doc{file: file, spots: map[string]spot{}, anchors: map[string]ast.Node{},
+		reported: map[Error]bool{}, sizes: map[ast.Node]int{}}
+	tokens, tk := tokenize(string(data))
+	if tk != nil {
+		d.errs.add(file, Pos{Line: tk.Position.Line, Col: tk.Position.Column}, "",
+			"nested more than %d levels deep", maxNesting)
+		return d, nil
+	}
 	// Duplicate keys are reported by decode, so that they do not hide the file's other problems.
-	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	f, err := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		var yerr yaml.Error
 		if errors.As(err, &yerr) && yerr.GetToken() != nil {
@@ -97,9 +115,15 @@ func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
 	return v
 }
 
-// errorf reports a problem at a node.
+// errorf reports a problem at a node, once.
 func (d *doc) errorf(n ast.Node, path, format string, args ...any) {
-	d.errs.add(d.file, posOf(n), path, format, args...)
+	p := posOf(n)
+	e := Error{File: d.file, Line: p.Line, Col: p.Col, Field: path, Msg: fmt.Sprintf(format, args...)}
+	if d.reported[e] {
+		return
+	}
+	d.reported[e] = true
+	d.errs = append(d.errs, e)
 }
 
 // errorAt reports a problem about a key path, at the best position known for it. A key
@@ -167,6 +191,9 @@ func joinPath(parent, key string) string {
 // decode stores node into v, which must be addressable. A null leaves v as it was, so a key
 // written without a value keeps its default.
 func (d *doc) decode(n ast.Node, v reflect.Value, path string) {
+	if d.exhausted {
+		return
+	}
 	n = d.resolve(n, path)
 	if n == nil {
 		return
@@ -263,6 +290,9 @@ func (d *doc) resolve(n ast.Node, path string) ast.Node {
 				d.errorf(x, path, "unknown alias *%s", name)
 				return nil
 			}
+			if !d.quiet && !d.charge(x, target, path) {
+				return nil
+			}
 			n = target
 		default:
 			return n
@@ -299,6 +329,9 @@ func intValue(x *ast.IntegerNode) (int64, bool) {
 // decodeStruct decodes a mapping into a struct by yaml tags. Unknown and duplicate keys are
 // reported and skipped; the other keys are still decoded.
 func (d *doc) decodeStruct(n ast.Node, v reflect.Value, path string) {
+	if d.exhausted {
+		return
+	}
 	m, ok := n.(ast.MapNode)
 	if !ok {
 		d.errorf(n, path, "expected a mapping of keys, got %s", describe(n))
@@ -351,7 +384,9 @@ func (d *doc) merge(n ast.Node, v reflect.Value, path string) {
 	n = d.resolve(n, path)
 	if seq, ok := n.(*ast.SequenceNode); ok {
 		for _, item := range seq.Values {
-			d.decodeStruct(d.resolve(item, path), v, path)
+			if r := d.resolve(item, path); r != nil {
+				d.decodeStruct(r, v, path)
+			}
 		}
 		return
 	}
@@ -363,7 +398,12 @@ func (d *doc) merge(n ast.Node, v reflect.Value, path string) {
 // resolveQuiet follows aliases for position lookup only; problems are reported by decode.
 func (d *doc) resolveQuiet(n ast.Node) ast.Node {
 	saved := len(d.errs)
+	d.quiet = true
 	r := d.resolve(n, "")
+	d.quiet = false
+	for _, e := range d.errs[saved:] {
+		delete(d.reported, e)
+	}
 	d.errs = d.errs[:saved]
 	if r == nil {
 		return n

@@ -1,10 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -133,7 +133,10 @@ func Load(path string, env []string) (*Config, error) {
 	c.origin = &origin{env: map[string]string{}}
 	var errs ErrorList
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := readYAML(path)
+		if errors.Is(err, errTooLarge) {
+			return nil, ErrorList{{File: path, Msg: err.Error()}}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read configuration: %w", err)
 		}

@@ -373,3 +373,30 @@ func TestAPIKeysAreBareOrScoped(t *testing.T) {
 		t.Fatalf("from the environment: %v %v", err, c.Keys)
 	}
 }
+
+func TestRefitMoreOftenThanOnceAMinuteIsRefusedAtItsPosition(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rapport.yaml", "predict:\n  refit: \"@every 2s\"\n")
+	_, err := Load(p, nil)
+	got := strings.Join(errorLines(err, dir), "\n")
+	if !strings.HasPrefix(got, `rapport.yaml:2:10: predict.refit: invalid cron spec "@every 2s": fires more often than once a minute`) {
+		t.Errorf("err = %q", got)
+	}
+}
+
+func TestCapAboveTheKeptSendsIsRefusedAtItsPosition(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rapport.yaml", "limits: {per_customer: 30/7d, sms: 2/1d}\n")
+	_, err := Load(p, nil)
+	want := `rapport.yaml:1:24: limits.per_customer: invalid limit "30/7d": a cap counts the sends kept on the profile, ` +
+		`the last 20, so a cap above 20 could never bind (use at most 20, or a shorter period)`
+	if got := strings.Join(errorLines(err, dir), "\n"); got != want {
+		t.Errorf("err = %q\nwant %q", got, want)
+	}
+	_, err = Load("", []string{"RAPPORT_LIMITS_SMS=25/1d"})
+	if err == nil || !strings.Contains(err.Error(), "RAPPORT_LIMITS_SMS") || !strings.Contains(err.Error(), "never bind") {
+		t.Errorf("environment: err = %v", err)
+	}
+}

@@ -162,13 +162,9 @@ func (l *loader) files(d dirSpec) []string {
 // readDoc reads and parses one file. body is nil when there is nothing to decode; the
 // problem, if any, is already reported.
 func (l *loader) readDoc(file string) (*doc, ast.Node) {
-	data, err := os.ReadFile(file)
+	data, err := readYAML(file)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is already the Error's File
-		}
-		l.errs = append(l.errs, Error{File: file, Msg: fmt.Sprintf("read: %v", err)})
+		l.errs = append(l.errs, Error{File: file, Msg: readError(err)})
 		return nil, nil
 	}
 	d, body := parseDoc(file, data)

@@ -37,7 +37,7 @@ variants:
 rewards:
   - {id: early-access, kind: perk, when: customer.tier == "gold", text: "Early access to the spring collection"}
   - {id: points-200,  kind: points, value: 200}
-  - {id: welcome-10,  kind: coupon, value: 10%, expires: 30d, budget: {count: 1000}}
+  - {id: welcome-10,  kind: coupon, value: 10%, max_value: 30, expires: 30d, budget: {count: 1000}}
 `
 
 const loyalSegment = "id: loyal\nname: Loyal customers\nwhere: customer.orders >= 3\n"
@@ -161,7 +161,7 @@ func TestDesignCampaignLoadsWithEveryField(t *testing.T) {
 			{ID: "early-access", Kind: "perk", When: &Condition{Source: `customer.tier == "gold"`, Pos: at(t, src, `customer.tier == "gold", text`)},
 				Text: "Early access to the spring collection", Pos: at(t, src, "{id: early-access")},
 			{ID: "points-200", Kind: "points", Value: "200", Pos: at(t, src, "{id: points-200")},
-			{ID: "welcome-10", Kind: "coupon", Value: "10%", Expires: Duration(30 * 24 * time.Hour), Budget: &Budget{Count: 1000},
+			{ID: "welcome-10", Kind: "coupon", Value: "10%", MaxValue: "30", Expires: Duration(30 * 24 * time.Hour), Budget: &Budget{Count: 1000},
 				Pos: at(t, src, "{id: welcome-10")},
 		},
 		File: file,

@@ -72,6 +72,10 @@ type Config struct {
 	Currency Currency `yaml:"currency"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
+	// Traits names the profile traits conditions may read as customer.NAME (tier,
+	// preferred_channel, ...), besides the computed names. Lint warns about any other name
+	// under customer., most often a typo; customer.traits.NAME is always allowed.
+	Traits []string `yaml:"traits"`
 
 	// File is the path rapport.yaml was read from ("" when built from defaults).
 	File string `yaml:"-"`
@@ -276,17 +280,23 @@ type Schedule struct {
 	TZ    string `yaml:"tz"`    // when not local; default the configuration's default_timezone (filled by the loader)
 }
 
-// DateTrigger fires yearly on a profile date trait (YYYY-MM-DD), at local time.
+// DateTrigger fires yearly on a profile date trait (YYYY-MM-DD), at local time: in each
+// customer's time zone, or in TZ when it is set.
 type DateTrigger struct {
 	Trait  string    `yaml:"trait"`
 	At     TimeOfDay `yaml:"at"`
 	Offset Duration  `yaml:"offset"` // whole days, may be negative
+	// TZ, an IANA name, makes At the same instant for everybody: 09:00 in TZ on the date as
+	// TZ reads it. Empty: 09:00 on each customer's own clock (the default).
+	TZ string `yaml:"tz"`
 }
 
-// HolidayTrigger fires on a holiday as the customer's country keeps it, at local time.
+// HolidayTrigger fires on a holiday as the customer's country keeps it, at local time: in
+// each customer's time zone, or in TZ when it is set (as DateTrigger.TZ).
 type HolidayTrigger struct {
 	Name string    `yaml:"name"`
 	At   TimeOfDay `yaml:"at"`
+	TZ   string    `yaml:"tz"`
 }
 
 // Audience restricts who a campaign is for.
@@ -322,19 +332,27 @@ type SMSContent struct {
 
 // Reward is one entry of a campaign's reward list; the decision picks the first that fits.
 type Reward struct {
-	ID      string     `yaml:"id"`
-	Kind    string     `yaml:"kind"` // coupon | points | perk | gift | none
-	When    *Condition `yaml:"when"`
-	Value   string     `yaml:"value"` // "10%", "5 EUR", "200"
-	Text    string     `yaml:"text"`
-	Expires Duration   `yaml:"expires"`
-	Budget  *Budget    `yaml:"budget"`
-	Pos     Pos        `yaml:"-"`
+	ID    string     `yaml:"id"`
+	Kind  string     `yaml:"kind"` // coupon | points | perk | gift | none
+	When  *Condition `yaml:"when"`
+	Value string     `yaml:"value"` // "10%", "5 EUR", "200"
+	// MaxValue caps what a percentage coupon takes off one order ("30", "30 EUR"); it is
+	// also what one such coupon counts against an amount budget (FaceValue).
+	MaxValue string   `yaml:"max_value"`
+	Text     string   `yaml:"text"`
+	Expires  Duration `yaml:"expires"`
+	Budget   *Budget  `yaml:"budget"`
+	Pos      Pos      `yaml:"-"`
 }
 
 // Budget caps a reward; never overspent whatever the concurrency.
 type Budget struct {
-	Count  int     `yaml:"count"`
+	// Count caps the number of grants; 0 is no cap.
+	Count int `yaml:"count"`
+	// Amount caps the total face value granted (Reward.FaceValue: an amount coupon's amount,
+	// a percentage coupon's max_value, a gift's or perk's value, a number of points), in the
+	// unit the reward's value is written in; 0 is no cap. A reward whose grants have no face
+	// value cannot have one.
 	Amount float64 `yaml:"amount"`
 }
 

@@ -229,6 +229,11 @@ func (k *configChecker) checkRest() {
 				"from the Umm al-Qura calendar)", days, MaxIslamicOffset, MaxIslamicOffset)
 		}
 	}
+	for i, t := range c.Traits {
+		if strings.TrimSpace(t) == "" || strings.ContainsAny(t, " .") {
+			k.errorf(fmt.Sprintf("traits[%d]", i), "%q is not a trait name such as tier", t)
+		}
+	}
 	p := c.Predict
 	if _, err := ParseCron(p.Refit); err != nil {
 		k.errorf("predict.refit", "%v", err)
@@ -280,7 +285,20 @@ func ParseCron(spec string) (cron.Schedule, error) {
 	}
 	sched, err := cron.ParseStandard(s)
 	if err != nil {
+		if len(strings.Fields(s)) == 6 {
+			return nil, fmt.Errorf("invalid cron spec %q: six fields; Rapport's cron has no seconds field "+
+				"(minute hour day-of-month month day-of-week)", spec)
+		}
 		return nil, fmt.Errorf("invalid cron spec %q: %v", spec, err)
+	}
+	// robfig/cron turns "@every 2s" into a firing every 2 seconds (and any interval under a
+	// second, negative ones included, into every second), but an occurrence is named by its
+	// minute (2006-01-02T15:04Z, the key of its fan-out and of every claim under it): every
+	// firing within a minute after the first would be the same occurrence and send nothing.
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < time.Minute {
+		return nil, fmt.Errorf("invalid cron spec %q: fires more often than once a minute; "+
+			"occurrences are named by their minute, so the firings within a minute would be one occurrence "+
+			"(use @every 1m or more)", spec)
 	}
 	return sched, nil
 }

@@ -195,8 +195,15 @@ type Window struct {
 	Start, End TimeOfDay
 }
 
+// endOfDay is "24:00", the end of a day as ISO 8601 writes it: a window "18:00-24:00" runs to
+// midnight, which "18:00-23:59" would miss by a minute and "18:00-00:00" would turn into a
+// window spanning midnight. Only a window's end may be 24:00; Minutes is then 1440, so that
+// Contains needs no special case (every minute of the day is below it).
+const endOfDay = 24 * 60
+
 // ParseWindow parses "HH:MM-HH:MM", or "any" for no restriction (a campaign that must go out
-// at once, such as an order confirmation, overrides the configuration's window with it).
+// at once, such as an order confirmation, overrides the configuration's window with it). The
+// end may be 24:00, the end of the day.
 func ParseWindow(s string) (Window, error) {
 	if t := strings.TrimSpace(s); t == "any" || t == "any time" {
 		return Window{}, nil
@@ -206,10 +213,16 @@ func ParseWindow(s string) (Window, error) {
 		return Window{}, fmt.Errorf("invalid window %q (want HH:MM-HH:MM)", s)
 	}
 	start, err := ParseTimeOfDay(a)
+	if strings.TrimSpace(a) == "24:00" {
+		return Window{}, fmt.Errorf("invalid window %q: 24:00 ends a day, a window starts at 00:00", s)
+	}
 	if err != nil {
 		return Window{}, fmt.Errorf("invalid window %q: %w", s, err)
 	}
 	end, err := ParseTimeOfDay(b)
+	if strings.TrimSpace(b) == "24:00" {
+		end, err = TimeOfDay{Minutes: endOfDay, Set: true}, nil
+	}
 	if err != nil {
 		return Window{}, fmt.Errorf("invalid window %q: %w", s, err)
 	}
@@ -299,7 +312,13 @@ type Limit struct {
 	Period Duration
 }
 
-// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap.
+// RecentSends is how many sends are kept on a customer's profile, newest first: the default
+// of customers.Options.RecentSends (customers/store.go), which this constant names. A
+// frequency cap counts the sends of its period among them, so a cap above RecentSends would
+// never find enough sends to bind.
+const RecentSends = 20
+
+// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap. N may not exceed RecentSends.
 func ParseLimit(s string) (Limit, error) {
 	if t := strings.TrimSpace(s); t == "none" || t == "0/0" {
 		return Limit{}, nil
@@ -312,6 +331,10 @@ func ParseLimit(s string) (Limit, error) {
 	d, err := ParseDuration(b)
 	if err != nil || d <= 0 {
 		return Limit{}, fmt.Errorf("invalid limit %q (want e.g. 3/7d)", s)
+	}
+	if n > RecentSends {
+		return Limit{}, fmt.Errorf("invalid limit %q: a cap counts the sends kept on the profile, the last %d, "+
+			"so a cap above %d could never bind (use at most %d, or a shorter period)", s, RecentSends, RecentSends, RecentSends)
 	}
 	return Limit{Count: n, Period: d}, nil
 }

@@ -87,6 +87,12 @@ func TestParseWindow(t *testing.T) {
 		{"09:00-09:00", ""},
 		{"09:00-20:0", ""},
 		{"", ""},
+		{"00:00-24:00", "00:00-24:00"},
+		{"18:00-24:00", "18:00-24:00"},
+		{"24:00-08:00", ""},
+		{"24:00-24:00", ""},
+		{"09:00-24:01", ""},
+		{"09:00-25:00", ""},
 	} {
 		got, err := ParseWindow(tc.in)
 		switch {
@@ -127,6 +133,10 @@ func TestWindowContainsAndNextAcrossMidnightAndDST(t *testing.T) {
 		{"night window reopens in winter time", night, at(2024, 10, 27, 8, 30), false, utc(2024, 10, 27, 19, 0)},
 		{"opening inside the spring-forward gap moves to 03:30", mustWindow(t, "02:30-05:00"), at(2024, 3, 31, 1, 0), false, utc(2024, 3, 31, 1, 30)},
 		{"zero window is any time", Window{}, at(2024, 3, 31, 3, 0), true, utc(2024, 3, 31, 1, 0)},
+		{"window to 24:00 holds its last minute", mustWindow(t, "18:00-24:00"), at(2024, 3, 30, 23, 59), true, utc(2024, 3, 30, 22, 59)},
+		{"window to 24:00 closes at midnight", mustWindow(t, "18:00-24:00"), at(2024, 3, 31, 0, 0), false, utc(2024, 3, 31, 16, 0)},
+		{"whole day window holds midnight", mustWindow(t, "00:00-24:00"), at(2024, 3, 31, 0, 0), true, utc(2024, 3, 30, 23, 0)},
+		{"whole day window holds 23:59", mustWindow(t, "00:00-24:00"), at(2024, 3, 31, 23, 59), true, utc(2024, 3, 31, 21, 59)},
 	} {
 		if got := tc.w.Contains(tc.t); got != tc.contains {
 			t.Errorf("%s: %v.Contains(%v) = %v", tc.name, tc.w, tc.t, got)
@@ -172,6 +182,9 @@ func TestParseLimit(t *testing.T) {
 		{"3/abc", Limit{}, false},
 		{"3/-1d", Limit{}, false},
 		{"", Limit{}, false},
+		{"20/1d", Limit{Count: 20, Period: Duration(day)}, true},
+		{"21/1d", Limit{}, false}, // only RecentSends sends are kept: 21 could never bind
+		{"100/30d", Limit{}, false},
 	} {
 		got, err := ParseLimit(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -273,6 +286,15 @@ func TestParseCronAcceptsDescriptorsAndRefusesTimeZones(t *testing.T) {
 		{"TZ=UTC", false}, // robfig/cron panics on this one
 		{"CRON_TZ=Europe/Berlin 0 10 * * *", false},
 		{"", false},
+		{"@every 1m", true},
+		{"@every 90s", true},
+		{"@every 2s", false},
+		{"@every 30s", false},
+		{"@every 59s", false},
+		{"@every 500ms", false},
+		{"@every -5m", false}, // robfig/cron makes this every second
+		{"*/2 * * * * *", false},
+		{"0 0 10 * * MON", false},
 	} {
 		_, err := ParseCron(tc.in)
 		if (err == nil) != tc.ok {
@@ -300,5 +322,30 @@ func TestParseMonthDay(t *testing.T) {
 		if (err == nil) != tc.ok || m != tc.month || d != tc.day {
 			t.Errorf("ParseMonthDay(%q) = %v %d, %v; want %v %d ok=%v", tc.in, m, d, err, tc.month, tc.day, tc.ok)
 		}
+	}
+}
+
+func TestWindowTo24LoadsInConfigurationAndCampaign(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfgPath := writeFile(t, dir, "rapport.yaml", "window: \"00:00-24:00\"\nemail: {sender_address: \"Shop Ltd, 1 Example Street\"}\n")
+	writeFile(t, dir, "campaigns/late.yaml", `id: late
+trigger: {event: E}
+window: "18:00-24:00"
+variants: [{id: a, email: {subject: Hi, html: a.html}}]
+`)
+	cfg, err := Load(cfgPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Window.String() != "00:00-24:00" {
+		t.Errorf("window = %s", cfg.Window)
+	}
+	set, err := LoadSet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := set.Campaign("late").Window; w == nil || w.String() != "18:00-24:00" {
+		t.Errorf("campaign window = %v", w)
 	}
 }

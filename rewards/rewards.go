@@ -22,6 +22,12 @@ import (
 // ErrExhausted is returned when a reward's budget has no room left.
 var ErrExhausted = errors.New("reward budget exhausted")
 
+// ErrNoFaceValue is returned for a reward with an amount budget whose grants have no face
+// value (config.Reward.FaceValue): the budget could not count them, so nothing is granted
+// rather than granting without a cap. The loader refuses such a campaign; this guards a
+// Reward built by hand.
+var ErrNoFaceValue = errors.New("amount budget on a reward without a face value")
+
 // Grant is a reward given to one customer for one occurrence.
 type Grant struct {
 	ID        string
@@ -44,7 +50,7 @@ func NewLedger(rdb redis.UniversalClient, secret string) *Ledger {
 }
 
 // budgetKey holds one budgeted reward of one campaign (hash, no expiry):
-// field "n" -> grants so far, field "amount" -> value granted so far (amount budgets),
+// field "n" -> grants so far, field "amount" -> face value granted so far (Amount),
 // field "g:<grant key>" -> value of one grant, so a repeated grant is recognised and refunds
 // are exact. Its size is bounded by the budget's count.
 func budgetKey(campaign, reward string) string {
@@ -93,9 +99,13 @@ func (l *Ledger) Grant(ctx context.Context, campaign string, r *config.Reward, c
 	if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
 		return g, nil
 	}
+	value, ok := Amount(r)
+	if !ok && r.Budget.Amount > 0 {
+		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, ErrNoFaceValue)
+	}
 	field := "g:" + customer + "\x00" + occurrence
 	res, err := grantScript.Run(ctx, l.rdb, []string{budgetKey(campaign, r.ID)},
-		field, r.Budget.Count, r.Budget.Amount, strconv.FormatFloat(Amount(r), 'f', -1, 64)).Int()
+		field, r.Budget.Count, r.Budget.Amount, strconv.FormatFloat(value, 'f', -1, 64)).Int()
 	if err != nil {
 		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, err)
 	}
@@ -145,8 +155,9 @@ func (l *Ledger) Left(ctx context.Context, c *config.Campaign) (map[string]bool,
 		if err != nil {
 			return nil, err
 		}
+		value, ok := Amount(r)
 		left[r.ID] = (r.Budget.Count == 0 || n < r.Budget.Count) &&
-			(r.Budget.Amount == 0 || amount+Amount(r) <= r.Budget.Amount)
+			(r.Budget.Amount == 0 || (ok && amount+value <= r.Budget.Amount))
 	}
 	return left, nil
 }
@@ -165,16 +176,12 @@ func (l *Ledger) Code(campaign, reward, customer, occurrence string) string {
 	return prefix + "-" + sum[:10]
 }
 
-// Amount is the budget value of one grant: the number in Value ("10%" counts 10, "5 EUR" 5,
-// "200" 200), so an amount budget caps the total face value given.
-func Amount(r *config.Reward) float64 {
-	f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(r.Value), "%"))
-	if len(f) == 0 {
-		return 0
-	}
-	v, err := strconv.ParseFloat(strings.TrimSuffix(f[0], "%"), 64)
-	if err != nil {
-		return 0
-	}
-	return v
+// Amount is what one grant of r counts against an amount budget: its face value
+// (config.Reward.FaceValue), in the unit the reward's value is written in. A "10%" coupon
+// counts its max_value, not 10; ok is false for a reward without a face value (a perk
+// without an amount, a percentage coupon without max_value), which an amount budget cannot
+// cap.
+func Amount(r *config.Reward) (value float64, ok bool) {
+	value, _, ok = r.FaceValue()
+	return value, ok
 }

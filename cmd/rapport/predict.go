@@ -67,14 +67,14 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseInstant reads an RFC 3339 instant or a YYYY-MM-DD date (midnight UTC).
+// parseInstant reads the instant of a flag with config.ParseInstant: RFC 3339, or a date or
+// date and time in UTC. UTC rather than the configuration's time zone because the models
+// count purchases by UTC day (predict fit's --as-of is "this instant's UTC day"): a date read
+// as midnight in Berlin would fall on the UTC day before.
 func parseInstant(flagName, s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := config.ParseInstant(s, time.UTC)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--%s %q: want RFC 3339 (2026-03-14T03:00:00Z) or a date (2026-03-14)", flagName, s)
+		return time.Time{}, fmt.Errorf("--%s: %w", flagName, err)
 	}
 	return t, nil
 }
@@ -114,9 +114,9 @@ type fitOutput struct {
 }
 
 func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("predict fit", "predict fit [--config F] [--input summary.csv] [--as-of RFC3339|YYYY-MM-DD] [--unit days|weeks] [--dry-run] [--json]", stderr)
+	fs, cfgPath := newFlags("predict fit", "predict fit [--config F] [--input summary.csv] [--as-of RFC3339|YYYY-MM-DD[THH:MM]] [--unit days|weeks] [--dry-run] [--json]", stderr)
 	input := fs.String("input", "", "fit on this CSV of customer_id,frequency,recency,T[,monetary_value] (the lifetimes convention; time in --unit) instead of the customers in Redis; never stored")
-	asOfFlag := fs.String("as-of", "", "fit on the purchases up to this instant's UTC day (default now)")
+	asOfFlag := fs.String("as-of", "", "fit on the purchases up to this instant's UTC day: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in UTC (default now)")
 	unitFlag := fs.String("unit", "", "time unit of the fit, days or weeks (default config predict.unit)")
 	dryRun := fs.Bool("dry-run", false, "fit and print without storing the model")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -282,8 +282,8 @@ func writeJSON(w io.Writer, v any) error {
 var errNoModel = errors.New("no model has been fitted yet: run `rapport predict fit` (the scheduler also refits daily, config predict.refit)")
 
 func runPredictCustomer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("predict customer", "predict customer [--config F] [--at RFC3339|YYYY-MM-DD] [--json] ID", stderr)
-	atFlag := fs.String("at", "", "predict as of this instant (default now)")
+	fs, cfgPath := newFlags("predict customer", "predict customer [--config F] [--at RFC3339|YYYY-MM-DD[THH:MM]] [--json] ID", stderr)
+	atFlag := fs.String("at", "", "predict as of this instant: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in UTC (default now)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 
 func runPredictBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("predict backtest", "predict backtest [--config F] --calibration-end DATE [--holdout-end DATE] [--unit days|weeks] [--json]", stderr)
-	calFlag := fs.String("calibration-end", "", "last day of the calibration period, YYYY-MM-DD or RFC 3339 (required)")
-	holdFlag := fs.String("holdout-end", "", "last day of the holdout period (default today)")
+	calFlag := fs.String("calibration-end", "", "last day of the calibration period: YYYY-MM-DD[THH:MM[:SS]] in UTC, or RFC 3339 (required)")
+	holdFlag := fs.String("holdout-end", "", "last day of the holdout period, as --calibration-end (default today)")
 	unitFlag := fs.String("unit", "", "time unit of the fit, days or weeks (default config predict.unit)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	pos, err := parseArgs(fs, args)

@@ -20,8 +20,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runReportLoyalty(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("report loyalty", "report loyalty [--config F] [--at RFC3339|YYYY-MM-DD] [--period 90d] [--top 20] [--json]", stderr)
-	atFlag := fs.String("at", "", "report as of this instant (default now)")
+	fs, cfgPath := newFlags("report loyalty", "report loyalty [--config F] [--at RFC3339|YYYY-MM-DD[THH:MM]] [--period 90d] [--top 20] [--json]", stderr)
+	atFlag := fs.String("at", "", "report as of this instant: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in UTC (default now)")
 	periodFlag := fs.String("period", "90d", "the churn period: the share of the customers who bought in the period before it and not during it")
 	top := fs.Int("top", 20, "how many at-risk customers of highest CLV to list")
 	asJSON := fs.Bool("json", false, "print one JSON object")
