@@ -60,6 +60,8 @@ type Config struct {
 	Log *zap.Logger
 	// Observe, when set, is called with every final outcome (the demo's summary uses it).
 	Observe func(p *tasks.SendPayload, out Outcome)
+	// Signals, when set, receives every finished delivery (tests); nil in production.
+	Signals *Signals
 	// Parallel is how many sends of a DeliverMany run at once. Default 8.
 	Parallel int
 	// Sender is who sends (email.from, email.sender_address), shown in every footer.
@@ -167,6 +169,7 @@ func (d *Deliverer) Deliver(ctx context.Context, p *tasks.SendPayload) (Outcome,
 	if err == nil && d.cfg.Observe != nil {
 		d.cfg.Observe(p, out)
 	}
+	d.cfg.Signals.done(p, out, err)
 	return out, err
 }
 

@@ -65,6 +65,7 @@ func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]D
 	finish := func(sp *tasks.SendPayload, prof *customers.Profile, out Outcome, err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		d.cfg.Signals.done(sp, out, err)
 		if err != nil {
 			first = cmp.Or(first, err)
 			return

@@ -70,6 +70,10 @@ type bundle struct {
 	clock     *clock
 	// keyring signs tracking links when the bundle tracks (setupTracked).
 	keyring *links.Keyring
+	// enqueue is what the ingester and the deliverer enqueue through: the asynq client,
+	// counting the send tasks it accepts (events).
+	enqueue *countingEnqueuer
+	events  *events
 }
 
 // setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
@@ -90,7 +94,7 @@ func setupOn(t *testing.T, rdb redis.UniversalClient, files map[string]string, w
 func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string, window string, secrets []string) *bundle {
 	t.Helper()
 	set, tpl := loadTree(t, files)
-	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}}
+	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}, events: newEvents()}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
 	b.claims = delivery.NewClaims(rdb)
@@ -103,6 +107,9 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 		From: "+15550100", BaseURL: b.twilio.URL, Timeout: 2 * time.Second}, http.DefaultClient)
 	client := asynq.NewClientFromRedisClient(rdb)
 	t.Cleanup(func() { _ = client.Close() })
+	b.enqueue = &countingEnqueuer{next: client, events: b.events}
+	signals := delivery.NewSignals()
+	b.events.follow(t, signals)
 	b.inspector = asynq.NewInspectorFromRedisClient(rdb)
 	var w config.Window
 	if window != "" {
@@ -121,9 +128,9 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	}
 	b.deliverer = must(delivery.New(delivery.Config{
 		Catalog: catalog, Profiles: b.store, Claims: b.claims, Rewards: rewards.NewLedger(rdb, "secret"),
-		Email: pool, SMS: sms, Links: signer, Enqueue: client,
+		Email: pool, SMS: sms, Links: signer, Enqueue: b.enqueue,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
-		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking,
+		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking, Signals: signals,
 	}))
 	wk := must(worker.New(rdb, worker.Config{
 		Concurrency: 4, ShutdownTimeout: 5 * time.Second, DelayedCheckInterval: 50 * time.Millisecond,
@@ -134,7 +141,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	}
 	b.worker = wk
 	t.Cleanup(wk.Shutdown)
-	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: client, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
+	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
 	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log,
 		Tracking: apiTracking}
 	b.api = httptest.NewServer(srv.Handler())
@@ -204,19 +211,23 @@ func (b *bundle) order(id, messageID string, total float64) map[string]any {
 	return out
 }
 
-// settle waits until the triggered queue has nothing pending, running or retrying: every task
-// enqueued so far has reached its final outcome.
+// settle waits until every send task enqueued so far for now has reached its final outcome:
+// as many deliveries finished without error (delivery.Signals) as send tasks were accepted by
+// the bundle's enqueuer. Attempts that returned an error do not count: asynq retries them.
+// Deliveries a test runs itself (Deliver) count as finished too.
 func (b *bundle) settle() {
 	b.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if idle, err := worker.Idle(b.inspector, tasks.QueueCritical); err == nil && idle {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	q, err := b.inspector.GetQueueInfo(tasks.QueueCritical)
-	b.t.Fatalf("queue did not settle in 15s: %+v %v", q, err)
+	b.events.wait(b.t, 15*time.Second, "every enqueued send finished", func(e *events) bool {
+		return e.final() >= e.enqueued
+	})
+}
+
+// failed waits until n delivery attempts have returned an error (asynq retries them).
+func (b *bundle) failed(n int) {
+	b.t.Helper()
+	b.events.wait(b.t, 15*time.Second, fmt.Sprintf("%d failed attempts", n), func(e *events) bool {
+		return len(e.done)-e.final() >= n
+	})
 }
 
 func (b *bundle) outcome(customer, campaign, occurrence string) string {
@@ -255,4 +266,93 @@ func reject550() error { return testenv.Reject(550, "5.1.1 no such user") }
 
 func rejectContent() error {
 	return testenv.Reject(554, "5.6.0 message content refused: line too long")
+}
+
+// events collects what the code under test reports: send tasks accepted by the enqueuer and
+// deliveries finished (delivery.Signals). A wait checks its condition again on every change,
+// so tests wait on completion, not on sleeps or on polling the queue.
+type events struct {
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced at every change
+	enqueued int           // send tasks accepted for processing now (not scheduled for later)
+	done     []delivery.Done
+}
+
+func newEvents() *events { return &events{changed: make(chan struct{})} }
+
+func (e *events) update(f func(*events)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f(e)
+	close(e.changed)
+	e.changed = make(chan struct{})
+}
+
+// final counts the deliveries that finished without error. Called with mu held.
+func (e *events) final() int {
+	n := 0
+	for _, d := range e.done {
+		if d.Err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// follow records the deliveries signalled until the test ends.
+func (e *events) follow(t *testing.T, s *delivery.Signals) {
+	quit := make(chan struct{})
+	stopped := make(chan struct{})
+	t.Cleanup(func() { close(quit); <-stopped })
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case d := <-s.Done:
+				e.update(func(e *events) { e.done = append(e.done, d) })
+			case <-quit:
+				return
+			}
+		}
+	}()
+}
+
+// wait returns when cond holds (checked under the lock at every change) and fails the test
+// after timeout, saying what it waited for.
+func (e *events) wait(t *testing.T, timeout time.Duration, what string, cond func(*events) bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		e.mu.Lock()
+		ok, changed := cond(e), e.changed
+		enqueued, done, final := e.enqueued, len(e.done), e.final()
+		e.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("waited %s for %s: %d send tasks enqueued, %d deliveries finished (%d without error)",
+				timeout, what, enqueued, done, final)
+			return
+		}
+	}
+}
+
+// countingEnqueuer is tasks.Enqueuer over asynq that counts the send tasks asynq accepted
+// for processing now; those scheduled for later (a send deferred to the customer's window)
+// are not waited for, since asynq moves them by the real clock.
+type countingEnqueuer struct {
+	next   tasks.Enqueuer
+	events *events
+}
+
+func (c *countingEnqueuer) EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	info, err := c.next.EnqueueContext(ctx, task, opts...)
+	if err == nil && task.Type() == tasks.TypeSend && info.State == asynq.TaskStatePending {
+		c.events.update(func(e *events) { e.enqueued++ })
+	}
+	return info, err
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -211,14 +210,12 @@ func TestPredictionsReachTriggerConditionsAudiencesAndTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Shutdown)
-	client := asynq.NewClientFromRedisClient(r.Client)
-	t.Cleanup(func() { _ = client.Close() })
 	for _, tc := range []struct {
 		predictor delivery.Predictor
 		order     string
 		want      string
 	}{{nil, "o-without", ""}, {models, "o-with", "sent"}} {
-		in := must(trigger.New(trigger.Config{Catalog: dc.Catalog, Store: b.store, Enqueue: client, MaxAge: time.Hour,
+		in := must(trigger.New(trigger.Config{Catalog: dc.Catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: time.Hour,
 			Now: b.clock.Now, Log: log, Predictor: tc.predictor}))
 		ev := customers.Event{Type: "track", UserID: "mia", Event: "Order Completed", MessageID: tc.order,
 			Timestamp: now, ReceivedAt: now, Properties: map[string]any{"total": 25.0, "order_id": tc.order}}

@@ -235,36 +235,59 @@ func TestSchedulersEnqueueOneRefitPerOccurrenceAndCatchUpAMissedOne(t *testing.T
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	// Three scheduler processes, none holding a lease; no model yet, so each catches up the
-	// 03:00 of the day before.
+	// 03:00 of the day before. Each enqueue they attempt is signalled with its task id.
+	enqueued := make(chan string, 64)
 	for range 3 {
-		s := &refit.Schedule{Cron: sched, Enqueue: client, Models: analytics.NewModels(r.Client, analytics.ModelsOptions{}),
-			Clock: clock, Tick: 5 * time.Millisecond}
+		s := &refit.Schedule{Cron: sched, Enqueue: signalEnqueuer{client, enqueued},
+			Models: analytics.NewModels(r.Client, analytics.ModelsOptions{}), Clock: clock, Tick: 5 * time.Millisecond}
 		wg.Go(func() { _ = s.Run(ctx) })
 	}
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
-	waitTasks := func(want ...string) {
+	// attempts waits for one enqueue of id by each scheduler, then checks what asynq holds.
+	attempts := func(id string, want ...string) {
 		t.Helper()
-		var ids []string
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			infos, _ := insp.ListPendingTasks(tasks.QueueLow)
-			ids = ids[:0]
-			for _, tk := range infos {
-				ids = append(ids, tk.ID)
-			}
-			if strings.Join(ids, ",") == strings.Join(want, ",") {
-				return
+		for range 3 {
+			select {
+			case got := <-enqueued:
+				if got != id {
+					t.Fatalf("a scheduler enqueued %s, want %s", got, id)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("fewer than 3 schedulers enqueued %s", id)
 			}
 		}
-		t.Fatalf("pending refits %v, want %v", ids, want)
+		var ids []string
+		for _, tk := range must(insp.ListPendingTasks(tasks.QueueLow)) {
+			ids = append(ids, tk.ID)
+		}
+		if strings.Join(ids, ",") != strings.Join(want, ",") {
+			t.Fatalf("pending refits %v, want %v", ids, want)
+		}
 	}
-	waitTasks("refit:2026-03-13T03:00Z")
+	attempts("refit:2026-03-13T03:00Z", "refit:2026-03-13T03:00Z")
 	mu.Lock()
-	now = now.Add(2 * time.Second)
+	now = now.Add(2 * time.Second) // every scheduler sees 03:00 pass at its next tick
 	mu.Unlock()
-	time.Sleep(50 * time.Millisecond) // every scheduler sees 03:00 pass
-	waitTasks("refit:2026-03-13T03:00Z", "refit:2026-03-14T03:00Z")
+	attempts("refit:2026-03-14T03:00Z", "refit:2026-03-13T03:00Z", "refit:2026-03-14T03:00Z")
 	cancel()
 	wg.Wait()
+}
+
+// signalEnqueuer is tasks.Enqueuer over asynq that sends the task id of every enqueue it
+// attempted, accepted or refused as a duplicate, once asynq answered.
+type signalEnqueuer struct {
+	next tasks.Enqueuer
+	ids  chan<- string
+}
+
+func (e signalEnqueuer) EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	info, err := e.next.EnqueueContext(ctx, task, opts...)
+	for _, o := range opts {
+		if o.Type() == asynq.TaskIDOpt {
+			e.ids <- o.Value().(string)
+		}
+	}
+	return info, err
 }
 
 func TestRefitTaskPublishesTheModelThroughTheWorker(t *testing.T) {
@@ -273,7 +296,13 @@ func TestRefitTaskPublishesTheModelThroughTheWorker(t *testing.T) {
 	rf, store := newRefitter(t, r)
 	seedBase(t, store, 300, 3)
 	log := zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel))
-	w := must(worker.New(r.Client, worker.Config{Concurrency: 2, ShutdownTimeout: 5 * time.Second}, worker.Handlers{Refit: refit.Handler{Refitter: rf}}, log))
+	handled := make(chan error, 8) // the outcome of every refit task the worker ran
+	h := asynq.HandlerFunc(func(ctx context.Context, tk *asynq.Task) error {
+		err := refit.Handler{Refitter: rf}.ProcessTask(ctx, tk)
+		handled <- err
+		return err
+	})
+	w := must(worker.New(r.Client, worker.Config{Concurrency: 2, ShutdownTimeout: 5 * time.Second}, worker.Handlers{Refit: h}, log))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -283,15 +312,18 @@ func TestRefitTaskPublishesTheModelThroughTheWorker(t *testing.T) {
 	if _, err := refit.Enqueue(context.Background(), client, fitDate); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m, err := rf.Models.Load(context.Background()); err == nil && m != nil {
-			if m.Customers != 300 || !m.AsOf.Equal(fitDate) {
-				t.Fatalf("model %+v", m)
-			}
-			return
+	select {
+	case err := <-handled:
+		if err != nil {
+			t.Fatalf("refit task: %v", err)
 		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the worker ran no refit task within 20s")
 	}
-	t.Fatal("no model published within 20s")
+	m, err := rf.Models.Load(context.Background())
+	if err != nil || m == nil || m.Customers != 300 || !m.AsOf.Equal(fitDate) {
+		t.Fatalf("model %+v, %v; want one fitted on 300 customers as of %s", m, err, fitDate)
+	}
 }
 
 func TestModelOptionsTurnTheHorizonIntoMonths(t *testing.T) {

@@ -40,13 +40,16 @@ func manyCustomers(n int) map[string]map[string]any {
 	return out
 }
 
-// waitExactly waits for n messages, then a little longer to catch any extra one, and checks
-// that every recipient got exactly one.
-func waitExactly(t *testing.T, smtp *testenv.SMTP, n int) {
+// waitExactly waits until the run of news is complete and asynq has nothing left to run, then
+// checks that n messages went out, one to each recipient, and that the run counted them.
+func waitExactly(t *testing.T, b *schedBundle, n int) {
 	t.Helper()
-	smtp.Wait(t, n, 60*time.Second)
-	time.Sleep(500 * time.Millisecond)
-	msgs := smtp.Messages()
+	run := b.waitRun("news", 60*time.Second)
+	b.waitIdle(10 * time.Second)
+	if run.Sent != int64(n) || run.Queued != int64(n) {
+		t.Errorf("run progress %+v, want %d queued and sent", run, n)
+	}
+	msgs := b.smtp.Messages()
 	per := map[string]int{}
 	for _, m := range msgs {
 		per[strings.Join(m.To, ",")]++
@@ -106,7 +109,7 @@ func twoSchedulersScenario(t *testing.T, b *schedBundle, now time.Time, n int) {
 	}
 	b.rdb.HSet(ctx, "rp:sched:{news}", "last", now.Add(-10*time.Minute).UnixMilli())
 	must(s2.Tick(ctx, now))
-	waitExactly(t, b.smtp, n)
+	waitExactly(t, b, n)
 }
 
 func TestWorkerKilledMidBatchLeavesNobodyOutAndNobodyTwice(t *testing.T) {
@@ -114,7 +117,19 @@ func TestWorkerKilledMidBatchLeavesNobodyOutAndNobodyTwice(t *testing.T) {
 	b := setupScheduled(t, dailyNow(now))
 	b.withFanout(func(c *schedule.FanoutConfig) { c.PageSize, c.BatchSize = 300, 300 })
 	b.customers(manyCustomers(300))
-	b.smtp.Respond(func(testenv.Received) error { time.Sleep(5 * time.Millisecond); return nil })
+	// The server takes 40 messages, then holds its answers until the first worker was killed,
+	// so that the kill lands in the middle of the batch.
+	var received atomic.Int64
+	reached, killed := make(chan struct{}), make(chan struct{})
+	b.smtp.Respond(func(testenv.Received) error {
+		switch n := received.Add(1); {
+		case n == 40:
+			close(reached)
+		case n > 40:
+			<-killed
+		}
+		return nil
+	})
 	ctx := context.Background()
 	s := b.scheduler()
 	must(s.Tick(ctx, now.Add(-10*time.Minute)))
@@ -122,24 +137,20 @@ func TestWorkerKilledMidBatchLeavesNobodyOutAndNobodyTwice(t *testing.T) {
 	if n := must(s.Tick(ctx, now)); n != 1 {
 		t.Fatalf("%d fan-outs fired, want 1", n)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for b.smtp.Count() < 40 {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d messages before the kill", b.smtp.Count())
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("only %d messages before the kill", b.smtp.Count())
 	}
 	// Shutdown with a 50 ms timeout cancels the batch's context in the middle of its sends;
-	// asynq puts the task back and the next worker takes it.
+	// asynq puts the task back and the next worker takes it. The sends in flight finish once
+	// the server answers, after the kill, and record their outcome.
 	first.Shutdown()
 	if n := b.smtp.Count(); n >= 300 {
 		t.Fatalf("the batch finished (%d messages) before the worker was killed; the test proves nothing", n)
 	}
+	close(killed)
 	second := b.startWorker(5 * time.Second)
 	t.Cleanup(second.Shutdown)
-	waitExactly(t, b.smtp, 300)
-	runs := must((&schedule.Runs{RDB: b.rdb, Catalog: b.catalog}).Recent(ctx, "news", 1))
-	if len(runs) != 1 || runs[0].Sent != 300 || runs[0].Queued != 300 || runs[0].Completed == nil {
-		t.Errorf("run progress %+v, want 300 queued and sent, completed", runs)
-	}
+	waitExactly(t, b, 300)
 }

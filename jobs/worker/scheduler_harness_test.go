@@ -43,6 +43,8 @@ type schedBundle struct {
 	inspector *asynq.Inspector
 	clock     *clock
 	log       *zap.Logger
+	// signals receives the steps of the bundle's schedulers, fan-outs and batches.
+	signals *schedule.Signals
 }
 
 func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
@@ -54,7 +56,7 @@ func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
 func setupScheduledOn(t *testing.T, rdb redis.UniversalClient, files map[string]string) *schedBundle {
 	t.Helper()
 	set, tpl := loadTree(t, files)
-	b := &schedBundle{t: t, rdb: rdb, smtp: testenv.NewSMTP(t), clock: &clock{}}
+	b := &schedBundle{t: t, rdb: rdb, smtp: testenv.NewSMTP(t), clock: &clock{}, signals: schedule.NewSignals()}
 	b.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
 	b.claims = delivery.NewClaims(rdb)
@@ -74,8 +76,8 @@ func setupScheduledOn(t *testing.T, rdb redis.UniversalClient, files map[string]
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
 		MessageDomain: "example.com", Now: b.clock.Now, Log: b.log,
 	}))
-	b.fanout = must(schedule.NewFanout(schedule.FanoutConfig{Catalog: b.catalog, Store: b.store, RDB: rdb, Enqueue: b.client, PageSize: 100, Now: b.clock.Now, Log: b.log}))
-	b.batcher = must(schedule.NewBatcher(schedule.BatchConfig{Deliverer: b.deliverer, RDB: rdb, Log: b.log}))
+	b.fanout = must(schedule.NewFanout(schedule.FanoutConfig{Catalog: b.catalog, Store: b.store, RDB: rdb, Enqueue: b.client, PageSize: 100, Now: b.clock.Now, Log: b.log, Signals: b.signals}))
+	b.batcher = must(schedule.NewBatcher(schedule.BatchConfig{Deliverer: b.deliverer, RDB: rdb, Log: b.log, Signals: b.signals}))
 	return b
 }
 
@@ -88,7 +90,7 @@ func (b *schedBundle) withFanout(change func(*schedule.FanoutConfig)) {
 
 // scheduler returns a scheduler on the bundle's Redis (each with its own lease token).
 func (b *schedBundle) scheduler() *schedule.Scheduler {
-	return must(schedule.NewScheduler(schedule.Config{Catalog: b.catalog, RDB: b.rdb, Enqueue: b.client, Now: b.clock.Now, Log: b.log}))
+	return must(schedule.NewScheduler(schedule.Config{Catalog: b.catalog, RDB: b.rdb, Enqueue: b.client, Now: b.clock.Now, Log: b.log, Signals: b.signals}))
 }
 
 // startWorker starts a worker with the scheduled handlers; stop it with Shutdown.
@@ -189,4 +191,50 @@ func emailTo(id, tz string, extra map[string]any) map[string]any {
 		m[k] = v
 	}
 	return m
+}
+
+// waitRun waits until the latest run of a campaign is complete — every batch of its
+// fan-out recorded — reading the run again after each chunk a batch records and each fan-out
+// pass (schedule.Signals), and returns it.
+func (b *schedBundle) waitRun(campaign string, timeout time.Duration) schedule.Run {
+	b.t.Helper()
+	runs := &schedule.Runs{RDB: b.rdb, Catalog: b.catalog}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		recent, err := runs.Recent(context.Background(), campaign, 1)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if len(recent) == 1 && recent[0].Completed != nil {
+			return recent[0]
+		}
+		select {
+		case <-b.signals.Chunk:
+		case <-b.signals.FanoutPass: // a pass may complete a run whose batches finished first
+		case <-deadline.C:
+			b.t.Fatalf("run of %s not complete after %s: %+v", campaign, timeout, recent)
+		}
+	}
+}
+
+// waitIdle waits until asynq has no task of the scheduled path pending, running or waiting to
+// retry: a batch enqueued again after its run completed would still send. This polls, with a
+// deadline, because what it waits for is asynq's own bookkeeping (a finished handler's task
+// leaves the active list after the handler returned), which signals nothing.
+func (b *schedBundle) waitIdle(timeout time.Duration) {
+	b.t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
+		idle := true
+		for _, q := range []string{tasks.QueueCritical, tasks.QueueDefault, tasks.QueueLow} {
+			ok, err := worker.Idle(b.inspector, q)
+			idle = idle && ok && err == nil
+		}
+		if idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("asynq's queues not idle after %s", timeout)
+		}
+	}
 }
