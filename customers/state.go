@@ -21,6 +21,7 @@ const (
 	dirtySends
 	dirtyUndeliverable
 	dirtyUnsubscribed
+	dirtyConsentLog
 )
 
 // state is one customer as stored, decoded from its hash, changed in memory and encoded back
@@ -47,6 +48,12 @@ type state struct {
 	sends     []decide.Send
 	undeliv   map[string]string
 	unsub     map[string]time.Time
+	// paused and consentLog are field h (consent.go): channels paused until a time, and
+	// the consent history, newest first.
+	paused     map[string]time.Time
+	consentLog []ConsentChange
+	// quietConsent keeps identify from recording consent changes (identifyQuiet).
+	quietConsent bool
 
 	chunks map[string]int // fields stored in chunks: how many (chunks.go)
 	// sizeRead and size are the bytes of field p as read and as last encoded, for
@@ -151,6 +158,7 @@ func (st *state) mergeConsent(v any, at int64) (any, bool) {
 			return
 		}
 		st.stamps[consentLeaf+ch] = at
+		st.noteTraitConsent(ch, cur[ch], val, at)
 		if val == nil {
 			delete(next, ch)
 		} else {
@@ -226,6 +234,8 @@ func (st *state) snapshot(region string, conv *converter) *Profile {
 	p.Sends = st.sends
 	p.Undeliverable = st.undeliv
 	p.Unsubscribed = st.unsub
+	p.PausedUntil = st.paused
+	p.ConsentHistory = st.consentLog
 	st.snap = p
 	return p
 }
