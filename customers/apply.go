@@ -39,7 +39,7 @@ type write struct {
 	g       *group
 	st      *state
 	members []any
-	traits  int // index of the last identify applied, -1 when none: it is named when the profile is too large
+	traits  int         // index of the last identify applied, -1 when none: it is named when the profile is too large
 	addr    *addrChange // new email or phone for the address index (feedback_index.go); nil when none
 }
 
