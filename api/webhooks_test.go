@@ -228,10 +228,12 @@ func TestSESWebhookRefusesAnythingNotSignedByAnSNSCertificate(t *testing.T) {
 	b := setupHooks(t)
 	bounce := `{"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"ann@example.org"}]}}`
 	for name, mutate := range map[string]func(m map[string]string){
-		"unsigned":              func(m map[string]string) { delete(m, "Signature") },
-		"tampered message":      func(m map[string]string) { m["Message"] = strings.Replace(m["Message"], "ann", "bob", 1) },
-		"unknown version":       func(m map[string]string) { m["SignatureVersion"] = "3" },
-		"certificate elsewhere": func(m map[string]string) { m["SigningCertURL"] = "https://sns.us-east-1.amazonaws.com.evil.example/c.pem" },
+		"unsigned":         func(m map[string]string) { delete(m, "Signature") },
+		"tampered message": func(m map[string]string) { m["Message"] = strings.Replace(m["Message"], "ann", "bob", 1) },
+		"unknown version":  func(m map[string]string) { m["SignatureVersion"] = "3" },
+		"certificate elsewhere": func(m map[string]string) {
+			m["SigningCertURL"] = "https://sns.us-east-1.amazonaws.com.evil.example/c.pem"
+		},
 		"certificate over http": func(m map[string]string) { m["SigningCertURL"] = "http://sns.us-east-1.amazonaws.com/c.pem" },
 	} {
 		m := b.sesNotification("x-"+name, "1", bounce)
