@@ -52,7 +52,7 @@ func TestFeedbackFindsTheCustomerByRememberedMessage(t *testing.T) {
 	if got, err := b.store.FindCustomer(b.ctx, "unknown@x", "email", "A@x.org"); err != nil || got != "c1" {
 		t.Errorf("fallback to the address: %q, %v", got, err)
 	}
-	if ttl := b.redis.Client.TTL(b.ctx, messageKey("rapport.abc@news.example.com")).Val(); ttl <= 0 || ttl > MessageTTL {
+	if ttl := b.redis.Client.TTL(b.ctx, MessageKey("rapport.abc@news.example.com")).Val(); ttl <= 0 || ttl > MessageTTL {
 		t.Errorf("message key TTL %v", ttl)
 	}
 }
