@@ -58,8 +58,10 @@ type Server struct {
 	Extra map[string]http.Handler
 	// Admin mounts handlers (asynqmon) by pattern behind an API key with the admin scope.
 	Admin map[string]http.Handler
-	Now   func() time.Time
-	Log   *zap.Logger
+	// Webhooks configures the provider webhooks (webhooks.go).
+	Webhooks Webhooks
+	Now      func() time.Time
+	Log      *zap.Logger
 
 	keys []keyHash
 }
@@ -85,6 +87,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
 		s.Log = zap.NewNop()
 	}
+	if s.Webhooks.SNS == nil {
+		s.Webhooks.SNS = &SNSVerifier{}
+	}
 	s.keys = s.hashKeys()
 	mux := http.NewServeMux()
 	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.instrument(pattern, h)) }
@@ -101,6 +106,10 @@ func (s *Server) Handler() http.Handler {
 		route("GET /t/c/{token}", s.handleClick)
 		route("GET /t/o/{token}", s.handleOpen)
 	}
+	route("POST /v1/webhooks/email", s.auth(ScopeIngest, s.handleEmailWebhook))
+	route("POST /v1/webhooks/ses", s.handleSESWebhook)
+	route("POST /v1/webhooks/twilio/sms", s.handleTwilioSMS)
+	route("POST /v1/webhooks/twilio/status", s.handleTwilioStatus)
 	route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	route("GET /readyz", s.handleReady)
 	for pattern, h := range s.Extra {

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"html/template"
 	"net/http"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
-	"github.com/rapporthq/rapport/links"
 )
 
 // Predictor computes a customer's predictions from the fitted models (analytics.Models). When the
@@ -38,7 +36,10 @@ type customerView struct {
 	Predictions   *decide.Predictions  `json:"predictions"`
 	Undeliverable map[string]string    `json:"undeliverable,omitempty"`
 	Unsubscribed  map[string]time.Time `json:"unsubscribed,omitempty"`
-	RecentSends   []decide.Send        `json:"recent_sends"`
+	PausedUntil   map[string]time.Time `json:"paused_until,omitempty"`
+	// ConsentHistory is the latest consent changes with their source, newest first.
+	ConsentHistory []customers.ConsentChange `json:"consent_history"`
+	RecentSends    []decide.Send             `json:"recent_sends"`
 	// Engagement is per channel (opens and clicks of people, not of proxies and scanners).
 	Engagement map[string]engagementView `json:"engagement,omitempty"`
 	UpdatedAt  time.Time                 `json:"updated_at,omitzero"`
@@ -68,11 +69,16 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 	if sends == nil {
 		sends = []decide.Send{}
 	}
+	history := p.ConsentHistory
+	if history == nil {
+		history = []customers.ConsentChange{}
+	}
 	writeJSON(w, http.StatusOK, customerView{
 		ID: c.ID, Traits: c.Traits, Email: c.Email, Phone: c.Phone, Timezone: c.Timezone, Locale: c.Locale,
 		Country: c.Country, Consent: c.Consent, Summary: c.Summary, Predictions: c.Predicted,
 		Undeliverable: c.Undeliverable, Unsubscribed: c.Unsubscribed, RecentSends: sends, UpdatedAt: p.UpdatedAt,
-		Engagement: engagementViews(c.Engagement),
+		Engagement:  engagementViews(c.Engagement),
+		PausedUntil: c.PausedUntil, ConsentHistory: history,
 	})
 }
 
@@ -89,50 +95,4 @@ func (s *Server) handleDeleteCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": true, "id": id})
-}
-
-var unsubscribePage = template.Must(template.New("u").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Unsubscribe</title></head>
-<body style="font-family:sans-serif;max-width:32em;margin:3em auto">
-{{if .Done}}<p>You will not receive these messages any more.</p>
-{{else}}<p>Stop receiving {{.Channel}} messages from us?</p>
-<form method="post"><button type="submit">Unsubscribe</button></form>{{end}}
-</body></html>`))
-
-// handleUnsubscribePage shows a confirmation form: a GET must not unsubscribe, because mail
-// scanners follow links.
-func (s *Server) handleUnsubscribePage(w http.ResponseWriter, r *http.Request) {
-	tok, err := s.Links.Verify(r.PathValue("token"), links.PurposeUnsubscribe)
-	if err != nil {
-		http.Error(w, "This unsubscribe link is not valid.", http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = unsubscribePage.Execute(w, map[string]any{"Channel": tok.Channel, "Done": false})
-}
-
-// handleUnsubscribe is both the form's target and RFC 8058 one-click unsubscribe
-// (List-Unsubscribe-Post: List-Unsubscribe=One-Click).
-func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
-	tok, err := s.Links.Verify(r.PathValue("token"), links.PurposeUnsubscribe)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "token", "invalid unsubscribe token")
-		return
-	}
-	channel := tok.Channel
-	if channel == "" {
-		channel = "email"
-	}
-	if err := s.Customers.SetUnsubscribed(r.Context(), tok.Customer, channel, s.Now()); err != nil && !errors.Is(err, customers.ErrNotFound) {
-		s.Log.Error("unsubscribe", zap.Error(err))
-		writeError(w, http.StatusServiceUnavailable, "", "could not record the unsubscribe; retry")
-		return
-	}
-	if r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" && r.FormValue("List-Unsubscribe") == "One-Click" {
-		writeJSON(w, http.StatusOK, map[string]bool{"unsubscribed": true})
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = unsubscribePage.Execute(w, map[string]any{"Channel": channel, "Done": true})
 }

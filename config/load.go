@@ -75,8 +75,9 @@ func defaults() *Config {
 		MaxTraitBytes:   16 << 10,
 		DedupeTTL:       7 * day,
 		Email: Email{
-			Pool:    8,
-			Timeout: Duration(30 * time.Second),
+			Pool:            8,
+			Timeout:         Duration(30 * time.Second),
+			SoftBounceLimit: 3,
 		},
 		SMS: SMS{
 			Provider:      "outbox",

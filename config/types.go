@@ -148,6 +148,10 @@ type Email struct {
 	// rotate a key: the new selector first, the old one until its successor's DNS record has
 	// propagated. Default: none (unsigned). Not settable from the environment.
 	DKIM []DKIMKey `yaml:"dkim"`
+	// SoftBounceLimit is how many soft bounces in a row (mailbox full, temporary failures)
+	// stop an address, as a hard bounce does at once; a delivery, open or click in between
+	// starts the count again. Default 3.
+	SoftBounceLimit int `yaml:"soft_bounce_limit"`
 }
 
 // DKIMKey is one DKIM signing key, published as a TXT record at
@@ -170,6 +174,12 @@ type SMS struct {
 	// DefaultRegion parses national phone numbers (ISO 3166 alpha-2) when the customer has no
 	// country. Default US.
 	DefaultRegion string `yaml:"default_region"`
+	// StopWords and StartWords are inbound keywords, besides Twilio's own (STOP, STOPALL,
+	// UNSUBSCRIBE, CANCEL, END, QUIT; START, UNSTOP), that opt a customer out of SMS or back
+	// in: the customers' languages' words ("СТОП", "لغو"). Matched case-insensitively on the
+	// whole trimmed message. Default none.
+	StopWords  []string `yaml:"stop_words"`
+	StartWords []string `yaml:"start_words"`
 }
 
 // Twilio is a Twilio-compatible REST provider.

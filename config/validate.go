@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 	"golang.org/x/text/language"
@@ -145,6 +146,9 @@ func (k *configChecker) checkEmail() {
 	if e.Timeout <= 0 {
 		k.errorf("email.timeout", "must be positive, got %s", e.Timeout)
 	}
+	if e.SoftBounceLimit < 1 {
+		k.errorf("email.soft_bounce_limit", "must be at least 1, got %d", e.SoftBounceLimit)
+	}
 	if e.RatePerSecond < 0 {
 		k.errorf("email.rate_per_second", "must not be negative, got %g", e.RatePerSecond)
 	}
@@ -202,6 +206,33 @@ func (k *configChecker) checkSMS() {
 	}
 	if !countryCode.MatchString(s.DefaultRegion) {
 		k.errorf("sms.default_region", "%q is not an ISO 3166 alpha-2 code such as US", s.DefaultRegion)
+	}
+	k.checkKeywords()
+}
+
+// maxKeywordLength bounds an SMS keyword: a keyword is a word, and the whole message must
+// equal it.
+const maxKeywordLength = 32
+
+// checkKeywords refuses empty or overlong keywords, and a word that both stops and starts.
+func (k *configChecker) checkKeywords() {
+	s := k.c.SMS
+	stops := map[string]bool{}
+	for i, w := range s.StopWords {
+		w = strings.ToUpper(strings.TrimSpace(w))
+		if w == "" || utf8.RuneCountInString(w) > maxKeywordLength {
+			k.errorf(fmt.Sprintf("sms.stop_words[%d]", i), "must be a word of 1 to %d characters, got %q", maxKeywordLength, s.StopWords[i])
+		}
+		stops[w] = true
+	}
+	for i, w := range s.StartWords {
+		u := strings.ToUpper(strings.TrimSpace(w))
+		switch {
+		case u == "" || utf8.RuneCountInString(u) > maxKeywordLength:
+			k.errorf(fmt.Sprintf("sms.start_words[%d]", i), "must be a word of 1 to %d characters, got %q", maxKeywordLength, w)
+		case stops[u]:
+			k.errorf(fmt.Sprintf("sms.start_words[%d]", i), "%q is also a stop word", w)
+		}
 	}
 }
 

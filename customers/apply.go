@@ -49,7 +49,8 @@ type write struct {
 	g       *group
 	st      *state
 	members []any
-	traits  int // index of the last identify applied, -1 when none: it is named when the profile is too large
+	traits  int         // index of the last identify applied, -1 when none: it is named when the profile is too large
+	addr    *addrChange // new email or phone for the address index (feedback_index.go); nil when none
 }
 
 // Apply applies events in order and returns once everything is written to Redis (the reply
@@ -220,6 +221,7 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 			return nil, fmt.Errorf("apply events for customer %s: %w", g.id, err)
 		}
 		scores := seen[i].Val()
+		old := st.addresses(s.opts.DefaultRegion)
 		applied := map[string]bool{}
 		var members []any
 		traits := -1
@@ -260,7 +262,11 @@ func (s *Store) applyRound(ctx context.Context, groups []*group, evs []Event, pr
 			}
 		}
 		if len(members) > 0 {
-			writes = append(writes, write{g: g, st: st, members: members, traits: traits})
+			w := write{g: g, st: st, members: members, traits: traits}
+			if now := st.addresses(s.opts.DefaultRegion); traits >= 0 && now != old {
+				w.addr = &addrChange{old: old, new: now}
+			}
+			writes = append(writes, w)
 		}
 	}
 	if len(writes) == 0 {
@@ -292,6 +298,11 @@ func (s *Store) writeRound(ctx context.Context, writes []write, now int64) ([]*g
 		runs[i] = cas{keys, args}
 	}
 	pipe := s.rdb.Pipeline()
+	for _, w := range writes {
+		if w.addr != nil {
+			indexNew(ctx, pipe, w.g.id, w.addr) // before the profile: see feedback_index.go
+		}
+	}
 	cmds := make([]*redis.Cmd, len(writes))
 	for i, r := range runs {
 		cmds[i] = pipe.EvalSha(ctx, casScript.Hash(), r.keys, r.args...)
@@ -315,6 +326,8 @@ func (s *Store) writeRound(ctx context.Context, writes []write, now int64) ([]*g
 			return nil, fmt.Errorf("write customer %s: %w", writes[i].g.id, err)
 		case v == casConflict:
 			again = append(again, writes[i].g)
+		case writes[i].addr != nil:
+			s.unindexOld(ctx, writes[i].g.id, writes[i].addr)
 		}
 	}
 	return again, nil

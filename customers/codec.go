@@ -28,12 +28,15 @@ import (
 //	s  recent sends, binary, newest first (encodeSends; absent when none)
 //	u  undeliverable channels, JSON {"sms":"invalid number"} (absent when none)
 //	x  unsubscribed channels, JSON {"email": unix ms} (absent when none)
+//	h  paused channels and the consent history, binary (consent.go; absent when none),
+//	   in chunks like p and s
 const (
 	fieldVersion       = "v"
 	fieldProfile       = "p"
 	fieldSends         = "s"
 	fieldUndeliverable = "u"
 	fieldUnsubscribed  = "x"
+	fieldConsentLog    = "h"
 )
 
 // Formats of field p. formatV1 kept one total per purchase day whatever the currency of its
@@ -71,6 +74,9 @@ func decodeState(id string, h map[string]string) (*state, error) {
 	st.engagement = decodeEngagements(h, time.Time{})
 	if st.sends, err = decodeSends(st.joinValue(h, fieldSends)); err != nil {
 		return nil, fmt.Errorf("field s: %w", err)
+	}
+	if st.paused, st.consentLog, err = decodeConsentLog(st.joinValue(h, fieldConsentLog)); err != nil {
+		return nil, fmt.Errorf("field h: %w", err)
 	}
 	if u := h[fieldUndeliverable]; u != "" {
 		if err := json.Unmarshal([]byte(u), &st.undeliv); err != nil {
@@ -148,6 +154,9 @@ func (st *state) encodeDirty(region string) ([]any, error) {
 	}
 	if st.dirty&dirtySends != 0 {
 		addChunked(fieldSends, encodeSends(st.sends))
+	}
+	if st.dirty&dirtyConsentLog != 0 {
+		addChunked(fieldConsentLog, encodeConsentLog(st.paused, st.consentLog))
 	}
 	if st.dirty&dirtyUndeliverable != 0 {
 		var b []byte

@@ -146,13 +146,16 @@ func (s *Store) SetUnsubscribed(ctx context.Context, id, channel string, at time
 		if next == nil {
 			next = map[string]time.Time{}
 		}
+		change := ConsentChange{At: at, Channel: channel, Action: ConsentOptOut, Source: SourceUnsubscribe}
 		if at.IsZero() {
 			delete(next, channel)
+			change.At, change.Action = time.UnixMilli(now), ConsentOptIn
 		} else {
 			next[channel] = at.UTC().Truncate(time.Millisecond)
 		}
 		st.unsub = next
-		st.touch(dirtyUnsubscribed, now)
+		st.noteConsent(change)
+		st.touch(dirtyUnsubscribed|dirtyConsentLog, now)
 		return true
 	})
 }

@@ -28,6 +28,8 @@ type Profile struct {
 	// UpdatedAt is when the customer's data (traits, orders, consent, channels) last changed, by
 	// the store's clock, not an event time. Recording a send does not move it.
 	UpdatedAt time.Time
+	// ConsentHistory is the latest consent changes, newest first, at most MaxConsentHistory.
+	ConsentHistory []ConsentChange
 	// Version grows by one with every write; it is the optimistic-concurrency token.
 	Version int64
 

@@ -21,6 +21,7 @@ const (
 	dirtySends
 	dirtyUndeliverable
 	dirtyUnsubscribed
+	dirtyConsentLog
 )
 
 // state is one customer as stored, decoded from its hash, changed in memory and encoded back
@@ -50,6 +51,12 @@ type state struct {
 	sends     []decide.Send
 	undeliv   map[string]string
 	unsub     map[string]time.Time
+	// paused and consentLog are field h (consent.go): channels paused until a time, and
+	// the consent history, newest first.
+	paused     map[string]time.Time
+	consentLog []ConsentChange
+	// quietConsent keeps identify from recording consent changes (identifyQuiet).
+	quietConsent bool
 
 	chunks map[string]int // fields stored in chunks: how many (chunks.go)
 	// sizeRead and size are the bytes of field p as read and as last encoded, for
@@ -154,6 +161,7 @@ func (st *state) mergeConsent(v any, at int64) (any, bool) {
 			return
 		}
 		st.stamps[consentLeaf+ch] = at
+		st.noteTraitConsent(ch, cur[ch], val, at)
 		if val == nil {
 			delete(next, ch)
 		} else {
@@ -230,6 +238,8 @@ func (st *state) snapshot(region string, conv *converter) *Profile {
 	p.Undeliverable = st.undeliv
 	p.Unsubscribed = st.unsub
 	p.Engagement = st.engagement
+	p.PausedUntil = st.paused
+	p.ConsentHistory = st.consentLog
 	st.snap = p
 	return p
 }

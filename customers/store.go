@@ -190,7 +190,10 @@ func (s *Store) Delete(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("delete customer %s from the index: %w", id, err)
 	}
 	removed := fromIndex.Val() + fromLegacy.Val()
-	n, err := s.rdb.Del(ctx, profileKey(id), dedupeKey(id)).Result()
+	if err := s.forgetAddresses(ctx, id); err != nil {
+		return false, fmt.Errorf("delete customer %s: %w", id, err)
+	}
+	n, err := s.rdb.Del(ctx, profileKey(id), dedupeKey(id), softBounceKey(id)).Result()
 	if err != nil {
 		return false, fmt.Errorf("delete customer %s: %w", id, err)
 	}

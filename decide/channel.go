@@ -2,6 +2,7 @@ package decide
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/rapporthq/rapport/config"
 )
@@ -60,6 +61,8 @@ func (cs *channels) get(i int) reach {
 		r.why = "unknown channel"
 	case hasKey(d.cust.Unsubscribed, ch):
 		r.why = "unsubscribed"
+	case d.in.Now.Before(d.cust.PausedUntil[ch]):
+		r.why = "paused until " + d.cust.PausedUntil[ch].UTC().Format(time.DateOnly)
 	case !d.cust.Consent.Allows(ch):
 		r.why = "no consent"
 	case d.cust.Undeliverable[ch] != "":

@@ -69,6 +69,21 @@ func TestChannelIsFirstReachable(t *testing.T) {
 			reasons:     []string{"email: unsubscribed"},
 		},
 		{
+			name: "paused email falls to sms until the pause ends",
+			change: func(in *Input) {
+				in.Customer.PausedUntil = map[string]time.Time{"email": now.Add(time.Hour)}
+			},
+			wantChannel: "sms",
+			reasons:     []string{"email: paused until " + now.Add(time.Hour).UTC().Format(time.DateOnly)},
+		},
+		{
+			name: "an ended pause does not hold the channel",
+			change: func(in *Input) {
+				in.Customer.PausedUntil = map[string]time.Time{"email": now.Add(-time.Minute)}
+			},
+			wantChannel: "email",
+		},
+		{
 			name: "invalid number and no email consent",
 			change: func(in *Input) {
 				in.Customer.Consent.Email = no()

@@ -33,6 +33,9 @@ type Customer struct {
 	Undeliverable map[string]string
 	// Unsubscribed maps a channel to when the customer opted out.
 	Unsubscribed map[string]time.Time
+	// PausedUntil maps a channel to the end of a pause the customer asked for (the
+	// preferences page's "pause for 30 days"); the channel is not used before then.
+	PausedUntil map[string]time.Time
 	// Sends are the most recent deliveries, newest first, for frequency caps.
 	Sends []Send
 	// Engagement is what the customer did with the messages of each channel (by channel
