@@ -21,6 +21,10 @@ import "strconv"
 //	                       "o:<order key>" scored +inf for orders, which are never counted
 //	                       twice. Lifetime: the key expires when its last finite member does,
 //	                       and is permanent while it holds an order; deleted by Delete.
+//	rp:{c:<id>}:*    keys other packages keep per customer under the tag (delivery and
+//	                       holdout records rp:{c:<id>}:d:*, reward grants rp:{c:<id>}:g:*);
+//	                       Delete erases every key of the tag (erase.go).
+//	rp:suppressed    HASH  keyed hashes of erased addresses (suppress.go).
 //
 // Why one dedupe set per customer rather than one key per messageId: erasing a customer is
 // then one DEL of known keys instead of a SCAN of the whole key space, and memory is lower
