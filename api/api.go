@@ -51,6 +51,10 @@ type Server struct {
 	BodyLimit int64
 	// Runs serves GET /v1/campaigns/{id}/runs; nil answers 404.
 	Runs Runs
+	// Records decode, for GET /v1/customers/{id}/export, the records kept under a customer's
+	// hash tag, by key family: "d" (delivery records, as ExportedSend). Reward grants ("g")
+	// are read without one; a record of a family without a reader is exported raw.
+	Records map[string]RecordReader
 	// Reload reloads campaigns for POST /v1/admin/reload; nil answers 501.
 	Reload func(ctx context.Context) error
 	// Extra mounts more handlers by pattern. Operations endpoints (/metrics, /monitoring/) are
@@ -98,6 +102,7 @@ func (s *Server) Handler() http.Handler {
 	route("POST /v1/batch", s.auth(ScopeIngest, s.handleBatch))
 	route("GET /v1/customers/{id}", s.auth(ScopeRead, s.handleGetCustomer))
 	route("DELETE /v1/customers/{id}", s.auth(ScopeAdmin, s.handleDeleteCustomer))
+	route("GET /v1/customers/{id}/export", s.auth(ScopeAdmin, s.handleExportCustomer))
 	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
 	route("GET /u/{token}", s.handleUnsubscribePage)

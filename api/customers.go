@@ -64,6 +64,11 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	writeJSON(w, http.StatusOK, viewOf(p))
+}
+
+// viewOf is the JSON view of a profile.
+func viewOf(p *customers.Profile) customerView {
 	c := p.Customer
 	sends := c.Sends
 	if sends == nil {
@@ -73,13 +78,13 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 	if history == nil {
 		history = []customers.ConsentChange{}
 	}
-	writeJSON(w, http.StatusOK, customerView{
+	return customerView{
 		ID: c.ID, Traits: c.Traits, Email: c.Email, Phone: c.Phone, Timezone: c.Timezone, Locale: c.Locale,
 		Country: c.Country, Consent: c.Consent, Summary: c.Summary, Predictions: c.Predicted,
 		Undeliverable: c.Undeliverable, Unsubscribed: c.Unsubscribed, RecentSends: sends, UpdatedAt: p.UpdatedAt,
 		Engagement:  engagementViews(c.Engagement),
 		PausedUntil: c.PausedUntil, ConsentHistory: history,
-	})
+	}
 }
 
 func (s *Server) handleDeleteCustomer(w http.ResponseWriter, r *http.Request) {

@@ -140,6 +140,10 @@ func (s *Store) apply(ctx context.Context, events []Event, snapshots bool, trigg
 		}
 		g.idx = append(g.idx, i)
 	}
+	lift, err := s.applySuppression(ctx, evs)
+	if err != nil {
+		return nil, fmt.Errorf("apply events: %w", err)
+	}
 	results := make([]Result, len(events))
 	pending := groups
 	for attempt := 0; len(pending) > 0; attempt++ {
@@ -153,6 +157,9 @@ func (s *Store) apply(ctx context.Context, events []Event, snapshots bool, trigg
 		if pending, err = s.applyRound(ctx, pending, evs, preps, results, snapshots); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.liftSuppression(ctx, lift); err != nil {
+		return nil, err
 	}
 	return results, nil
 }

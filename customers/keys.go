@@ -24,6 +24,10 @@ import "strconv"
 //	                       Also "p:<member>", the triggers-pending marker of an event
 //	                       (Store.ApplyTriggering), scored like a messageId; removed by
 //	                       TriggersDone once the event's sends are enqueued.
+//	rp:{c:<id>}:*    keys other packages keep per customer under the tag (delivery and
+//	                       holdout records rp:{c:<id>}:d:*, reward grants rp:{c:<id>}:g:*);
+//	                       Delete erases every key of the tag (erase.go).
+//	rp:suppressed    HASH  keyed hashes of erased addresses (suppress.go).
 //
 // Why one dedupe set per customer rather than one key per messageId: erasing a customer is
 // then one DEL of known keys instead of a SCAN of the whole key space, and memory is lower

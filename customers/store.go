@@ -49,6 +49,14 @@ type Options struct {
 	// MaxTraitBytes bounds one trait as JSON; a larger one is refused with ErrTraitTooLarge.
 	// Default DefaultMaxTraitBytes (16 KiB); rapport.yaml max_trait_bytes.
 	MaxTraitBytes int
+	// Secret keys the hashes of the suppression list (suppress.go), so that the list names no
+	// address in clear and cannot be checked against a list of addresses without it; the
+	// configuration's secret. Default none: hashes are then plain SHA-256, still not in
+	// clear, but guessable.
+	Secret string
+	// Erasers erase, on Delete, what other packages keep about a customer outside the
+	// customer's hash tag; default none.
+	Erasers []Eraser
 }
 
 // WithDefaults returns the options with zero values replaced by their defaults.
@@ -175,27 +183,4 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Profile, error) {
 		out[i].read = st
 	}
 	return out, nil
-}
-
-// Delete erases a customer: profile, personal data, dedupe set and index entry. It reports
-// whether there was anything to erase. Keys that other packages keep under the customer's
-// hash tag are theirs to erase.
-func (s *Store) Delete(ctx context.Context, id string) (bool, error) {
-	// The index entry goes first: a concurrent Apply that recreates the customer between the
-	// two calls re-adds it, so the index never misses a live profile.
-	pipe := s.rdb.Pipeline()
-	fromIndex := pipe.ZRem(ctx, bucketKey(bucketOf(id)), id)
-	fromLegacy := pipe.ZRem(ctx, legacyIndexKey, id)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return false, fmt.Errorf("delete customer %s from the index: %w", id, err)
-	}
-	removed := fromIndex.Val() + fromLegacy.Val()
-	if err := s.forgetAddresses(ctx, id); err != nil {
-		return false, fmt.Errorf("delete customer %s: %w", id, err)
-	}
-	n, err := s.rdb.Del(ctx, profileKey(id), dedupeKey(id), softBounceKey(id)).Result()
-	if err != nil {
-		return false, fmt.Errorf("delete customer %s: %w", id, err)
-	}
-	return removed > 0 || n > 0, nil
 }

@@ -86,15 +86,20 @@ redis.call("HINCRBYFLOAT", KEYS[1], "amount", -tonumber(v))
 return 1
 `)
 
-// Grant gives reward r of campaign to customer for occurrence. Unbudgeted rewards need no
-// Redis: their code is derived from the secret. now sets the expiry.
+// Grant gives reward r of campaign to customer for occurrence. Unbudgeted rewards that do not
+// expire need no Redis: their code is derived from the secret. now sets the expiry of the
+// first attempt; a retry gets the expiry the first attempt wrote down (expiry.go).
 func (l *Ledger) Grant(ctx context.Context, campaign string, r *config.Reward, customer, occurrence string, now time.Time) (*Grant, error) {
 	g := &Grant{ID: r.ID, Kind: r.Kind, Value: r.Value, Text: r.Text}
 	if r.Kind == "coupon" {
 		g.Code = l.Code(campaign, r.ID, customer, occurrence)
 	}
+	created := false
 	if r.Expires > 0 {
-		g.ExpiresAt = now.Add(r.Expires.D()).UTC()
+		var err error
+		if g.ExpiresAt, created, err = l.expiry(ctx, campaign, r, customer, occurrence, now); err != nil {
+			return nil, err
+		}
 	}
 	if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
 		return g, nil
@@ -110,6 +115,11 @@ func (l *Ledger) Grant(ctx context.Context, campaign string, r *config.Reward, c
 		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, err)
 	}
 	if res == 0 {
+		if created {
+			if err := l.forgetExpiry(ctx, campaign, r.ID, customer, occurrence); err != nil {
+				return nil, fmt.Errorf("grant reward %s of %s: %w (and forget its expiry: %v)", r.ID, campaign, ErrExhausted, err)
+			}
+		}
 		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, ErrExhausted)
 	}
 	return g, nil

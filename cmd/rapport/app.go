@@ -153,7 +153,7 @@ func loadCatalog(cfg *config.Config) (*delivery.Catalog, error) {
 func customerOptions(cfg *config.Config, log *zap.Logger) customers.Options {
 	return customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion,
 		Money: customers.Money{Base: cfg.Currency.Base, Rates: cfg.Currency.Rates}, Log: log,
-		MaxProfileBytes: int(cfg.MaxProfileBytes), MaxTraitBytes: int(cfg.MaxTraitBytes)}
+		MaxProfileBytes: int(cfg.MaxProfileBytes), MaxTraitBytes: int(cfg.MaxTraitBytes), Secret: cfg.Secret}
 }
 
 // openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.
@@ -191,9 +191,12 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts 
 		return nil, err
 	}
 	a.catalog = delivery.NewCatalogRef(cat)
-	a.store = customers.NewStore(a.rdb, customerOptions(cfg, log))
-	a.claims = delivery.NewClaims(a.rdb)
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
+	storeOpts := customerOptions(cfg, log)
+	// An erasure also removes the customer's grant fields and queued send tasks.
+	storeOpts.Erasers = []customers.Eraser{a.ledger, &tasks.Eraser{Inspector: asynq.NewInspectorFromRedisClient(a.rdb)}}
+	a.store = customers.NewStore(a.rdb, storeOpts)
+	a.claims = delivery.NewClaims(a.rdb)
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
 	if opts.dryRun {

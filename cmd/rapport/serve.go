@@ -202,7 +202,7 @@ func (a *app) serveAdmin(svcs *lifecycle, errc chan<- error) error {
 func (a *app) apiHandler() http.Handler {
 	s := &api.Server{
 		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, Keys: apiKeys(a.cfg), Links: a.signer,
-		BodyLimit: a.cfg.BodyLimit, Log: a.log,
+		BodyLimit: a.cfg.BodyLimit, Log: a.log, Records: exportReaders(),
 		Ready:    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
 		Runs:     &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
 		Reload:   func(context.Context) error { return a.reload() },

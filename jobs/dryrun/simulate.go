@@ -14,6 +14,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/schedule"
 	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/rewards"
 )
 
 // Simulation is the dry run of one occurrence over the whole audience: what `rapport
@@ -30,6 +31,9 @@ type Simulation struct {
 	Variants map[string]int64 `json:"variants"`
 	Channels map[string]int64 `json:"channels"`
 	Rewards  map[string]int64 `json:"rewards"`
+	// WouldExceed counts, per budgeted reward, the customers who would have got it had its
+	// budget not run out during the run: their decisions fell to the next reward (or none).
+	WouldExceed map[string]int64 `json:"would_exceed"`
 	// Spend is the reward spend of the messages that would go out, per unit: "points",
 	// a currency ("EUR"), "coupons_percent" (coupons worth a share of an order: counted, not
 	// priced), "perks".
@@ -123,7 +127,7 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 		pageSize = 1000
 	}
 	sim := &Simulation{Campaign: camp.ID, Occurrence: "triggered at " + at.UTC().Format(time.RFC3339), Skipped: map[string]int64{},
-		Variants: map[string]int64{}, Channels: map[string]int64{}, Rewards: map[string]int64{}, Spend: map[string]float64{}, Hours: map[string]int64{}}
+		Variants: map[string]int64{}, Channels: map[string]int64{}, Rewards: map[string]int64{}, WouldExceed: map[string]int64{}, Spend: map[string]float64{}, Hours: map[string]int64{}}
 	var whole *schedule.Whole
 	if !camp.Triggered() {
 		o, note, err := nextPopulated(ctx, d, store, camp, at, pageSize)
@@ -135,10 +139,11 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 			return nil, err
 		}
 	}
-	left, err := cfg.Rewards.Left(ctx, camp)
+	budgets, err := newCountdown(ctx, cfg.Rewards, camp)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
 	}
+	left := budgets.left
 	after := ""
 	for {
 		ids, next, err := store.Page(ctx, after, pageSize)
@@ -179,7 +184,19 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 				in = d.Input(cat, camp, sp, prof, left, at)
 				in.Event = ev
 			}
-			sim.add(decide.Decide(in))
+			dec := decide.Decide(in)
+			if !sim.add(dec) {
+				continue
+			}
+			budgets.spend(dec.Reward)
+			if budgets.exhausted() {
+				// What this customer would have got with no budget run out: counted when it
+				// is a reward whose budget did.
+				in.RewardsLeft = nil
+				if r := decide.Decide(in).Reward; r != nil && budgets.refuses(r.ID) && (dec.Reward == nil || dec.Reward.ID != r.ID) {
+					sim.WouldExceed[r.ID]++
+				}
+			}
 		}
 		if next == "" || len(ids) == 0 {
 			sim.ConditionErrors = sim.conds.sorted()
@@ -189,17 +206,18 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 	}
 }
 
-func (s *Simulation) add(dec decide.Decision) {
+// add counts a decision; it reports whether the message would go out.
+func (s *Simulation) add(dec decide.Decision) bool {
 	switch {
 	case dec.Holdout && dec.Skip == decide.SkipHoldout:
 		s.Holdout++
-		return
+		return false
 	case !dec.Eligible:
 		s.Skipped[string(dec.Skip)]++
 		if dec.Skip == decide.SkipConditionFail {
 			s.conds.add(lastReason(dec))
 		}
-		return
+		return false
 	}
 	s.WouldSend++
 	s.Variants[dec.Variant.ID]++
@@ -210,6 +228,7 @@ func (s *Simulation) add(dec decide.Decision) {
 		unit, amount := spendOf(r)
 		s.Spend[unit] += amount
 	}
+	return true
 }
 
 // spendOf prices one reward: points and fixed-amount coupons by their value, anything else
@@ -230,4 +249,76 @@ func spendOf(r *config.Reward) (string, float64) {
 		return c.Currency, c.Amount
 	}
 	return r.Kind + "s", 1
+}
+
+// countdown is the simulation's copy of the remaining budgets: spent as decisions go, so that
+// the decisions past a budget fall to the next reward as they would in the real run, where
+// every grant spends. It starts from what the ledger has spent already.
+type countdown struct {
+	// left is the RewardsLeft of the decisions; false once a budget has no room.
+	left map[string]bool
+	// count and amount are the grants and value left per budgeted reward; -1: no limit.
+	count  map[string]int
+	amount map[string]float64
+	value  map[string]float64 // the budget value of one grant (rewards.Amount)
+	spent  bool               // some budget ran out
+}
+
+func newCountdown(ctx context.Context, ledger *rewards.Ledger, camp *config.Campaign) (*countdown, error) {
+	c := &countdown{left: map[string]bool{}, count: map[string]int{}, amount: map[string]float64{}, value: map[string]float64{}}
+	for i := range camp.Rewards {
+		r := &camp.Rewards[i]
+		if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
+			continue
+		}
+		n, amount, err := ledger.Spent(ctx, camp.ID, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		value, _ := rewards.Amount(r) // a reward without a face value cannot carry an amount budget (lint refuses it)
+		c.count[r.ID], c.amount[r.ID], c.value[r.ID] = -1, -1, value
+		if r.Budget.Count > 0 {
+			c.count[r.ID] = max(r.Budget.Count-n, 0)
+		}
+		if r.Budget.Amount > 0 {
+			c.amount[r.ID] = max(r.Budget.Amount-amount, 0)
+		}
+		c.update(r.ID)
+	}
+	return c, nil
+}
+
+// update sets whether reward id has room for one more grant, as rewards.Ledger.Left does.
+func (c *countdown) update(id string) {
+	room := (c.count[id] < 0 || c.count[id] > 0) && (c.amount[id] < 0 || c.value[id] <= c.amount[id])
+	c.left[id] = room
+	if !room {
+		c.spent = true
+	}
+}
+
+// spend takes one grant of r from its budget.
+func (c *countdown) spend(r *config.Reward) {
+	if r == nil {
+		return
+	}
+	if _, ok := c.left[r.ID]; !ok {
+		return
+	}
+	if c.count[r.ID] > 0 {
+		c.count[r.ID]--
+	}
+	if c.amount[r.ID] >= 0 {
+		c.amount[r.ID] -= c.value[r.ID]
+	}
+	c.update(r.ID)
+}
+
+// exhausted reports whether some budget has run out.
+func (c *countdown) exhausted() bool { return c.spent }
+
+// refuses reports whether reward id's budget has no room.
+func (c *countdown) refuses(id string) bool {
+	room, ok := c.left[id]
+	return ok && !room
 }
