@@ -207,6 +207,8 @@ func (a *app) apiHandler() http.Handler {
 		Runs:     &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
 		Reload:   func(context.Context) error { return a.reload() },
 		Tracking: &api.Tracking{Keyring: a.keyring, Hits: a.store, Rules: &a.cfg.Tracking},
+		Webhooks: api.Webhooks{PublicURL: a.cfg.PublicURL, TwilioAuthToken: a.cfg.SMS.Twilio.AuthToken,
+			StopWords: a.cfg.SMS.StopWords, StartWords: a.cfg.SMS.StartWords, SoftBounceLimit: a.cfg.Email.SoftBounceLimit},
 	}
 	return s.Handler()
 }

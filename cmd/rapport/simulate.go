@@ -75,6 +75,7 @@ func printSimulation(w io.Writer, s *dryrun.Simulation) {
 	section("variants", s.Variants)
 	section("channels", s.Channels)
 	section("rewards", s.Rewards)
+	section("would exceed budget", s.WouldExceed)
 	if len(s.Spend) > 0 {
 		fmt.Fprintln(w, "reward spend:")
 		for _, k := range slices.Sorted(maps.Keys(s.Spend)) {
