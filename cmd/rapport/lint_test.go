@@ -49,7 +49,7 @@ variants:
 
 func TestLintKnowsTheTraitsDeclaredInTheConfiguration(t *testing.T) {
 	path := writeTree(t, map[string]string{
-		"rapport.yaml": "traits: [tier]\n",
+		"rapport.yaml": "traits: [tier]\nemail: {sender_address: \"1 Example Street, Springfield\"}\n",
 		"campaigns/c.yaml": `id: c
 trigger: {event: Order Completed}
 audience: {where: customer.tier == "gold" && customer.traits.anything == 1}
