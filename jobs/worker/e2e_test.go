@@ -175,9 +175,45 @@ func TestSMTPOutageIsRetriedAndDeliveredOnce(t *testing.T) {
 	}
 }
 
-func TestSMTP550IsPermanentAndNotRetried(t *testing.T) {
-	b := setup(t, map[string]string{
-		"campaigns/c.yaml": `
+// TestPermanentRefusalsAreNotRetried: a refusal the server would repeat is not retried and is
+// recorded skipped. A 550 for the recipient marks the address undeliverable; a refusal of the
+// message's content (554 5.6.0, a line too long) says nothing of the address, so it stays
+// deliverable for the next campaign and the record says content_refused.
+func TestPermanentRefusalsAreNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		refuse        func() error
+		undeliverable bool
+		record        string
+	}{
+		{"550 for the recipient marks the address", reject550, true, "skipped|"},
+		{"a content refusal leaves the address alone", rejectContent, false, "skipped|content_refused|"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, oneEmailCampaign, "")
+			b.identify("bounce", emailCustomer("Bo", "en", "silver"))
+			var attempts int
+			b.smtp.Respond(func(testenvReceived) error { attempts++; return tc.refuse() })
+			b.order("bounce", "o-1", 30)
+			b.settle()
+			q := must(b.inspector.GetQueueInfo("critical"))
+			if q.Retry != 0 || q.Archived != 0 || attempts != 1 {
+				t.Fatalf("permanent failure retried: retry=%d archived=%d attempts=%d", q.Retry, q.Archived, attempts)
+			}
+			prof := must(b.store.Get(context.Background(), "bounce"))
+			if got := prof.Undeliverable["email"] != ""; got != tc.undeliverable {
+				t.Errorf("address marked undeliverable: %v, want %v (%q)", got, tc.undeliverable, prof.Undeliverable["email"])
+			}
+			if got := b.outcome("bounce", "c", "o-1"); !strings.HasPrefix(got, tc.record) {
+				t.Errorf("delivery record %q, want %s...", got, tc.record)
+			}
+		})
+	}
+}
+
+// oneEmailCampaign is one triggered email campaign with one variant.
+var oneEmailCampaign = map[string]string{
+	"campaigns/c.yaml": `
 id: c
 trigger: {event: Order Completed}
 channels: [email]
@@ -185,24 +221,7 @@ variants:
   - id: v
     email: {subject: "Hi", html: c.html}
 `,
-		"templates/c.html": `<p>Hi</p>`,
-	}, "")
-	b.identify("bounce", emailCustomer("Bo", "en", "silver"))
-	var attempts int
-	b.smtp.Respond(func(r testenvReceived) error { attempts++; return reject550() })
-	b.order("bounce", "o-1", 30)
-	b.settle()
-	q := must(b.inspector.GetQueueInfo("critical"))
-	if q.Retry != 0 || q.Archived != 0 || attempts != 1 {
-		t.Fatalf("permanent failure retried: retry=%d archived=%d attempts=%d", q.Retry, q.Archived, attempts)
-	}
-	prof := must(b.store.Get(context.Background(), "bounce"))
-	if prof.Undeliverable["email"] == "" {
-		t.Errorf("the address was not marked undeliverable")
-	}
-	if got := b.outcome("bounce", "c", "o-1"); !strings.HasPrefix(got, "skipped|") {
-		t.Errorf("delivery record %q, want skipped", got)
-	}
+	"templates/c.html": `<p>Hi</p>`,
 }
 
 // TestConcurrentDeliveriesOfOneOccurrenceSendOnce is the case the claim exists for: asynq may
@@ -326,42 +345,6 @@ func TestTimeoutAfterDataIsNotResent(t *testing.T) {
 	}
 	if got := b.outcome("late-ack", "thank-you", "once"); !strings.HasPrefix(got, "unknown|email|") {
 		t.Fatalf("delivery record %q, want unknown", got)
-	}
-}
-
-// TestContentRefusalSkipsTheMessageWithoutMarkingTheAddress: a server that refuses one
-// message's content (554 5.6.0, a line too long) refuses it again on a retry, and says nothing
-// about the address: the delivery is recorded skipped (content_refused), not retried, and the
-// address stays deliverable for the next campaign.
-func TestContentRefusalSkipsTheMessageWithoutMarkingTheAddress(t *testing.T) {
-	b := setup(t, map[string]string{
-		"campaigns/c.yaml": `
-id: c
-trigger: {event: Order Completed}
-channels: [email]
-variants:
-  - id: v
-    email: {subject: "Hi", html: c.html}
-`,
-		"templates/c.html": `<p>Hi</p>`,
-	}, "")
-	b.identify("long", emailCustomer("Lo", "en", "silver"))
-	var attempts int
-	b.smtp.Respond(func(r testenvReceived) error {
-		attempts++
-		return rejectContent()
-	})
-	b.order("long", "o-1", 30)
-	b.settle()
-	q := must(b.inspector.GetQueueInfo("critical"))
-	if q.Retry != 0 || q.Archived != 0 || attempts != 1 {
-		t.Fatalf("content refusal retried: retry=%d archived=%d attempts=%d", q.Retry, q.Archived, attempts)
-	}
-	if prof := must(b.store.Get(context.Background(), "long")); prof.Undeliverable["email"] != "" {
-		t.Errorf("the address was marked undeliverable: %q", prof.Undeliverable["email"])
-	}
-	if got := b.outcome("long", "c", "o-1"); !strings.HasPrefix(got, "skipped|content_refused|") {
-		t.Errorf("delivery record %q, want skipped|content_refused", got)
 	}
 }
 
