@@ -25,13 +25,8 @@ func runDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer)
 	sinceFlag := fs.String("since", "", "only those recorded since this long ago (7d, 12h) or this instant (RFC 3339 or YYYY-MM-DD)")
 	resend := fs.Bool("resend", false, "send them once more: only after checking with the relay that they did not go out")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		fs.Usage()
-		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
 	if *state != "outcome_unknown" {
 		fs.Usage()
@@ -42,8 +37,10 @@ func runDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *sinceFlag != "" {
 		if d, derr := config.ParseDuration(*sinceFlag); derr == nil {
 			since = now.Add(-d.D())
-		} else if since, err = parseInstant("since", *sinceFlag); err != nil {
+		} else if t, err := parseInstant("since", *sinceFlag); err != nil {
 			return err
+		} else {
+			since = t
 		}
 	}
 	cfg, err := loadConfig(*cfgPath)

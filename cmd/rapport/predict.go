@@ -54,6 +54,19 @@ func runSubcommand(name string, subs map[string]command, ctx context.Context, ar
 
 // parseArgs parses flags placed before or after the positional arguments (`predict customer
 // 42 --json` as well as `predict customer --json 42`), which the flag package alone does not.
+// parseFlagsOnly parses a command's flags and refuses any other argument.
+func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	return nil
+}
+
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
@@ -121,13 +134,8 @@ func runPredictFit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	unitFlag := fs.String("unit", "", "time unit of the fit, days or weeks (default config predict.unit)")
 	dryRun := fs.Bool("dry-run", false, "fit and print without storing the model")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		fs.Usage()
-		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -25,19 +25,16 @@ func runReportLoyalty(ctx context.Context, args []string, stdout, stderr io.Writ
 	periodFlag := fs.String("period", "90d", "the churn period: the share of the customers who bought in the period before it and not during it")
 	top := fs.Int("top", 20, "how many at-risk customers of highest CLV to list")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		fs.Usage()
-		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
 	at := time.Now()
 	if *atFlag != "" {
-		if at, err = parseInstant("at", *atFlag); err != nil {
+		t, err := parseInstant("at", *atFlag)
+		if err != nil {
 			return err
 		}
+		at = t
 	}
 	period, err := config.ParseDuration(*periodFlag)
 	if err != nil || period.D() < 24*time.Hour {
