@@ -154,3 +154,6 @@ func (k *Keyring) OpenURL(customer string, send [SendIDLen]byte) string {
 
 // MaxLinks is how many links of a message are tracked at most.
 func MaxLinks() int { return maxLinks }
+
+// MaxLinks is MaxLinks, for users that know the keyring through an interface.
+func (k *Keyring) MaxLinks() int { return maxLinks }

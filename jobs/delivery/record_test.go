@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/rapporthq/rapport/links"
 )
 
 func TestRecordsRoundTripAndRecordsOfTheFirstLayoutStillRead(t *testing.T) {
@@ -49,3 +51,7 @@ func TestARecordKeepsItsStateFirstForWorkersOfThePreviousRelease(t *testing.T) {
 		t.Error("a record without a state decoded")
 	}
 }
+
+// links.Keyring is what delivery signs tracking URLs with: this fails to compile when
+// links.SendIDLen and sendIDLen drift apart.
+var _ URLSigner = (*links.Keyring)(nil)

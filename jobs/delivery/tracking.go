@@ -9,7 +9,6 @@ import (
 
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
-	"github.com/rapporthq/rapport/links"
 	"github.com/rapporthq/rapport/templates"
 )
 
@@ -22,19 +21,30 @@ type LinkStore interface {
 // and stores each message's links before it goes out, so that a click redirects only where
 // the message pointed. Config.Tracking; nil tracks nothing.
 type Tracking struct {
-	// Keyring signs the tracking URLs. Required.
-	Keyring *links.Keyring
+	// Keyring signs the tracking URLs (links.Keyring). Required.
+	Keyring URLSigner
 	// Store keeps the links and counts the message received. Required.
 	Store LinkStore
 	// TTL is how long links redirect (tracking.link_ttl). Default 90 days.
 	TTL time.Duration
 }
 
+// sendIDLen is links.SendIDLen (a test checks that links.Keyring is a URLSigner).
+const sendIDLen = 8
+
+// URLSigner signs the click and open URLs of a message (links.Keyring).
+type URLSigner interface {
+	ClickURL(customer string, send [sendIDLen]byte, index int) string
+	OpenURL(customer string, send [sendIDLen]byte) string
+	// MaxLinks is how many links of a message get a tracking URL.
+	MaxLinks() int
+}
+
 // SendID is the id of the message sent under a delivery key: a retry of the same delivery
 // has the same id, so it rewrites the same links instead of leaving a second set.
-func SendID(key string) [links.SendIDLen]byte {
+func SendID(key string) [sendIDLen]byte {
 	h := sha256.Sum256([]byte(key))
-	var id [links.SendIDLen]byte
+	var id [sendIDLen]byte
 	copy(id[:], h[:])
 	return id
 }
@@ -57,7 +67,7 @@ func (t *Tracking) track(ctx context.Context, in decide.Input, dec decide.Decisi
 		html, list = templates.TrackLinks(html, templates.Tracking{
 			Clicks: camp.TrackClicks(), Opens: camp.TrackOpens(), Keep: []string{unsubscribe},
 			ClickURL: func(i int) string { return t.Keyring.ClickURL(cust.ID, send, i) },
-			OpenURL:  t.Keyring.OpenURL(cust.ID, send), MaxLinks: links.MaxLinks(),
+			OpenURL:  t.Keyring.OpenURL(cust.ID, send), MaxLinks: t.Keyring.MaxLinks(),
 		})
 	}
 	loc := dec.Location

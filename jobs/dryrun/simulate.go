@@ -14,7 +14,6 @@ import (
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/schedule"
 	"github.com/rapporthq/rapport/jobs/tasks"
-	"github.com/rapporthq/rapport/rewards"
 )
 
 // Simulation is the dry run of one occurrence over the whole audience: what `rapport
@@ -260,11 +259,16 @@ type countdown struct {
 	// count and amount are the grants and value left per budgeted reward; -1: no limit.
 	count  map[string]int
 	amount map[string]float64
-	value  map[string]float64 // the budget value of one grant (rewards.Amount)
+	value  map[string]float64 // the budget value of one grant (config.Reward.FaceValue)
 	spent  bool               // some budget ran out
 }
 
-func newCountdown(ctx context.Context, ledger *rewards.Ledger, camp *config.Campaign) (*countdown, error) {
+// spentReader is what a countdown reads of the reward ledger (rewards.Ledger).
+type spentReader interface {
+	Spent(ctx context.Context, campaign, reward string) (count int, amount float64, err error)
+}
+
+func newCountdown(ctx context.Context, ledger spentReader, camp *config.Campaign) (*countdown, error) {
 	c := &countdown{left: map[string]bool{}, count: map[string]int{}, amount: map[string]float64{}, value: map[string]float64{}}
 	for i := range camp.Rewards {
 		r := &camp.Rewards[i]
@@ -275,7 +279,7 @@ func newCountdown(ctx context.Context, ledger *rewards.Ledger, camp *config.Camp
 		if err != nil {
 			return nil, err
 		}
-		value, _ := rewards.Amount(r) // a reward without a face value cannot carry an amount budget (lint refuses it)
+		value, _, _ := r.FaceValue() // what an amount budget counts (config.Reward.FaceValue); lint refuses one without a face value
 		c.count[r.ID], c.amount[r.ID], c.value[r.ID] = -1, -1, value
 		if r.Budget.Count > 0 {
 			c.count[r.ID] = max(r.Budget.Count-n, 0)
