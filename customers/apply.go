@@ -164,6 +164,19 @@ func (s *Store) apply(ctx context.Context, events []Event, snapshots bool, trigg
 	return results, nil
 }
 
+// OccurrenceOf is the occurrence of the sends an event triggers: the order_id of an Order
+// Completed that names one (a shop's webhook retries an order with new messageIds, and it
+// must trigger once), else the event's messageId. jobs/trigger keys sends by it and
+// jobs/dryrun previews them by it, so that a preview shows the coupon code that is sent.
+func OccurrenceOf(event, messageID string, props map[string]any) string {
+	if event == OrderCompleted {
+		if o, ferr := parseOrder(props); ferr == nil && o.id != "" {
+			return o.id
+		}
+	}
+	return messageID
+}
+
 // prepare validates an event and works out its dedupe member and order.
 func prepare(ev *Event) (prepared, error) {
 	if ferr := validate(ev); ferr != nil {

@@ -95,7 +95,7 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 		return nil, err
 	}
 	if ev != nil {
-		occ = ev.ID
+		occ = customers.OccurrenceOf(ev.Name, ev.ID, ev.Properties) // as jobs/trigger keys the send
 	}
 	in := d.Input(cat, camp, &tasks.SendPayload{Campaign: camp.ID, Customer: customerID, Occurrence: occ, Due: due}, prof, left, at)
 	in.Event = ev

@@ -42,7 +42,8 @@ func TestPreviewOfAnEventShowsWhatIsSent(t *testing.T) {
 	b.settle()
 	already := len(b.smtp.Messages())
 
-	ev := &decide.Event{ID: "order-4", Name: "Order Completed", Timestamp: now,
+	// The shop's messageId differs from its order id: the send is keyed by the order id.
+	ev := &decide.Event{ID: "msg-of-order-4", Name: "Order Completed", Timestamp: now,
 		Properties: map[string]any{"total": float64(60), "currency": "EUR", "order_id": "order-4"}}
 	p, err := dryrun.Preview(context.Background(), b.deliverer, "next-order", "anna", now, ev)
 	if err != nil {
