@@ -57,6 +57,22 @@ func (s *Server) feedbackStore(w http.ResponseWriter) (FeedbackStore, bool) {
 	return fs, ok
 }
 
+// feedbackJSON reads a provider's JSON notification into v, with the store that applies
+// feedback; it has answered the request when ok is false.
+func (s *Server) feedbackJSON(w http.ResponseWriter, r *http.Request, v any) (fs FeedbackStore, body []byte, ok bool) {
+	if fs, ok = s.feedbackStore(w); !ok {
+		return nil, nil, false
+	}
+	if body, ok = s.readBody(w, r); !ok {
+		return nil, nil, false
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		writeError(w, http.StatusBadRequest, "", "invalid JSON: "+err.Error())
+		return nil, nil, false
+	}
+	return fs, body, true
+}
+
 // genericFeedback is the body of POST /v1/webhooks/email.
 type genericFeedback struct {
 	ID         string    `json:"id"`
@@ -72,17 +88,9 @@ type genericFeedback struct {
 // for relays and ESPs that can post one. Without an id, a notification is identified by a
 // digest of its content, so a resent one is applied once.
 func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
-	fs, ok := s.feedbackStore(w)
-	if !ok {
-		return
-	}
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
 	var in genericFeedback
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeError(w, http.StatusBadRequest, "", "invalid JSON: "+err.Error())
+	fs, body, ok := s.feedbackJSON(w, r, &in)
+	if !ok {
 		return
 	}
 	var kind customers.FeedbackKind

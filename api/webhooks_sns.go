@@ -233,17 +233,9 @@ type sesEvent struct {
 // a signed SubscriptionConfirmation is confirmed by a GET of its SubscribeURL, which must be
 // on an SNS host too.
 func (s *Server) handleSESWebhook(w http.ResponseWriter, r *http.Request) {
-	fs, ok := s.feedbackStore(w)
-	if !ok {
-		return
-	}
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
 	var m snsMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		writeError(w, http.StatusBadRequest, "", "invalid JSON: "+err.Error())
+	fs, _, ok := s.feedbackJSON(w, r, &m)
+	if !ok {
 		return
 	}
 	if err := s.Webhooks.SNS.verify(r.Context(), &m); err != nil {
