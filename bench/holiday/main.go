@@ -21,13 +21,21 @@
 // Redis memory is used_memory before the base is loaded, after, and after the run (profiles,
 // index, dedupe sets, delivery records, run state, and what asynq keeps), per customer.
 //
-// Usage: go run ./bench/holiday [-customers 1000000] [-mode holiday|cron] [-concurrency 32] [-pool 8] [-cpuprofile worker.pprof]
+// With -triggered N (issue 13.17) the worker also loads bench/latency's triggered campaign
+// (Order Completed -> one email whose subject carries the order id), this process serves the
+// API on the same Redis, and from the moment the occurrence fires until the blast's last
+// message it posts N orders a second through POST /v1/track (open-loop, as bench/latency
+// does); each order's email is matched at the sink by its subject, and the JSON's
+// triggered_during_blast gives the time from track response to SMTP DATA done.
+//
+// Usage: go run ./bench/holiday [-customers 1000000] [-mode holiday|cron] [-triggered 200] [-concurrency 32] [-pool 8] [-cpuprofile worker.pprof]
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -50,6 +58,8 @@ type params struct {
 	CatchUpH    float64 `json:"catch_up_h"`
 	HorizonH    float64 `json:"fanout_horizon_h"`
 	DurationS   float64 `json:"duration_limit_s"`
+	// Triggered is the rate of Order Completed events posted during the blast (0: none).
+	Triggered float64 `json:"triggered_per_s"`
 	// ListpackValue is Redis's hash-max-listpack-value when set (0: the server's default, 64).
 	ListpackValue int `json:"redis_hash_max_listpack_value,omitempty"`
 }
@@ -102,6 +112,8 @@ type report struct {
 	// messages: not the target's ceiling, shown so that the ratio's two parts are visible.
 	Pool      rig.RawResult `json:"rapport_smtp_pool_alone"`
 	RatioPool float64       `json:"ratio_scheduled_to_smtp_pool_alone"`
+	// Triggered is issue 13.17: orders through POST /v1/track while the blast is sent.
+	Triggered *triggeredResult `json:"triggered_during_blast,omitempty"`
 	Targets   struct {
 		Ratio70    bool `json:"ratio_at_least_0_7"`
 		RSS256     bool `json:"worker_rss_under_256mib"`
@@ -123,6 +135,7 @@ func main() {
 	flag.IntVar(&p.Pool, "pool", 8, "SMTP connections (pool size, and go-mail goroutines)")
 	flag.IntVar(&p.RawMessages, "raw", 100_000, "messages of each go-mail measurement")
 	flag.IntVar(&p.ListpackValue, "hash-max-listpack-value", 0, "set Redis's hash-max-listpack-value before loading (0: keep the default, 64)")
+	flag.Float64Var(&p.Triggered, "triggered", 0, "Order Completed events per second posted through POST /v1/track during the blast (0: off)")
 	dur := flag.Duration("duration", 15*time.Minute, "upper bound of the scheduled run")
 	flag.StringVar(&w.CPUProfile, "cpuprofile", "", "write a CPU profile of the worker process to this file")
 	flag.Parse()
@@ -201,7 +214,14 @@ func run(p params, w workerArgs, dur time.Duration) error {
 		wall, horizon = now.Add(-10*time.Hour-time.Minute), 27*time.Hour
 	}
 	rep.Params.CatchUpH, rep.Params.HorizonH = w.CatchUp.Hours(), horizon.Hours()
-	dir, err := rig.WriteConfig(rig.GreetingFiles(wall, p.Mode == "cron"))
+	files := rig.GreetingFiles(wall, p.Mode == "cron")
+	if p.Triggered > 0 {
+		// The worker loads the triggered campaign too; the API below serves it.
+		for name, body := range rig.OrderFiles() {
+			files[name] = body
+		}
+	}
+	dir, err := rig.WriteConfig(files)
 	if err != nil {
 		return err
 	}
@@ -238,13 +258,26 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	if _, err := sched.Tick(ctx, clock); err != nil {
 		return err
 	}
-	sink.Reset()
-	var first time.Time
-	sink.OnMessage(func(_ string, at time.Time) {
-		if first.IsZero() {
-			first = at
+	var post *poster
+	if p.Triggered > 0 {
+		// The API in this process, on the same Redis, as `rapport serve --roles api` would
+		// run it next to the worker process.
+		pl, err := rig.NewPipeline(r, nil, rig.Logger())
+		if err != nil {
+			return err
 		}
-	})
+		defer pl.Close()
+		base, stopAPI, err := pl.ServeAPI()
+		if err != nil {
+			return err
+		}
+		defer stopAPI()
+		post = &poster{base: base, customers: p.Customers, rate: p.Triggered, timings: map[string]timing{},
+			client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}}}
+	}
+	sink.Reset()
+	arr := newArrivals(p.Customers)
+	sink.OnMessage(arr.note)
 	cpu0 := rig.ProcCPU(wp.Pid())
 	meter := rig.StartCPU(r)
 	start = time.Now()
@@ -254,6 +287,17 @@ func run(p params, w workerArgs, dur time.Duration) error {
 		return fmt.Errorf("scheduler fired %d occurrences: %v", n, err)
 	}
 	rig.Logf("occurrence fired (%s mode); waiting for %d messages...", p.Mode, p.Customers)
+	stopPosting, posted := make(chan struct{}), make(chan map[string]queuePeak, 1)
+	if post != nil {
+		rig.Logf("posting %.0f orders/s through POST /v1/track until the blast's last message", p.Triggered)
+		insp := asynq.NewInspectorFromRedisClient(r.Client)
+		go func() {
+			peaks := make(chan map[string]queuePeak, 1)
+			go func() { peaks <- sampleQueues(insp, stopPosting) }()
+			post.run(ctx, stopPosting)
+			posted <- <-peaks
+		}()
+	}
 	wctx, cancel := context.WithTimeout(ctx, dur)
 	progress := time.NewTicker(10 * time.Second)
 	go func() {
@@ -261,10 +305,12 @@ func run(p params, w workerArgs, dur time.Duration) error {
 			rig.Logf("  %6.0fs: %d messages", time.Since(start).Seconds(), sink.Count())
 		}
 	}()
-	got := sink.WaitCount(wctx, int64(p.Customers))
+	got := arr.waitGreetings(wctx)
 	cancel()
+	close(stopPosting)
 	progress.Stop()
 	elapsed := time.Since(start)
+	first := arr.firstGreeting()
 	phase := meter.Stop()
 	workerCPU := rig.ProcCPU(wp.Pid()) - cpu0
 	s := &rep.Send
@@ -282,8 +328,21 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	if got > 0 {
 		s.AvgBytes = rig.Round(float64(sink.Bytes()) / float64(got))
 	}
+	if post != nil {
+		peaks := <-posted
+		// The orders posted last are still on their way: wait for them (at most 30 s).
+		for deadline := time.Now().Add(30 * time.Second); arr.orders() < post.n-int(post.failed.Load()) && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		tr := post.summarise(arr)
+		tr.Queues = peaks
+		rep.Triggered = &tr
+		l := tr.Latency
+		rig.Logf("triggered during the blast: %d posted at %.1f/s, %d delivered, %d failed; track response -> SMTP DATA p50 %.1f ms, p90 %.1f, p99 %.1f, max %.1f; queue peaks %v",
+			tr.Posted, tr.AchievedHz, tr.Delivered, tr.Failed, l.P50, l.P90, l.P99, l.Max, peaks)
+	}
 	time.Sleep(2 * time.Second) // anything sent twice would arrive now
-	s.Extra = sink.Count() - got
+	s.Extra = sink.Count() - got - int64(arr.orders())
 	hwm, rss := rig.ProcStatus(wp.Pid())
 	s.Worker.VmHWMMiB, s.Worker.VmRSSMiB = rig.Round(float64(hwm)/(1<<20)), rig.Round(float64(rss)/(1<<20))
 	runs, err := (&schedule.Runs{RDB: r.Client, Catalog: cat}).Recent(ctx, rig.GreetingID, 1)

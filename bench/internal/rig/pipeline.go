@@ -250,3 +250,14 @@ func Order(customer, orderID string, total float64, at time.Time, withType bool)
 	}
 	return o
 }
+
+// OrderFiles is a copy of the configuration of the triggered benchmark campaign (CampaignID
+// and its template), for a benchmark that adds it to a catalog of its own (bench/holiday's
+// -triggered).
+func OrderFiles() map[string]string {
+	out := make(map[string]string, len(campaignFiles))
+	for k, v := range campaignFiles {
+		out[k] = v
+	}
+	return out
+}
