@@ -109,8 +109,14 @@ func New(rdb redis.UniversalClient, cfg Config, h Handlers, log *zap.Logger) (*W
 		cfg.RetryDelay = retryDelay
 	}
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency:              cfg.Concurrency,
-		Queues:                   map[string]int{tasks.QueueCritical: 6, tasks.QueueDefault: 3, tasks.QueueLow: 1},
+		Concurrency: cfg.Concurrency,
+		Queues:      map[string]int{tasks.QueueCritical: 6, tasks.QueueDefault: 3, tasks.QueueLow: 1},
+		// Strict: a worker takes a triggered send whenever one is waiting. With weights alone,
+		// a blast's batch tasks (each holding a slot for ~40 sends) took nearly every slot and
+		// triggered messages waited behind them: p99 50 s during a 200,000-customer greeting,
+		// 2.4 s with strict priority (bench/holiday -triggered 200). Scheduled batches may wait
+		// while triggered sends keep coming; they are few against a worker's capacity.
+		StrictPriority:           true,
 		RetryDelayFunc:           cfg.RetryDelay,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		TaskCheckInterval:        cfg.PollInterval,
