@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +93,8 @@ func New(cfg Config) (*Deliverer, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("delivery: %s required", strings.Join(sortedStrings(missing), ", "))
+		slices.Sort(missing)
+		return nil, fmt.Errorf("delivery: %s required", strings.Join(missing, ", "))
 	}
 	if err := checkTracking(cfg.Tracking); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/rapporthq/rapport/customers"
@@ -31,5 +30,3 @@ func FillPredictions(ctx context.Context, p Predictor, prof *customers.Profile, 
 	prof.Customer.Predicted = pred
 	return nil
 }
-
-func sortedStrings(s []string) []string { slices.Sort(s); return s }

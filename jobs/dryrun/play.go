@@ -3,6 +3,7 @@ package dryrun
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/schedule"
 	"github.com/rapporthq/rapport/jobs/tasks"
@@ -51,7 +51,7 @@ func (pl *Player) Next(ctx context.Context, campaignID string, after time.Time) 
 	if camp == nil {
 		return schedule.Occurrence{}, 0, fmt.Errorf("play: no campaign %q", campaignID)
 	}
-	profs, err := allProfiles(ctx, fc.Store, fc.PageSize)
+	profs, err := someProfiles(ctx, fc.Store, fc.PageSize, math.MaxInt) // the whole base
 	if err != nil {
 		return schedule.Occurrence{}, 0, fmt.Errorf("play %s: %w", camp.ID, err)
 	}
@@ -162,31 +162,6 @@ func (pl *Player) Play(ctx context.Context, campaignID string, o schedule.Occurr
 		return rep, fmt.Errorf("play %s %s: %w", camp.ID, o.Key, err)
 	}
 	return rep, nil
-}
-
-// allProfiles reads the whole base, page by page.
-func allProfiles(ctx context.Context, store schedule.AudienceStore, pageSize int) ([]*customers.Profile, error) {
-	var out []*customers.Profile
-	after := ""
-	for {
-		ids, next, err := store.Page(ctx, after, pageSize)
-		if err != nil || len(ids) == 0 {
-			return out, err
-		}
-		profs, err := store.GetMany(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range profs {
-			if p != nil {
-				out = append(out, p)
-			}
-		}
-		if next == "" {
-			return out, nil
-		}
-		after = ids[len(ids)-1]
-	}
 }
 
 // playClock is the clock of a play, set to each task's time before it runs; batches read it

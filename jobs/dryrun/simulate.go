@@ -84,7 +84,7 @@ func nextPopulated(ctx context.Context, d *delivery.Deliverer, store schedule.Au
 	return o, "", nil
 }
 
-// someProfiles reads the first max profiles of the index.
+// someProfiles reads the first max profiles of the index (math.MaxInt: the whole base).
 func someProfiles(ctx context.Context, store schedule.AudienceStore, pageSize, max int) ([]*customers.Profile, error) {
 	var out []*customers.Profile
 	after := ""

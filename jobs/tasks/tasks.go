@@ -48,18 +48,11 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
-// QueueFor picks the asynq queue of a campaign's tasks: its priority when set, else critical
-// for triggered messages (time-critical) and default for scheduled ones.
+// QueueFor picks the asynq queue of a campaign's tasks: its priority when set (config
+// validates it is a queue name), else critical for triggered messages (time-critical) and
+// default for scheduled ones.
 func QueueFor(c *config.Campaign) string {
-	switch c.Priority {
-	case "high":
-		return QueueCritical
-	case "normal":
-		return QueueDefault
-	case "low":
-		return QueueLow
-	case "":
-	default:
+	if c.Priority != "" {
 		return c.Priority
 	}
 	if c.Triggered() {
