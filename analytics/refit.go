@@ -96,7 +96,14 @@ func (r *Refitter) opts() RefitOptions {
 // the refused fit for diagnosis.
 func (r *Refitter) Refit(ctx context.Context, asOf time.Time) (*Model, error) {
 	o := r.opts()
-	m, err := r.Fit(ctx, asOf)
+	m, base, err := r.fit(ctx, asOf)
+	if base != nil {
+		// The base's statistics are published whatever the fit's fate: a shop with too few
+		// customers for the models still has a base for the decisions' priors.
+		if perr := PublishBase(ctx, r.Models.rdb, base); perr != nil {
+			return m, errors.Join(err, perr)
+		}
+	}
 	if err != nil {
 		if m != nil {
 			if rerr := r.Models.record(ctx, recordOf(m, false, err), o.History); rerr != nil {
@@ -123,14 +130,27 @@ func (r *Refitter) Refit(ctx context.Context, asOf time.Time) (*Model, error) {
 // RFM triple (24 bytes) per customer, never the profiles beyond one page. On failure it returns the error and, when the optimiser ran, the
 // refused fit.
 func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
+	m, _, err := r.fit(ctx, asOf)
+	return m, err
+}
+
+// fit is Fit that also counts the base's statistics (Base) in the same walk; the base is
+// returned whenever the walk completed, even when the fit is refused.
+func (r *Refitter) fit(ctx context.Context, asOf time.Time) (*Model, *Base, error) {
 	o := r.opts()
 	start := o.Clock()
 	st, err := NewModelStats(o.Unit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var rfm RFMBase
+	var prev *Model
+	if r.Models != nil {
+		prev, _ = r.Models.Current(ctx) // for the CLV cut points only; none is fine
+	}
+	bs := NewBaseStats(asOf, prev)
 	err = EachCustomer(ctx, r.Customers, o.PageSize, func(p *customers.Profile) error {
+		bs.Add(p)
 		s, ok := predict.Summarize(p.Days, asOf, o.Unit)
 		if !ok {
 			return nil // no purchase by asOf: not a customer yet
@@ -143,7 +163,7 @@ func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("fit as of %s: %w", asOf.Format(time.DateOnly), err)
+		return nil, nil, fmt.Errorf("fit as of %s: %w", asOf.Format(time.DateOnly), err)
 	}
 	read := o.Clock().Sub(start)
 	m, err := FitStats(st, &rfm, asOf, o.ModelOptions, o.Fit)
@@ -152,7 +172,7 @@ func (r *Refitter) Fit(ctx context.Context, asOf time.Time) (*Model, error) {
 		m.ReadSeconds = read.Seconds()
 		m.Seconds = m.FittedAt.Sub(start).Seconds()
 	}
-	return m, err
+	return m, bs.Base(), err
 }
 
 // NewModelStats returns empty statistics grouped the way a refit groups them: recency and age
