@@ -97,11 +97,11 @@ func (d *decider) schedule() {
 			w, local.Format(localFormat), at.Format(localFormat)))
 	}
 	switch d.c.SendTime {
-	case "optimize":
-		// Later issue: pick the hour this customer opens most (predict's send-time
-		// histograms) within the window and a horizon; until then the exact time.
-		d.timeReasons = append(d.timeReasons, "send-time optimisation has no history yet: exact")
-	case "", "exact":
+	case config.SendTimeOptimize:
+		t, why, _ := d.optimize(w, at)
+		at = t
+		d.timeReasons = append(d.timeReasons, why)
+	case "", config.SendTimeExact:
 	default:
 		d.timeReasons = append(d.timeReasons, fmt.Sprintf("send_time %q unknown: exact", d.c.SendTime))
 	}
