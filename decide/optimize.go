@@ -105,19 +105,26 @@ func (d *decider) optimize(w config.Window, at time.Time) (time.Time, string, bo
 	}
 	start := d.start
 	end := start.Add(horizon)
+	best := p.best()
+	bestAllowed := w.Contains(time.Date(2000, 1, 1, best, 0, 0, 0, time.UTC))
 	var pick time.Time
-	pickScore := -1.0
+	pickScore, pickDist := -1.0, 24
 	consider := func(t time.Time) {
 		if t.Before(start) || t.After(end) {
 			return
 		}
 		local := t.In(d.loc)
-		if !w.IsZero() && !w.Contains(local) {
+		if !w.Contains(local) {
 			return
 		}
-		s := p.score[local.Hour()]
-		if s > pickScore || (s == pickScore && t.Before(pick)) {
-			pick, pickScore = t, s
+		// When the window excludes the best hour, the nearest hour to it wins (the window's
+		// edge), then the score; else the score. Ties go to the earliest.
+		s, dist := p.score[local.Hour()], 0
+		if !bestAllowed {
+			dist = hourDistance(local.Hour(), best)
+		}
+		if pickScore < 0 || dist < pickDist || (dist == pickDist && (s > pickScore || (s == pickScore && t.Before(pick)))) {
+			pick, pickScore, pickDist = t, s, dist
 		}
 	}
 	consider(start)
