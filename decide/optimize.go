@@ -160,7 +160,7 @@ func (d *decider) optimizeReason(p *hourProfile, t time.Time, w config.Window) s
 	case p.n > 0 && own >= 0 && hourDistance(own, h) <= 1:
 		near := p.own[(h+23)%24] + p.own[h] + p.own[(h+1)%24]
 		return head + fmt.Sprintf("%d of %s %d opens and clicks were %02d:00–%02d:00 (the base's hours weigh %.0f%%)",
-			near, who, p.n, (h+23)%24, (h+2)%24, 100*p.prior)
+			near, who, p.n, (h+23)%24, (h+1)%24, 100*p.prior)
 	}
 	return head + fmt.Sprintf("the base's best hour; %s %d opens and clicks weigh %.0f%% against it", who, p.n, 100*(1-p.prior))
 }
