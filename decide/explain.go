@@ -33,29 +33,39 @@ func evaluate(cond *config.Condition, env map[string]any) outcome {
 
 // describe renders an outcome as `"SOURCE" holds (facts)` for reasons.
 func (o outcome) describe(cond *config.Condition) string {
+	return string(o.appendDescribe(nil, cond))
+}
+
+// appendDescribe is describe appending to b.
+func (o outcome) appendDescribe(b []byte, cond *config.Condition) []byte {
 	if cond == nil {
-		return "no condition"
+		return append(b, "no condition"...)
 	}
-	src := quoteSource(cond.Source)
+	b = appendQuoteSource(b, cond.Source)
 	switch {
 	case o.err != nil:
-		return src + " failed: " + conditionError(o.err, cond.Source) + o.facts
+		b = append(b, " failed: "...)
+		b = append(b, conditionError(o.err, cond.Source)...)
 	case o.holds:
-		return src + " holds" + o.facts
+		b = append(b, " holds"...)
+	default:
+		b = append(b, " does not hold"...)
 	}
-	return src + " does not hold" + o.facts
+	return append(b, o.facts...)
 }
 
 // quoteSource quotes a condition for a reason without escaping, when it can, the string
 // literals conditions are full of: "event.total >= 20", `customer.tier == "gold"`.
-func quoteSource(s string) string {
+func quoteSource(s string) string { return string(appendQuoteSource(nil, s)) }
+
+func appendQuoteSource(b []byte, s string) []byte {
 	switch {
 	case !strings.ContainsAny(s, "\"\\\n"):
-		return `"` + s + `"`
+		return append(append(append(b, '"'), s...), '"')
 	case !strings.ContainsAny(s, "`\n"):
-		return "`" + s + "`"
+		return append(append(append(b, '`'), s...), '`')
 	}
-	return strconv.Quote(s)
+	return strconv.AppendQuote(b, s)
 }
 
 // conditionError keeps the first line of an expr error (the rest is a caret drawing) without
