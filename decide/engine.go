@@ -116,7 +116,7 @@ func (d *decider) envFor(cond *config.Condition) map[string]any {
 		return nil
 	}
 	if d.env == nil {
-		d.env = Env(d.in.Customer, d.in.Event, d.in.Now)
+		d.env = d.neededEnv()
 	}
 	return d.env
 }
