@@ -45,7 +45,21 @@ type channels struct {
 
 func (d *decider) channels() *channels {
 	names := d.campaignChannels()
-	return &channels{d: d, names: names, done: make([]bool, len(names)), r: make([]reach, len(names))}
+	cs := &d.chans
+	*cs = channels{d: d, names: names, done: d.chanDone[:0], r: d.chanReach[:0]}
+	if len(names) > len(d.chanDone) {
+		cs.done, cs.r = make([]bool, 0, len(names)), make([]reach, 0, len(names))
+	}
+	cs.done, cs.r = cs.done[:len(names)], cs.r[:len(names)]
+	return cs
+}
+
+// addFallback appends to Decision.Fallback, in the decider's own array while it fits.
+func (d *decider) addFallback(ch string) {
+	if d.out.Fallback == nil {
+		d.out.Fallback = d.fallbacks[:0]
+	}
+	d.out.Fallback = append(d.out.Fallback, ch)
 }
 
 // get returns the reachability of the i-th allowed channel. Unsubscribe is checked before
@@ -188,7 +202,14 @@ func (d *decider) channel(v *config.Variant, chans *channels) bool {
 func (d *decider) take(r reach) {
 	d.out.Channel = r.channel
 	d.out.Address = r.address
-	d.reason("channel %s: consent and valid %s %s", r.channel, addressWord(r.channel), maskAddress(r.channel, r.address))
+	start := d.open()
+	d.str("channel ")
+	d.str(r.channel)
+	d.str(": consent and valid ")
+	d.str(addressWord(r.channel))
+	d.str(" ")
+	d.mask(r.channel, r.address)
+	d.close(start, false)
 }
 
 // fallback sets Decision.Fallback to the channels of rest (names[from:]) that have content in
@@ -199,7 +220,7 @@ func (d *decider) take(r reach) {
 func (d *decider) fallback(v *config.Variant, chans *channels, rest []string, from int) {
 	for j, ch := range rest {
 		if hasContent(v, ch) && chans.blocked(from+j) == "" {
-			d.out.Fallback = append(d.out.Fallback, ch)
+			d.addFallback(ch)
 		}
 	}
 }

@@ -1,9 +1,9 @@
 package decide
 
 import (
-	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rapporthq/rapport/config"
@@ -122,17 +122,33 @@ func (d *decider) rankChannels(v *config.Variant, cands []scored, chans *channel
 	}
 	first, second := cands[0], cands[1]
 	ch, other := chans.names[first.i], chans.names[second.i]
-	why := "engages more"
-	if math.Abs(first.score-second.score) < channelTie {
-		switch {
-		case costs && cost[0] < cost[1]:
-			why = fmt.Sprintf("engagement alike, %s cheaper (%g against %g%s)", ch, cost[0], cost[1], costNote)
-		default:
-			why = "engagement alike, first in the campaign's order"
-		}
+	start := d.open()
+	d.str("channel ")
+	d.str(ch)
+	switch {
+	case math.Abs(first.score-second.score) >= channelTie:
+		d.str(": engages more: ")
+	case costs && cost[0] < cost[1]:
+		d.str(": engagement alike, ")
+		d.str(ch)
+		d.str(" cheaper (")
+		d.log.buf = strconv.AppendFloat(d.log.buf, cost[0], 'g', -1, 64)
+		d.str(" against ")
+		d.log.buf = strconv.AppendFloat(d.log.buf, cost[1], 'g', -1, 64)
+		d.str(costNote)
+		d.str("): ")
+	default:
+		d.str(": engagement alike, first in the campaign's order: ")
 	}
-	d.reason("channel %s: %s: %s (%.2f with the base's prior) against %s (%.2f)",
-		ch, why, d.engagementFacts(ch), first.score, d.engagementFacts(other), second.score)
+	d.engagementFacts(ch)
+	d.str(" (")
+	d.fixed(first.score, 2)
+	d.str(" with the base's prior) against ")
+	d.engagementFacts(other)
+	d.str(" (")
+	d.fixed(second.score, 2)
+	d.str(")")
+	d.close(start, false)
 }
 
 // better orders two candidates: a clearly higher score first, else the cheaper, else the
@@ -166,18 +182,22 @@ func (d *decider) channelCost(v *config.Variant, ch, note string) (float64, stri
 	return float64(n) * d.in.Policy.SMSCostPerSegment, note
 }
 
-// engagementFacts is "6 of 9 SMS clicked" or "0 of 12 emails opened or clicked".
-func (d *decider) engagementFacts(ch string) string {
+// engagementFacts writes "6 of 9 SMS clicked" or "0 of 12 emails opened or clicked".
+func (d *decider) engagementFacts(ch string) {
 	e := d.cust.Engagement[ch]
+	d.int(e.Engaged)
+	d.str(" of ")
+	d.int(e.Received)
 	if ch == ChannelSMS {
-		return fmt.Sprintf("%d of %d SMS clicked", e.Engaged, e.Received)
+		d.str(" SMS clicked")
+		return
 	}
-	return fmt.Sprintf("%d of %d emails opened or clicked", e.Engaged, e.Received)
+	d.str(" emails opened or clicked")
 }
 
 // bestFallback sets Decision.Fallback to the remaining candidates, best first.
 func (d *decider) bestFallback(rest []scored, chans *channels) {
 	for _, c := range rest {
-		d.out.Fallback = append(d.out.Fallback, chans.names[c.i])
+		d.addFallback(chans.names[c.i])
 	}
 }

@@ -58,6 +58,12 @@ type decider struct {
 	log         reasonLog
 	logBuf      [reasonBuf]byte
 	logSegs     [reasonSegs]segment
+	// chans and its arrays, and fallbacks, hold what a decision needs in the decider's own
+	// allocation (two channels at most once loaded).
+	chans     channels
+	chanDone  [2]bool
+	chanReach [2]reach
+	fallbacks [2]string
 }
 
 func newDecider(in Input) *decider {

@@ -101,30 +101,19 @@ func (c *needsCollector) Visit(n *ast.Node) {
 // trigger's, the segment's and audience's, the variants' and the rewards'.
 func (d *decider) neededEnv() map[string]any {
 	var all needs
-	add := func(cond *config.Condition) {
-		if cond == nil {
-			return
-		}
-		n := needsOf(cond.Source)
-		all.wholeCustomer = all.wholeCustomer || n.wholeCustomer
-		all.event = all.event || n.event
-		all.eventName = all.eventName || n.eventName
-		all.now = all.now || n.now
-		if !all.wholeCustomer {
-			all.customer = append(all.customer, n.customer...)
-		}
-	}
+	var keys [16]string
+	all.customer = keys[:0]
 	c := d.c
-	add(c.Trigger.Where)
+	all.add(c.Trigger.Where)
 	if d.in.Segment != nil {
-		add(d.in.Segment.Where)
+		all.add(d.in.Segment.Where)
 	}
-	add(c.Audience.Where)
+	all.add(c.Audience.Where)
 	for i := range c.Variants {
-		add(c.Variants[i].When)
+		all.add(c.Variants[i].When)
 	}
 	for i := range c.Rewards {
-		add(c.Rewards[i].When)
+		all.add(c.Rewards[i].When)
 	}
 	if all.wholeCustomer {
 		return Env(d.cust, d.in.Event, d.in.Now)
@@ -155,6 +144,21 @@ func (d *decider) neededEnv() map[string]any {
 		env["customer"] = m
 	}
 	return env
+}
+
+// add merges what cond needs into n.
+func (n *needs) add(cond *config.Condition) {
+	if cond == nil {
+		return
+	}
+	m := needsOf(cond.Source)
+	n.wholeCustomer = n.wholeCustomer || m.wholeCustomer
+	n.event = n.event || m.event
+	n.eventName = n.eventName || m.eventName
+	n.now = n.now || m.now
+	if !n.wholeCustomer {
+		n.customer = append(n.customer, m.customer...)
+	}
 }
 
 // customerValue is the value of customer.NAME in Env: a computed name (absent when

@@ -1,7 +1,6 @@
 package decide
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/rapporthq/rapport/config"
@@ -94,10 +93,11 @@ func (p *hourProfile) best() int {
 // opening (at), which may fall at half past. The window always wins: no candidate lies
 // outside it. ok is false when nothing is known or no candidate is in the window, and the
 // caller keeps at.
-func (d *decider) optimize(w config.Window, at time.Time) (time.Time, string, bool) {
+func (d *decider) optimize(w config.Window, at time.Time) time.Time {
 	p, known := d.profileHours()
 	if !known {
-		return at, "send_time optimize: no opens or clicks of the customer or the base yet: exact", false
+		d.log.add("send_time optimize: no opens or clicks of the customer or the base yet: exact", true)
+		return at
 	}
 	horizon := defaultOptimizeHorizon
 	if d.c.Triggered() && d.c.MaxDelay > 0 {
@@ -138,39 +138,80 @@ func (d *decider) optimize(w config.Window, at time.Time) (time.Time, string, bo
 		consider(t)
 	}
 	if pickScore < 0 {
-		return at, fmt.Sprintf("send_time optimize: no time inside the window within %s: its next opening", config.Duration(horizon)), false
+		d.lateReason("send_time optimize: no time inside the window within %s: its next opening", config.Duration(horizon))
+		return at
 	}
-	return pick, d.optimizeReason(&p, pick.In(d.loc), w), true
+	d.optimizeReason(&p, pick.In(d.loc), w, best)
+	return pick
 }
 
-// optimizeReason names the hour and why: the customer's own hours, the window, or the base.
-func (d *decider) optimizeReason(p *hourProfile, t time.Time, w config.Window) string {
-	head := fmt.Sprintf("send time %s %s: ", t.Format("15:04"), d.loc)
-	who := "the customer's"
-	if d.cust.FirstName != "" {
-		who = truncate(d.cust.FirstName, 40) + "'s"
-	}
-	h, best := t.Hour(), p.best()
+// optimizeReason names the hour and why: the customer's own hours, the window, or the base:
+// "send time 18:00 Asia/Tehran: 12 of Reza's 14 opens and clicks were 17:00–19:00 (the
+// base's hours weigh 42%)".
+func (d *decider) optimizeReason(p *hourProfile, t time.Time, w config.Window, best int) {
+	start := d.open()
+	d.str("send time ")
+	d.clock(t, "15:04")
+	d.str(" ")
+	d.str(d.loc.String())
+	d.str(": ")
+	h := t.Hour()
 	own := p.ownBest()
 	switch {
-	case h != best && !w.Contains(time.Date(2000, 1, 1, best, 0, 0, 0, time.UTC)):
-		return head + fmt.Sprintf("the best hour %02d:00 (%s) is outside the window %s: the nearest allowed", best, d.whose(p, best, who), w)
 	case h != best:
-		return head + fmt.Sprintf("the best hour %02d:00 (%s) is not within max_delay %s: the best before", best, d.whose(p, best, who), d.c.MaxDelay)
+		d.str("the best hour ")
+		d.hourOf(best)
+		d.str(" (")
+		if own >= 0 && hourDistance(own, best) <= 1 {
+			d.whose()
+			d.str(" usual hour, ")
+			d.int(p.n)
+			d.str(" opens and clicks)")
+		} else {
+			d.str("the base's)")
+		}
+		if !w.Contains(time.Date(2000, 1, 1, best, 0, 0, 0, time.UTC)) {
+			d.str(" is outside the window ")
+			d.window(w)
+			d.str(": the nearest allowed")
+		} else {
+			d.str(" is not within max_delay ")
+			d.str(d.c.MaxDelay.String())
+			d.str(": the best before")
+		}
 	case p.n > 0 && own >= 0 && hourDistance(own, h) <= 1:
-		near := p.own[(h+23)%24] + p.own[h] + p.own[(h+1)%24]
-		return head + fmt.Sprintf("%d of %s %d opens and clicks were %02d:00–%02d:00 (the base's hours weigh %.0f%%)",
-			near, who, p.n, (h+23)%24, (h+1)%24, 100*p.prior)
+		d.int(p.own[(h+23)%24] + p.own[h] + p.own[(h+1)%24])
+		d.str(" of ")
+		d.whose()
+		d.str(" ")
+		d.int(p.n)
+		d.str(" opens and clicks were ")
+		d.hourOf((h + 23) % 24)
+		d.str("–")
+		d.hourOf((h + 1) % 24)
+		d.str(" (the base's hours weigh ")
+		d.fixed(100*p.prior, 0)
+		d.str("%)")
+	default:
+		d.str("the base's best hour; ")
+		d.whose()
+		d.str(" ")
+		d.int(p.n)
+		d.str(" opens and clicks weigh ")
+		d.fixed(100*(1-p.prior), 0)
+		d.str("% against it")
 	}
-	return head + fmt.Sprintf("the base's best hour; %s %d opens and clicks weigh %.0f%% against it", who, p.n, 100*(1-p.prior))
+	d.close(start, true)
 }
 
-// whose says where the best hour comes from.
-func (d *decider) whose(p *hourProfile, best int, who string) string {
-	if own := p.ownBest(); own >= 0 && hourDistance(own, best) <= 1 {
-		return fmt.Sprintf("%s usual hour, %d opens and clicks", who, p.n)
+// whose writes "Reza's", or "the customer's" without a first name (never an address).
+func (d *decider) whose() {
+	if d.cust.FirstName == "" {
+		d.str("the customer's")
+		return
 	}
-	return "the base's"
+	d.str(truncate(d.cust.FirstName, 40))
+	d.str("'s")
 }
 
 // ownBest is the customer's own most frequent hour, -1 without any.

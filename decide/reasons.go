@@ -3,7 +3,10 @@ package decide
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/rapporthq/rapport/config"
 )
 
 // reasonLog collects a decision's reasons in one byte buffer, and finish turns them into one
@@ -72,6 +75,33 @@ func (d *decider) fixed(x float64, prec int) {
 }
 
 func (d *decider) clock(t time.Time, layout string) { d.log.buf = t.AppendFormat(d.log.buf, layout) }
+
+// window writes "09:00-20:00" as config.Window.String does.
+func (d *decider) window(w config.Window) {
+	d.hourMinute(w.Start.Minutes)
+	d.str("-")
+	d.hourMinute(w.End.Minutes)
+}
+
+func (d *decider) hourMinute(m int) {
+	h, mm := m/60, m%60
+	d.log.buf = append(d.log.buf, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mm/10), byte('0'+mm%10))
+}
+
+// mask writes an address masked as maskAddress does.
+func (d *decider) mask(ch, addr string) {
+	if ch == ChannelSMS {
+		d.str(maskPhone(addr))
+		return
+	}
+	if at := strings.LastIndexByte(addr, '@'); at > 0 {
+		d.str(addr[:1])
+		d.str("***")
+		d.str(addr[at:])
+		return
+	}
+	d.str(maskText(addr))
+}
 
 // hourOf writes "07:00".
 func (d *decider) hourOf(h int) {

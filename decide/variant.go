@@ -2,8 +2,6 @@ package decide
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/rapporthq/rapport/config"
 )
@@ -131,40 +129,34 @@ func (d *decider) pickLearned(eligible []int, r *rng) *config.Variant {
 		}
 	}
 	v, u := &vs[best], &vs[second]
-	d.out.Reasons = append(d.out.Reasons, learnReason(v.ID, u.ID, bestX, secondX, stats[v.ID], stats[u.ID], minSends, len(eligible)))
+	start := d.open()
+	d.str("variant ")
+	d.quoted(v.ID)
+	d.str(": Thompson draw ")
+	d.fixed(bestX, 3)
+	d.str(" vs ")
+	d.quoted(u.ID)
+	d.str(" ")
+	d.fixed(secondX, 3)
+	d.str(" (")
+	d.variantStats(v.ID, stats[v.ID], minSends)
+	d.str(", ")
+	d.variantStats(u.ID, stats[u.ID], minSends)
+	d.str("), ")
+	d.int(len(eligible))
+	d.str(" eligible")
+	d.close(start, false)
 	return v
 }
 
-// learnReason is "variant "b": Thompson draw 0.043 vs "a" 0.021 (b 40/1000 conversions, a
-// 20/1000), 2 eligible", built with one allocation.
-func learnReason(id, other string, x, y float64, s, t VariantStats, minSends, n int) string {
-	var b strings.Builder
-	b.Grow(128)
-	b.WriteString("variant ")
-	b.WriteString(strconv.Quote(id))
-	b.WriteString(": Thompson draw ")
-	b.WriteString(strconv.FormatFloat(x, 'f', 3, 64))
-	b.WriteString(" vs ")
-	b.WriteString(strconv.Quote(other))
-	b.WriteByte(' ')
-	b.WriteString(strconv.FormatFloat(y, 'f', 3, 64))
-	b.WriteString(" (")
-	writeStats(&b, id, s, minSends)
-	b.WriteString(", ")
-	writeStats(&b, other, t, minSends)
-	b.WriteString("), ")
-	b.WriteString(strconv.Itoa(n))
-	b.WriteString(" eligible")
-	return b.String()
-}
-
-func writeStats(b *strings.Builder, id string, s VariantStats, minSends int) {
+// variantStats writes "b 40/1000 conversions".
+func (d *decider) variantStats(id string, s VariantStats, minSends int) {
 	wins, trials, what := s.successes(minSends)
-	b.WriteString(id)
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(wins))
-	b.WriteByte('/')
-	b.WriteString(strconv.Itoa(trials))
-	b.WriteByte(' ')
-	b.WriteString(what)
+	d.str(id)
+	d.str(" ")
+	d.int(wins)
+	d.str("/")
+	d.int(trials)
+	d.str(" ")
+	d.str(what)
 }
