@@ -72,6 +72,7 @@ func checkCampaign(d *doc, c *Campaign, segments map[string]*Segment, defaultTZ 
 	}
 
 	checkVariants(d, c)
+	checkLearn(d, c)
 	checkRewards(d, c.Rewards)
 }
 

@@ -143,6 +143,9 @@ func TestDesignCampaignLoadsWithEveryField(t *testing.T) {
 		Channels: []string{"email", "sms"},
 		Window:   &Window{Start: TimeOfDay{Minutes: 540, Set: true}, End: TimeOfDay{Minutes: 1200, Set: true}},
 		SendTime: "optimize",
+		// Defaults of config/learn.go: two channels choose the best.
+		Select:        Select{Mode: SelectFirst},
+		ChannelSelect: ChannelSelectBest,
 		Variants: []Variant{
 			{
 				ID:    "gold",

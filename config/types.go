@@ -152,6 +152,9 @@ type Email struct {
 	// stop an address, as a hard bounce does at once; a delivery, open or click in between
 	// starts the count again. Default 3.
 	SoftBounceLimit int `yaml:"soft_bounce_limit"`
+	// CostPerMessage is what one email costs, in the unit of sms.cost_per_segment:
+	// channel_select: best sends the cheaper of two channels that engage alike. Default 0.
+	CostPerMessage float64 `yaml:"cost_per_message"`
 }
 
 // DKIMKey is one DKIM signing key, published as a TXT record at
@@ -180,6 +183,9 @@ type SMS struct {
 	// whole trimmed message. Default none.
 	StopWords  []string `yaml:"stop_words"`
 	StartWords []string `yaml:"start_words"`
+	// CostPerSegment is what one SMS segment costs (a 2-segment SMS costs twice that), in the
+	// unit of email.cost_per_message. Default 0.
+	CostPerSegment float64 `yaml:"cost_per_segment"`
 }
 
 // Twilio is a Twilio-compatible REST provider.
@@ -286,6 +292,12 @@ type Campaign struct {
 	Tracking *CampaignTracking `yaml:"tracking"`
 	Variants []Variant         `yaml:"variants"`
 	Rewards  []Reward          `yaml:"rewards"`
+
+	// Learning (config/learn.go): how variants, channels and the send time are chosen.
+	Select        Select   `yaml:"select"`         // first | learn | {weights: {a: 50}}; default first
+	Explore       Percent  `yaml:"explore"`        // select: learn's floor of exploration; default 5%
+	ChannelSelect string   `yaml:"channel_select"` // order | best; default best with several channels
+	MaxDelay      Duration `yaml:"max_delay"`      // triggered send_time: optimize looks this far ahead; 0: 24h
 
 	// File is the path the campaign was read from; Pos the position of its id.
 	File string `yaml:"-"`

@@ -45,7 +45,21 @@ type channels struct {
 
 func (d *decider) channels() *channels {
 	names := d.campaignChannels()
-	return &channels{d: d, names: names, done: make([]bool, len(names)), r: make([]reach, len(names))}
+	cs := &d.chans
+	*cs = channels{d: d, names: names, done: d.chanDone[:0], r: d.chanReach[:0]}
+	if len(names) > len(d.chanDone) {
+		cs.done, cs.r = make([]bool, 0, len(names)), make([]reach, 0, len(names))
+	}
+	cs.done, cs.r = cs.done[:len(names)], cs.r[:len(names)]
+	return cs
+}
+
+// addFallback appends to Decision.Fallback, in the decider's own array while it fits.
+func (d *decider) addFallback(ch string) {
+	if d.out.Fallback == nil {
+		d.out.Fallback = d.fallbacks[:0]
+	}
+	d.out.Fallback = append(d.out.Fallback, ch)
 }
 
 // get returns the reachability of the i-th allowed channel. Unsubscribe is checked before
@@ -54,24 +68,38 @@ func (cs *channels) get(i int) reach {
 	if cs.done[i] {
 		return cs.r[i]
 	}
-	d, ch := cs.d, cs.names[i]
-	r := reach{channel: ch}
-	switch {
-	case ch != ChannelEmail && ch != ChannelSMS:
-		r.why = "unknown channel"
-	case hasKey(d.cust.Unsubscribed, ch):
-		r.why = "unsubscribed"
-	case d.in.Now.Before(d.cust.PausedUntil[ch]):
-		r.why = "paused until " + d.cust.PausedUntil[ch].UTC().Format(time.DateOnly)
-	case !d.cust.Consent.Allows(ch):
-		r.why = "no consent"
-	case d.cust.Undeliverable[ch] != "":
-		r.why = "undeliverable (" + truncate(d.cust.Undeliverable[ch], 60) + ")"
-	default:
-		r = d.address(ch)
+	r := reach{channel: cs.names[i]}
+	if r.why = cs.blocked(i); r.why == "" {
+		r = cs.d.address(r.channel)
 	}
 	cs.done[i], cs.r[i] = true, r
 	return r
+}
+
+// blocked is the cheap part of get, without the address check: why the i-th channel is
+// closed to the customer (unknown, unsubscribed, paused, no consent, undeliverable), or "".
+func (cs *channels) blocked(i int) string {
+	if cs.done[i] && !cs.r[i].ok {
+		return cs.r[i].why
+	}
+	d, ch := cs.d, cs.names[i]
+	switch {
+	case ch != ChannelEmail && ch != ChannelSMS:
+		return "unknown channel"
+	case hasKey(d.cust.Unsubscribed, ch):
+		return "unsubscribed"
+	case d.in.Now.Before(d.cust.PausedUntil[ch]):
+		return "paused until " + d.cust.PausedUntil[ch].UTC().Format(time.DateOnly)
+	case !d.cust.Consent.Allows(ch):
+		return "no consent"
+	case d.cust.Undeliverable[ch] != "":
+		return "undeliverable (" + truncate(d.cust.Undeliverable[ch], 60) + ")"
+	case ch == ChannelEmail && d.cust.Email == "":
+		return "no address"
+	case ch == ChannelSMS && d.cust.Phone == "":
+		return "no number"
+	}
+	return ""
 }
 
 // any reports whether some allowed channel reaches the customer.
@@ -100,10 +128,6 @@ func (d *decider) address(ch string) reach {
 	r := reach{channel: ch}
 	switch ch {
 	case ChannelEmail:
-		if d.cust.Email == "" {
-			r.why = "no address"
-			return r
-		}
 		addr, err := ValidEmail(d.cust.Email)
 		if err != nil {
 			r.why = "invalid address"
@@ -111,10 +135,6 @@ func (d *decider) address(ch string) reach {
 		}
 		r.address = addr
 	case ChannelSMS:
-		if d.cust.Phone == "" {
-			r.why = "no number"
-			return r
-		}
 		region := d.cust.Country
 		if region == "" {
 			region = d.in.Policy.DefaultRegion
@@ -147,45 +167,13 @@ func hasContent(v *config.Variant, ch string) bool {
 	return false
 }
 
-// variant is step 5: the first variant whose condition holds and that has content on a
-// channel the customer is reachable on. With no reachable channel at all the decision stops
-// here with SkipNoChannel and a reason per channel: no variant could help.
-//
-// Later issue: a bandit chooses among the variants that fit (Thompson sampling over
-// conversions, seeded deterministically by customer and occurrence); the conditions here stay
-// the eligibility rule.
-func (d *decider) variant(chans *channels) (*config.Variant, bool) {
-	if !chans.any() {
-		d.noChannel(chans)
-		return nil, false
-	}
-	for i := range d.c.Variants {
-		v := &d.c.Variants[i]
-		o := evaluate(v.When, d.envFor(v.When))
-		what := fmt.Sprintf("variant %q: %s", v.ID, o.describe(v.When))
-		if o.err != nil {
-			d.stop(SkipConditionFail, what)
-			return nil, false
-		}
-		if !o.holds {
-			d.out.Reasons = append(d.out.Reasons, what)
-			continue
-		}
-		if chans.firstFor(v) < 0 {
-			d.reason("%s, but has no content for a reachable channel", what)
-			continue
-		}
-		d.out.Reasons = append(d.out.Reasons, what)
-		d.out.Variant = v
-		return v, true
-	}
-	d.stop(SkipNoVariant, "no variant fits")
-	return nil, false
-}
-
-// channel is step 6: the first allowed channel with content in v on which the customer is
-// reachable. variant guarantees there is one.
+// channel is step 6: under channel_select: order (and for a campaign built without the
+// loader, which leaves it empty) the first allowed channel with content in v on which the
+// customer is reachable; under best, see bestChannel. variant guarantees there is one.
 func (d *decider) channel(v *config.Variant, chans *channels) bool {
+	if d.c.ChannelSelect == config.ChannelSelectBest && len(chans.names) > 1 {
+		return d.bestChannel(v, chans)
+	}
 	for i, ch := range chans.names {
 		// Content first: no need to parse a phone number for a variant without SMS.
 		if ch != ChannelEmail && ch != ChannelSMS {
@@ -201,14 +189,40 @@ func (d *decider) channel(v *config.Variant, chans *channels) bool {
 			d.reason("%s: %s", ch, r.why)
 			continue
 		}
-		d.out.Channel = ch
-		d.out.Address = r.address
-		d.reason("channel %s: consent and valid %s %s", ch, addressWord(ch), maskAddress(ch, r.address))
+		d.take(r)
+		d.fallback(v, chans, chans.names[i+1:], i+1)
 		return true
 	}
 	// Not reached: variant only picks a variant with content on a reachable channel.
 	d.out.Skip = SkipNoChannel
 	return false
+}
+
+// take sends on the reachable channel r.
+func (d *decider) take(r reach) {
+	d.out.Channel = r.channel
+	d.out.Address = r.address
+	start := d.open()
+	d.str("channel ")
+	d.str(r.channel)
+	d.str(": consent and valid ")
+	d.str(addressWord(r.channel))
+	d.str(" ")
+	d.mask(r.channel, r.address)
+	d.close(start, false)
+}
+
+// fallback sets Decision.Fallback to the channels of rest (names[from:]) that have content in
+// v and are not closed to the customer. Only the cheap checks are made: parsing a phone
+// number costs more than the rest of a decision, and a fallback is used for the rare
+// permanent failure, when the delivery decides again with the failed channel marked
+// undeliverable, which checks the address.
+func (d *decider) fallback(v *config.Variant, chans *channels, rest []string, from int) {
+	for j, ch := range rest {
+		if hasContent(v, ch) && chans.blocked(from+j) == "" {
+			d.addFallback(ch)
+		}
+	}
 }
 
 // noChannel stops with a reason per channel. When the SMS cap is all that kept a channel

@@ -31,6 +31,25 @@ type Input struct {
 	// The budget itself is taken atomically at send time; this only avoids offering a reward
 	// that is known to be exhausted.
 	RewardsLeft map[string]bool
+
+	// The learning inputs (decide/learn.go, channel_best.go, optimize.go) are read by the
+	// delivery code with the customer, in the same round trip; missing ones make the step
+	// fall back to its rule without learning, and say so.
+
+	// Variants are the campaign's lifetime stats per variant id, for select: learn:
+	// results.Store.Lifetime(campaign) counts of metrics sent, conversions and clicked for
+	// each variant. A variant missing is a new one (no sends).
+	Variants map[string]VariantStats
+	// BaseEngagement is the whole base's engagement per channel over the same 180 days as
+	// Customer.Engagement (received and engaged: messages opened or clicked), the prior of
+	// channel_select: best. Missing: a uniform prior.
+	BaseEngagement map[string]Rate
+	// BaseHours is the whole base's opens and clicks by local hour (any scale: counts or
+	// shares), the prior of send_time: optimize. All zero: no prior.
+	BaseHours [24]float64
+	// SMSText is the rendered SMS text when the caller has it, to count its segments for
+	// the channel's cost; empty: the variant's inline template text is counted instead.
+	SMSText string
 }
 
 // Policy is the part of rapport.yaml that decisions use.
@@ -42,6 +61,9 @@ type Policy struct {
 	SMS             config.Limit
 	// DefaultRegion parses national phone numbers when the customer has no country.
 	DefaultRegion string
+	// EmailCostPerMessage and SMSCostPerSegment (email.cost_per_message,
+	// sms.cost_per_segment) break ties of channel_select: best toward the cheaper channel.
+	EmailCostPerMessage, SMSCostPerSegment float64
 }
 
 // Decision is the outcome for one customer.
@@ -58,6 +80,13 @@ type Decision struct {
 	Variant *config.Variant
 	Reward  *config.Reward
 	Channel string
+	// Fallback are the other channels with the variant's content that are open to the
+	// customer (consent, not unsubscribed, paused or undeliverable, an address on file),
+	// best first. On a permanent failure of Channel the delivery tries the first of them
+	// once, by deciding again with Channel in Customer.Undeliverable: that decision checks
+	// the address (phone parsing is too costly to do here for the rare failure) and the SMS
+	// cap, and keeps the variant, whose draw is seeded.
+	Fallback []string
 	// Address is the normalised address on Channel: the email address, or the E.164 number.
 	Address string
 	// SendAt is when to deliver, in UTC.

@@ -50,13 +50,25 @@ type decider struct {
 	loc *time.Location
 	// start is when sending may begin (due, not before now, after the per-customer cap);
 	// at the final send time in UTC.
-	start, at   time.Time
+	start, at time.Time
+	// timeReasons are the send-time reasons of steps that append them directly; the log
+	// takes them in (reasons.go).
 	timeReasons []string
 	out         Decision
+	log         reasonLog
+	logBuf      [reasonBuf]byte
+	logSegs     [reasonSegs]segment
+	// chans and its arrays, and fallbacks, hold what a decision needs in the decider's own
+	// allocation (two channels at most once loaded).
+	chans     channels
+	chanDone  [2]bool
+	chanReach [2]reach
+	fallbacks [2]string
 }
 
 func newDecider(in Input) *decider {
 	d := &decider{in: in, c: in.Campaign, cust: in.Customer}
+	d.log.buf, d.log.segs = d.logBuf[:0], d.logSegs[:0]
 	loc, own := location(in.Customer, in.Policy.DefaultTimezone)
 	d.loc = loc
 	d.out.Location = loc
@@ -69,7 +81,7 @@ func newDecider(in Input) *decider {
 	}
 	start, why := startTime(in.Due, in.Now)
 	d.start = start
-	d.timeReasons = append(d.timeReasons, why)
+	d.log.add(why, true)
 	return d
 }
 
@@ -91,7 +103,7 @@ func (d *decider) run() {
 		return
 	}
 	d.out.SendAt = d.at
-	d.out.Reasons = append(d.out.Reasons, d.timeReasons...)
+	d.log.withLate = true
 }
 
 // finish settles Eligible and Skip and masks addresses out of the reasons.
@@ -100,10 +112,7 @@ func (d *decider) finish() Decision {
 		d.out.Skip = SkipHoldout
 	}
 	d.out.Eligible = d.out.Skip == SkipNone
-	s := secretsOf(d.cust, d.out.Address)
-	for i, r := range d.out.Reasons {
-		d.out.Reasons[i] = s.scrub(r)
-	}
+	d.out.Reasons = d.reasons()
 	return d.out
 }
 
@@ -113,19 +122,27 @@ func (d *decider) envFor(cond *config.Condition) map[string]any {
 		return nil
 	}
 	if d.env == nil {
-		d.env = Env(d.in.Customer, d.in.Event, d.in.Now)
+		d.env = d.neededEnv()
 	}
 	return d.env
 }
 
 func (d *decider) reason(format string, args ...any) {
-	d.out.Reasons = append(d.out.Reasons, fmt.Sprintf(format, args...))
+	start := d.open()
+	d.log.buf = fmt.Appendf(d.log.buf, format, args...)
+	d.close(start, false)
+}
+
+// say adds a reason written in full.
+func (d *decider) say(reason string) {
+	d.absorb()
+	d.log.add(reason, false)
 }
 
 // stop records a skip with its reason and returns false, so steps end with `return d.stop(...)`.
 func (d *decider) stop(skip SkipReason, reason string) bool {
 	d.out.Skip = skip
-	d.out.Reasons = append(d.out.Reasons, reason)
+	d.say(reason)
 	return false
 }
 
@@ -136,14 +153,19 @@ func (d *decider) check(what string, cond *config.Condition, skip SkipReason) bo
 		return true
 	}
 	o := evaluate(cond, d.envFor(cond))
-	r := what + " " + o.describe(cond)
+	start := d.open()
+	d.str(what)
+	d.str(" ")
+	d.log.buf = o.appendDescribe(d.log.buf, cond)
+	d.close(start, false)
 	switch {
 	case o.err != nil:
-		return d.stop(SkipConditionFail, r)
+		d.out.Skip = SkipConditionFail
+		return false
 	case !o.holds:
-		return d.stop(skip, r)
+		d.out.Skip = skip
+		return false
 	}
-	d.out.Reasons = append(d.out.Reasons, r)
 	return true
 }
 
@@ -196,7 +218,11 @@ func (d *decider) repeat() bool {
 			return d.stop(SkipRepeat, fmt.Sprintf("occurrence %q already sent at %s", truncate(d.in.Occurrence, 60), when))
 		}
 	}
-	d.reason("repeat %s: no earlier send in the way", r)
+	start := d.open()
+	d.str("repeat ")
+	d.str(r.String())
+	d.str(": no earlier send in the way")
+	d.close(start, false)
 	return true
 }
 

@@ -17,8 +17,10 @@ import (
 // the runtime error if any.
 type outcome struct {
 	holds bool
-	facts string // " (total=42.5, tier=\"gold\")", or ""
 	err   error
+	// env is where the condition was evaluated: describe writes the values it read from it
+	// (" (total=42.5, tier=\"gold\")") only when the reason is written.
+	env map[string]any
 }
 
 // evaluate runs cond over env and collects the values it refers to, so a reason says not only
@@ -28,34 +30,44 @@ func evaluate(cond *config.Condition, env map[string]any) outcome {
 		return outcome{holds: true}
 	}
 	ok, err := cond.Eval(env)
-	return outcome{holds: ok, facts: facts(cond.Source, env), err: err}
+	return outcome{holds: ok, err: err, env: env}
 }
 
 // describe renders an outcome as `"SOURCE" holds (facts)` for reasons.
 func (o outcome) describe(cond *config.Condition) string {
+	return string(o.appendDescribe(nil, cond))
+}
+
+// appendDescribe is describe appending to b.
+func (o outcome) appendDescribe(b []byte, cond *config.Condition) []byte {
 	if cond == nil {
-		return "no condition"
+		return append(b, "no condition"...)
 	}
-	src := quoteSource(cond.Source)
+	b = appendQuoteSource(b, cond.Source)
 	switch {
 	case o.err != nil:
-		return src + " failed: " + conditionError(o.err, cond.Source) + o.facts
+		b = append(b, " failed: "...)
+		b = append(b, conditionError(o.err, cond.Source)...)
 	case o.holds:
-		return src + " holds" + o.facts
+		b = append(b, " holds"...)
+	default:
+		b = append(b, " does not hold"...)
 	}
-	return src + " does not hold" + o.facts
+	return appendFacts(b, cond.Source, o.env)
 }
 
 // quoteSource quotes a condition for a reason without escaping, when it can, the string
 // literals conditions are full of: "event.total >= 20", `customer.tier == "gold"`.
-func quoteSource(s string) string {
+func quoteSource(s string) string { return string(appendQuoteSource(nil, s)) }
+
+func appendQuoteSource(b []byte, s string) []byte {
 	switch {
 	case !strings.ContainsAny(s, "\"\\\n"):
-		return `"` + s + `"`
+		return append(append(append(b, '"'), s...), '"')
 	case !strings.ContainsAny(s, "`\n"):
-		return "`" + s + "`"
+		return append(append(append(b, '`'), s...), '`')
 	}
-	return strconv.Quote(s)
+	return strconv.AppendQuote(b, s)
 }
 
 // conditionError keeps the first line of an expr error (the rest is a caret drawing) without
@@ -77,26 +89,57 @@ const maxReferences = 4096
 
 // facts formats the values a condition refers to: " (total=42.5, tier=\"gold\")".
 func facts(source string, env map[string]any) string {
-	paths := referencedPaths(source)
-	if len(paths) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, len(paths))
-	for _, p := range paths {
+	return string(appendFacts(nil, source, env))
+}
+
+// appendFacts is facts appending to b: the common values are written in place, without a
+// string each.
+func appendFacts(b []byte, source string, env map[string]any) []byte {
+	n := 0
+	for _, p := range referencedPaths(source) {
 		v, ok := lookup(env, p)
 		if !ok {
 			continue
 		}
-		label := strings.Join(p[1:], ".")
-		if len(p) == 1 {
-			label = p[0]
+		if n == 0 {
+			b = append(b, " ("...)
+		} else {
+			b = append(b, ", "...)
 		}
-		parts = append(parts, label+"="+formatValue(v, personalPath(p), 0))
+		n++
+		if len(p) == 1 {
+			b = append(b, p[0]...)
+		}
+		for i, k := range p[1:] {
+			if i > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, k...)
+		}
+		b = append(b, '=')
+		b = appendValue(b, v, personalPath(p))
 	}
-	if len(parts) == 0 {
-		return ""
+	if n > 0 {
+		b = append(b, ')')
 	}
-	return " (" + strings.Join(parts, ", ") + ")"
+	return b
+}
+
+// appendValue is formatValue appending to b.
+func appendValue(b []byte, v any, personal bool) []byte {
+	switch x := v.(type) {
+	case string:
+		if x == "" || !(personal || looksPersonal(x)) && len(x) <= 40 {
+			return strconv.AppendQuote(b, x)
+		}
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case float64:
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	}
+	return append(b, formatValue(v, personal, 0)...)
 }
 
 func referencedPaths(source string) [][]string {

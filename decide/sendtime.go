@@ -87,26 +87,37 @@ func (d *decider) schedule() {
 	}
 	local := d.start.In(d.loc)
 	at := nextOpening(w, local)
+	start := d.open()
 	switch {
 	case w.IsZero():
-		d.timeReasons = append(d.timeReasons, "no sending window: any time")
+		d.str("no sending window: any time")
 	case at.Equal(local):
-		d.timeReasons = append(d.timeReasons, fmt.Sprintf("window %s: %s is inside", w, local.Format(localFormat)))
+		d.str("window ")
+		d.window(w)
+		d.str(": ")
+		d.clock(local, localFormat)
+		d.str(" is inside")
 	default:
-		d.timeReasons = append(d.timeReasons, fmt.Sprintf("window %s: %s is outside, deferred to its next opening %s",
-			w, local.Format(localFormat), at.Format(localFormat)))
+		d.str("window ")
+		d.window(w)
+		d.str(": ")
+		d.clock(local, localFormat)
+		d.str(" is outside, deferred to its next opening ")
+		d.clock(at, localFormat)
 	}
+	d.close(start, true)
 	switch d.c.SendTime {
-	case "optimize":
-		// Later issue: pick the hour this customer opens most (predict's send-time
-		// histograms) within the window and a horizon; until then the exact time.
-		d.timeReasons = append(d.timeReasons, "send-time optimisation has no history yet: exact")
-	case "", "exact":
+	case config.SendTimeOptimize:
+		at = d.optimize(w, at)
+	case "", config.SendTimeExact:
 	default:
-		d.timeReasons = append(d.timeReasons, fmt.Sprintf("send_time %q unknown: exact", d.c.SendTime))
+		d.lateReason("send_time %q unknown: exact", d.c.SendTime)
 	}
 	d.at = at.UTC()
-	d.timeReasons = append(d.timeReasons, "send at "+d.at.Format(time.RFC3339))
+	start = d.open()
+	d.str("send at ")
+	d.clock(d.at, time.RFC3339)
+	d.close(start, true)
 }
 
 // nextOpening is config.Window.Next with spring-forward gaps handled the same way in every

@@ -114,7 +114,7 @@ func TestSendTimeRespectsLocalWindow(t *testing.T) {
 	}
 }
 
-func TestSendTimeOptimizeIsExactForNow(t *testing.T) {
+func TestSendTimeOptimizeWithoutHistoryIsExact(t *testing.T) {
 	t.Parallel()
 	in := input(t)
 	in.Campaign.SendTime = "optimize"
@@ -122,7 +122,7 @@ func TestSendTimeOptimizeIsExactForNow(t *testing.T) {
 	if !d.SendAt.Equal(now) {
 		t.Errorf("SendAt %s, want %s", d.SendAt, now)
 	}
-	requireReason(t, d, "send-time optimisation has no history yet: exact")
+	requireReason(t, d, "send_time optimize: no opens or clicks of the customer or the base yet: exact")
 }
 
 func TestRepeatRule(t *testing.T) {
