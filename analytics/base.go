@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/decide"
 )
 
 // Base is what the whole customer base does, the prior that a decision about one customer
@@ -223,4 +224,22 @@ func (c *BaseCache) Current(ctx context.Context) (*Base, error) {
 	}
 	c.b, c.at, c.read = b, c.clock(), true
 	return b, nil
+}
+
+// Priors returns the base's engagement per channel and local hours as decide reads them
+// (decide.Input.BaseEngagement and BaseHours); empty when no refit has run yet.
+func (c *BaseCache) Priors(ctx context.Context) (map[string]decide.Rate, [24]float64, error) {
+	var hours [24]float64
+	b, err := c.Current(ctx)
+	if err != nil || b == nil {
+		return nil, hours, err
+	}
+	eng := make(map[string]decide.Rate, len(b.Engagement))
+	for ch, r := range b.Engagement {
+		eng[ch] = decide.Rate{Received: int(r.Received), Engaged: int(r.Engaged)}
+	}
+	for h, n := range b.Hours {
+		hours[h] = float64(n)
+	}
+	return eng, hours, nil
 }

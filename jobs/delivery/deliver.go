@@ -71,6 +71,10 @@ type Config struct {
 	ShopURL string
 	// Tracking tracks opens and clicks (tracking.go); nil: none.
 	Tracking *Tracking
+	// Variants and Base feed the learned choices (learning.go); nil: the rules without
+	// learning, as the decisions' reasons then say.
+	Variants VariantReader
+	Base     BaseReader
 }
 
 // Deliverer processes sends: decide, claim, grant the reward, render, deliver, record. It is
@@ -227,6 +231,9 @@ func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Camp
 		return nil, Outcome{}, fmt.Errorf("send %s: %w", camp.ID, err)
 	}
 	in := d.Input(cat, camp, p, prof, left, now)
+	if err := d.FillLearning(ctx, &in); err != nil {
+		return nil, Outcome{}, fmt.Errorf("send %s: %w", camp.ID, err)
+	}
 	dec := decide.Decide(in)
 	if !dec.Eligible {
 		out, err := d.recordNotSent(ctx, camp, p, dec)

@@ -99,6 +99,9 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 	}
 	in := d.Input(cat, camp, &tasks.SendPayload{Campaign: camp.ID, Customer: customerID, Occurrence: occ, Due: due}, prof, left, at)
 	in.Event = ev
+	if err := d.FillLearning(ctx, &in); err != nil {
+		return nil, err
+	}
 	dec := decide.Decide(in)
 	out := &Previewed{Campaign: camp.ID, Customer: customerID, Eligible: dec.Eligible, Skip: string(dec.Skip),
 		Holdout: dec.Holdout, Channel: dec.Channel, Reasons: append(reasons, dec.Reasons...)}

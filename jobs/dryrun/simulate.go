@@ -183,6 +183,9 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 				in = d.Input(cat, camp, sp, prof, left, at)
 				in.Event = ev
 			}
+			if err := d.FillLearning(ctx, &in); err != nil {
+				return nil, err
+			}
 			dec := decide.Decide(in)
 			if !sim.add(dec) {
 				continue

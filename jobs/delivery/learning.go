@@ -1,0 +1,50 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/decide"
+)
+
+// VariantReader gives a campaign's variant statistics for select: learn
+// (results.VariantCache implements it, reading the campaign's counters at most every few
+// seconds).
+type VariantReader interface {
+	VariantStats(ctx context.Context, campaign string) (map[string]decide.VariantStats, error)
+}
+
+// BaseReader gives the whole base's engagement per channel and local hours, the priors of
+// channel_select: best and send_time: optimize (analytics.BaseCache implements it, from the
+// statistics every refit publishes).
+type BaseReader interface {
+	Priors(ctx context.Context) (map[string]decide.Rate, [24]float64, error)
+}
+
+// FillLearning sets the learning inputs of a decision: the campaign's variant statistics when
+// it learns its variant, the base's priors when it learns its channel or send time. Each
+// source is read only when the campaign asks for it, and from a cache, so a campaign with
+// fixed rules costs nothing more. The worker, preview and simulate all call it, so that they
+// decide on the same inputs.
+func (d *Deliverer) FillLearning(ctx context.Context, in *decide.Input) error {
+	camp := in.Campaign
+	if camp == nil {
+		return nil
+	}
+	if d.cfg.Variants != nil && camp.Select.Mode == config.SelectLearn {
+		stats, err := d.cfg.Variants.VariantStats(ctx, camp.ID)
+		if err != nil {
+			return fmt.Errorf("variant statistics of %s: %w", camp.ID, err)
+		}
+		in.Variants = stats
+	}
+	if d.cfg.Base != nil && (camp.SendTime == "optimize" || len(camp.Channels) > 1) {
+		eng, hours, err := d.cfg.Base.Priors(ctx)
+		if err != nil {
+			return fmt.Errorf("base priors: %w", err)
+		}
+		in.BaseEngagement, in.BaseHours = eng, hours
+	}
+	return nil
+}
