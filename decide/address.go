@@ -321,28 +321,58 @@ func (s *secrets) scrub(reason string) string {
 	return reason
 }
 
-// indexFold is strings.Index ignoring ASCII case, without lowering either string.
+// indexFold is strings.Index ignoring ASCII case, without lowering either string. It jumps
+// between the occurrences of sub's first byte in either case with strings.IndexByte (which
+// is vectorised): scanning byte by byte made scrubbing a fifth of a decision's time.
 func indexFold(s, sub string) int {
 	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
-		for j < n && lowerByte(s[i+j]) == lowerByte(sub[j]) {
-			j++
+	if n == 0 {
+		return 0
+	}
+	lo, up := lowerByte(sub[0]), sub[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	for i := 0; i+n <= len(s); {
+		j := strings.IndexByte(s[i:len(s)-n+1], lo)
+		if up != lo {
+			if k := strings.IndexByte(s[i:len(s)-n+1], up); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
 		}
-		if j == n {
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if equalFoldASCII(s[i:i+n], sub) {
 			return i
 		}
+		i++
 	}
 	return -1
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		if lowerByte(a[i]) != lowerByte(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // indexBytes is strings.Index of a byte slice, without converting it.
 func indexBytes(s string, sub []byte) int {
 	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		if s[i] == sub[0] && s[i:i+n] == string(sub) {
+	for i := 0; i+n <= len(s); {
+		j := strings.IndexByte(s[i:len(s)-n+1], sub[0])
+		if j < 0 {
+			return -1
+		}
+		if i += j; s[i:i+n] == string(sub) {
 			return i
 		}
+		i++
 	}
 	return -1
 }

@@ -215,3 +215,26 @@ func FuzzPlainEmail(f *testing.F) {
 		}
 	})
 }
+
+func TestIndexFoldFindsEitherCase(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s, sub string
+		want   int
+	}{
+		{"channel email: J***@example.com", "j***@EXAMPLE.com", 15},
+		{"to Jane.Doe@Example.com", "jane.doe@example.com", 3},
+		{"jjjane", "JANE", 2},
+		{"no match here", "jane", -1},
+		{"short", "longer than s", -1},
+		{"ends with jan", "jane", -1},
+		{"+49 151", "+49", 0},
+	} {
+		if got := indexFold(tc.s, tc.sub); got != tc.want {
+			t.Errorf("indexFold(%q, %q) = %d, want %d", tc.s, tc.sub, got, tc.want)
+		}
+		if got := indexBytes(strings.ToLower(tc.s), []byte(strings.ToLower(tc.sub))); got != tc.want {
+			t.Errorf("indexBytes(%q, %q) = %d, want %d", tc.s, tc.sub, got, tc.want)
+		}
+	}
+}
