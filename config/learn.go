@@ -146,3 +146,13 @@ func checkWeights(d *doc, c *Campaign) {
 		d.errorAt("select.weights", "every weight is 0: no variant would ever be sent")
 	}
 }
+
+// checkCosts refuses negative prices of channel_select: best's tie-break.
+func (k *configChecker) checkCosts() {
+	if c := k.c.Email.CostPerMessage; c < 0 || math.IsNaN(c) {
+		k.errorf("email.cost_per_message", "must not be negative, got %g", c)
+	}
+	if c := k.c.SMS.CostPerSegment; c < 0 || math.IsNaN(c) {
+		k.errorf("sms.cost_per_segment", "must not be negative, got %g", c)
+	}
+}

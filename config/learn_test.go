@@ -116,3 +116,20 @@ func TestLearningKeysHaveDefaults(t *testing.T) {
 		})
 	}
 }
+
+func TestChannelCostsAreReadAndMustNotBeNegative(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Load(writeFile(t, dir, "rapport.yaml", "email: {cost_per_message: 0.001}\nsms: {cost_per_segment: 0.0079}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Email.CostPerMessage != 0.001 || c.SMS.CostPerSegment != 0.0079 {
+		t.Errorf("costs %g and %g", c.Email.CostPerMessage, c.SMS.CostPerSegment)
+	}
+	_, err = Load(writeFile(t, dir, "rapport.yaml", "email: {cost_per_message: -1}\nsms:\n  cost_per_segment: -0.5\n"), nil)
+	sameLines(t, errorLines(err, dir), []string{
+		"rapport.yaml:1:27: email.cost_per_message: must not be negative, got -1",
+		"rapport.yaml:3:21: sms.cost_per_segment: must not be negative, got -0.5",
+	})
+}

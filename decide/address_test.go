@@ -168,3 +168,73 @@ func TestReasonsNeverContainFullAddresses(t *testing.T) {
 		})
 	}
 }
+
+// slowEmail is ValidEmail without its fast path.
+func slowEmail(raw string) (string, error) {
+	local, domain, err := parseEmail(raw)
+	if err != nil {
+		return "", err
+	}
+	return quoteLocal(local) + "@" + domain, nil
+}
+
+func TestPlainEmailAgreesWithNetMail(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"jane@example.com", "Jane.Doe@Example.COM", "  a@b  ", "a+tag@mail-1.example.co.uk", "o'neil@x.ie",
+		"a..b@example.com", ".a@example.com", "a@-example.com", "a@example..com", "a@.example.com", "a@example.com.",
+		"a@b@c", "a@", "@b", "a b@c", "Jane <jane@example.com>", "a@[127.0.0.1]", "a@exa_mple.com", "a@bücher.de",
+	} {
+		fast, ok := plainEmail(raw)
+		if !ok {
+			continue
+		}
+		slow, err := slowEmail(raw)
+		if err != nil || slow != fast {
+			t.Errorf("%q: fast path %q, net/mail %q %v", raw, fast, slow, err)
+		}
+	}
+	for _, raw := range []string{"jane@example.com", "Jane.Doe@Example.COM"} {
+		if _, ok := plainEmail(raw); !ok {
+			t.Errorf("%q does not take the fast path", raw)
+		}
+	}
+}
+
+func FuzzPlainEmail(f *testing.F) {
+	for _, s := range []string{"jane@example.com", "A@0", "a@b.c", "x@-", "a.@b", "a@b..c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		fast, ok := plainEmail(raw)
+		if !ok {
+			return
+		}
+		if slow, err := slowEmail(raw); err != nil || slow != fast {
+			t.Fatalf("%q: fast path %q, net/mail %q %v", raw, fast, slow, err)
+		}
+	})
+}
+
+func TestIndexFoldFindsEitherCase(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s, sub string
+		want   int
+	}{
+		{"channel email: J***@example.com", "j***@EXAMPLE.com", 15},
+		{"to Jane.Doe@Example.com", "jane.doe@example.com", 3},
+		{"jjjane", "JANE", 2},
+		{"no match here", "jane", -1},
+		{"short", "longer than s", -1},
+		{"ends with jan", "jane", -1},
+		{"+49 151", "+49", 0},
+	} {
+		if got := indexFold(tc.s, tc.sub); got != tc.want {
+			t.Errorf("indexFold(%q, %q) = %d, want %d", tc.s, tc.sub, got, tc.want)
+		}
+		if got := indexBytes(strings.ToLower(tc.s), []byte(strings.ToLower(tc.sub))); got != tc.want {
+			t.Errorf("indexBytes(%q, %q) = %d, want %d", tc.s, tc.sub, got, tc.want)
+		}
+	}
+}

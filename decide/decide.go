@@ -36,9 +36,12 @@ type Input struct {
 	// delivery code with the customer, in the same round trip; missing ones make the step
 	// fall back to its rule without learning, and say so.
 
-	// Variants are the campaign's lifetime stats per variant id, for select: learn:
-	// results.Store.Lifetime(campaign) counts of metrics sent, conversions and clicked for
-	// each variant. A variant missing is a new one (no sends).
+	// Variants are the campaign's lifetime stats per variant id, for select: learn. From
+	// counts := results.Store.Lifetime(ctx, campaign), for each key k with k.Arm ==
+	// results.Treatment and k.Variant != "", summed over channels: Sends += counts of
+	// results.Sent, Conversions += results.Conversions, Clicks += results.Clicked. A variant
+	// missing is a new one (no sends). Read it once per campaign and batch, not per customer:
+	// a few seconds' staleness only delays learning by as many sends.
 	Variants map[string]VariantStats
 	// BaseEngagement is the whole base's engagement per channel over the same 180 days as
 	// Customer.Engagement (received and engaged: messages opened or clicked), the prior of

@@ -17,19 +17,26 @@ import (
 //  3. repeat rule (SkipRepeat), per-customer frequency cap (defer up to 7 days, else
 //     SkipFrequencyCap);
 //  4. holdout draw (SkipHoldout, see Decision.Holdout: the later steps still run);
-//  5. variant: the first whose condition holds with content on a channel the customer is
-//     reachable on (SkipNoVariant);
-//  6. channel: the first allowed, with content, consent, a valid address and room under the
-//     SMS cap (SkipNoChannel; SkipFrequencyCap when only the SMS cap stood in the way);
+//  5. variant: among those whose condition holds with content on a channel the customer is
+//     reachable on, the campaign's select: the first, a weighted draw, or Thompson sampling
+//     over Input.Variants with a floor of exploration (SkipNoVariant; variant.go, learn.go);
+//  6. channel: among those allowed, with content, consent, a valid address and room under
+//     the SMS cap, the first (channel_select: order) or the preferred, most engaging, then
+//     cheapest (best; channel_best.go); the others open to the customer are the Fallback
+//     (SkipNoChannel; SkipFrequencyCap when only the SMS cap stood in the way);
 //  7. reward: see chooseReward (no reward is fine);
-//  8. send time: due (not before now), deferred by the cap, moved into the sending window.
+//  8. send time: due (not before now), deferred by the cap, moved into the sending window;
+//     under send_time: optimize, the customer's best local hour within the window and the
+//     horizon (optimize.go).
 //
 // A condition that fails at runtime stops the decision with SkipConditionFail: sending the
 // next variant, or no reward, to a customer a broken condition was meant to catch is a silent
 // wrong message. A nil Campaign or Customer gives SkipInvalidInput.
 //
-// The signature stays as the full engine grows (bandits over variants, send-time
-// optimisation, CLV-based rewards): what they need arrives in Input.
+// The signature stays as the engine grows: what learning needs (variant stats, the base's
+// engagement and hours) arrives in Input, read by the caller, so the same Input still gives
+// the same Decision and the variant draw, seeded by (campaign, customer, occurrence), is the
+// same in preview, simulate, the send and its retry.
 func Decide(in Input) Decision {
 	if in.Campaign == nil || in.Customer == nil {
 		return Decision{Skip: SkipInvalidInput, Reasons: []string{"no campaign or no customer"}}

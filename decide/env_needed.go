@@ -100,29 +100,43 @@ func (c *needsCollector) Visit(n *ast.Node) {
 // neededEnv builds the environment for every condition the decision may evaluate: the
 // trigger's, the segment's and audience's, the variants' and the rewards'.
 func (d *decider) neededEnv() map[string]any {
-	var all needs
-	var keys [16]string
-	all.customer = keys[:0]
 	c := d.c
-	all.add(c.Trigger.Where)
-	if d.in.Segment != nil {
-		all.add(d.in.Segment.Where)
+	var buf [16]*needs
+	list := buf[:0]
+	add := func(cond *config.Condition) {
+		if cond != nil {
+			list = append(list, needsOf(cond.Source))
+		}
 	}
-	all.add(c.Audience.Where)
+	add(c.Trigger.Where)
+	if d.in.Segment != nil {
+		add(d.in.Segment.Where)
+	}
+	add(c.Audience.Where)
 	for i := range c.Variants {
-		all.add(c.Variants[i].When)
+		add(c.Variants[i].When)
 	}
 	for i := range c.Rewards {
-		all.add(c.Rewards[i].When)
+		add(c.Rewards[i].When)
+	}
+	var all needs
+	keys := 0
+	for _, n := range list {
+		all.wholeCustomer = all.wholeCustomer || n.wholeCustomer
+		all.event = all.event || n.event
+		all.eventName = all.eventName || n.eventName
+		all.now = all.now || n.now
+		keys += len(n.customer)
 	}
 	if all.wholeCustomer {
 		return Env(d.cust, d.in.Event, d.in.Now)
 	}
 	env := make(map[string]any, 4)
 	if all.event {
-		env["event"] = map[string]any{}
 		if ev := d.in.Event; ev != nil && ev.Properties != nil {
 			env["event"] = ev.Properties
+		} else {
+			env["event"] = map[string]any{}
 		}
 	}
 	if all.eventName {
@@ -134,31 +148,18 @@ func (d *decider) neededEnv() map[string]any {
 	if all.now {
 		env["now"] = d.in.Now
 	}
-	if len(all.customer) > 0 {
-		m := make(map[string]any, len(all.customer))
-		for _, k := range all.customer {
-			if v, ok := customerValue(d.cust, k, d.in.Now); ok {
-				m[k] = v
+	if keys > 0 {
+		m := make(map[string]any, keys)
+		for _, n := range list {
+			for _, k := range n.customer {
+				if v, ok := customerValue(d.cust, k, d.in.Now); ok {
+					m[k] = v
+				}
 			}
 		}
 		env["customer"] = m
 	}
 	return env
-}
-
-// add merges what cond needs into n.
-func (n *needs) add(cond *config.Condition) {
-	if cond == nil {
-		return
-	}
-	m := needsOf(cond.Source)
-	n.wholeCustomer = n.wholeCustomer || m.wholeCustomer
-	n.event = n.event || m.event
-	n.eventName = n.eventName || m.eventName
-	n.now = n.now || m.now
-	if !n.wholeCustomer {
-		n.customer = append(n.customer, m.customer...)
-	}
 }
 
 // customerValue is the value of customer.NAME in Env: a computed name (absent when

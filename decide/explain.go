@@ -35,7 +35,11 @@ func evaluate(cond *config.Condition, env map[string]any) outcome {
 
 // describe renders an outcome as `"SOURCE" holds (facts)` for reasons.
 func (o outcome) describe(cond *config.Condition) string {
-	return string(o.appendDescribe(nil, cond))
+	var b []byte
+	if cond != nil {
+		b = make([]byte, 0, 64+2*len(cond.Source)) // one allocation for most reasons
+	}
+	return string(o.appendDescribe(b, cond))
 }
 
 // appendDescribe is describe appending to b.

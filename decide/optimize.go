@@ -204,9 +204,10 @@ func (d *decider) optimizeReason(p *hourProfile, t time.Time, w config.Window, b
 	d.close(start, true)
 }
 
-// whose writes "Reza's", or "the customer's" without a first name (never an address).
+// whose writes "Reza's", or "the customer's" without a first name, or with one that looks
+// like an address or a number (a form filled in wrongly).
 func (d *decider) whose() {
-	if d.cust.FirstName == "" {
+	if d.cust.FirstName == "" || looksPersonal(d.cust.FirstName) {
 		d.str("the customer's")
 		return
 	}
