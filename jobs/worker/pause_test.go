@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
 // everyOrder thanks the customer for every order (no repeat rule), so that a pause, not the
@@ -182,5 +183,36 @@ func TestPausedScheduleFiresNothingSkipsWhatWasPendingAndResumeSendsTheNextOccur
 		if sends := b.sends(id); len(sends) != 2 || sends[0].At.Day() != 4 {
 			t.Fatalf("%s: sends %+v, want day 4 then day 1", id, sends)
 		}
+	}
+}
+
+// TestPauseDuringABatchSkipsItsRest: a pause takes effect at the next chunk of a page being
+// sent, not at the next page; the customers already sent keep their send.
+func TestPauseDuringABatchSkipsItsRest(t *testing.T) {
+	b := setupScheduled(t, dailyUTC)
+	b.customers(map[string]map[string]any{"a": emailTo("a", "UTC", nil), "b": emailTo("b", "UTC", nil), "c": emailTo("c", "UTC", nil)})
+	ctx := context.Background()
+	now := time.Date(2027, 5, 1, 10, 0, 0, 0, time.UTC)
+	b.clock.Set(now)
+	cfg := b.deliverer.Config()
+	cfg.Parallel = 1 // one customer per chunk
+	cfg.Observe = func(_ *tasks.SendPayload, out delivery.Outcome) {
+		if out.State == delivery.StateSent {
+			if err := b.states.Pause(ctx, "daily", "mona"); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	d := must(delivery.New(cfg))
+	done, err := d.DeliverMany(ctx, &tasks.BatchPayload{Campaign: "daily", Occurrence: "2027-05-01T10:00Z", Due: now, IDs: []string{"a", "b", "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]int{}
+	for _, r := range done {
+		states[string(r.Outcome.State)+"|"+r.Outcome.Reason]++
+	}
+	if states["sent|"] != 1 || states["skipped|paused"] != 2 || b.smtp.Count() != 1 {
+		t.Fatalf("outcomes %v, %d emails; want 1 sent, then 2 skipped as paused", states, b.smtp.Count())
 	}
 }
