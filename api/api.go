@@ -51,6 +51,8 @@ type Server struct {
 	BodyLimit int64
 	// Runs serves GET /v1/campaigns/{id}/runs; nil answers 404.
 	Runs Runs
+	// States serves pause, resume and state of campaigns (campaigns_state.go); nil: not served.
+	States *States
 	// Records decode, for GET /v1/customers/{id}/export, the records kept under a customer's
 	// hash tag, by key family: "d" (delivery records, as ExportedSend). Reward grants ("g")
 	// are read without one; a record of a family without a reader is exported raw.
@@ -105,6 +107,11 @@ func (s *Server) Handler() http.Handler {
 	route("GET /v1/customers/{id}/export", s.auth(ScopeAdmin, s.handleExportCustomer))
 	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
+	if s.States != nil {
+		route("POST /v1/campaigns/{id}/pause", s.auth(ScopeAdmin, s.handlePause))
+		route("POST /v1/campaigns/{id}/resume", s.auth(ScopeAdmin, s.handleResume))
+		route("GET /v1/campaigns/{id}/state", s.auth(ScopeRead, s.handleState))
+	}
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
 	if s.Tracking != nil {

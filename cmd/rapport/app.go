@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/rapporthq/rapport/analytics"
+	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/channels"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
@@ -42,6 +43,7 @@ type app struct {
 	store     *customers.Store
 	catalog   *delivery.CatalogRef
 	claims    *delivery.Claims
+	states    *campaignstate.Store // paused campaigns; shared by delivery, scheduler, API and console
 	ledger    *rewards.Ledger
 	signer    *links.Signer
 	keyring   *links.Keyring
@@ -197,6 +199,7 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts 
 	storeOpts.Erasers = []customers.Eraser{a.ledger, &tasks.Eraser{Inspector: asynq.NewInspectorFromRedisClient(a.rdb)}}
 	a.store = customers.NewStore(a.rdb, storeOpts)
 	a.claims = delivery.NewClaims(a.rdb)
+	a.states = campaignstate.NewStore(a.rdb, campaignstate.Options{Log: log})
 	a.signer = links.NewSigner(cfg.Secret, cfg.PublicURL)
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
 	if opts.dryRun {
@@ -234,6 +237,7 @@ func (a *app) wire(opts appOptions) error {
 		Predictor: a.models, MessageDomain: domainOf(a.cfg.Email.From), Now: time.Now, Log: dlog, Observe: opts.observe,
 		Sender: templates.NewSender(a.cfg.Email.From, a.cfg.Email.SenderAddress), ShopURL: a.cfg.ShopURL,
 		Tracking: &delivery.Tracking{Keyring: kr, Store: a.store, TTL: a.cfg.Tracking.LinkTTL.D()},
+		Pauses:   a.states,
 	})
 	if err != nil {
 		return err

@@ -117,7 +117,7 @@ func (a *app) serve(ctx context.Context, roles map[string]bool, started func(add
 	}
 	if roles["scheduler"] {
 		sched, err := schedule.NewScheduler(schedule.Config{Catalog: a.catalog, RDB: a.rdb, Enqueue: a.client,
-			DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Log: a.log})
+			DefaultTZ: a.cfg.Location(), CatchUp: a.cfg.CatchUp.D(), Log: a.log, Pauses: a.states})
 		if err != nil {
 			return err
 		}
@@ -205,6 +205,7 @@ func (a *app) apiHandler() http.Handler {
 		BodyLimit: a.cfg.BodyLimit, Log: a.log, Records: exportReaders(),
 		Ready:    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
 		Runs:     &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
+		States:   &api.States{Store: a.states, Known: func(id string) bool { return a.catalog.Load().Set.Campaign(id) != nil }},
 		Reload:   func(context.Context) error { return a.reload() },
 		Tracking: &api.Tracking{Keyring: a.keyring, Hits: a.store, Rules: &a.cfg.Tracking},
 		Webhooks: api.Webhooks{PublicURL: a.cfg.PublicURL, TwilioAuthToken: a.cfg.SMS.Twilio.AuthToken,

@@ -75,6 +75,8 @@ type Config struct {
 	// learning, as the decisions' reasons then say.
 	Variants VariantReader
 	Base     BaseReader
+	// Pauses says which campaigns are paused (pause.go, campaignstate.Store); nil: none ever is.
+	Pauses Pauses
 }
 
 // Deliverer processes sends: decide, claim, grant the reward, render, deliver, record. It is
@@ -185,6 +187,9 @@ func (d *Deliverer) deliver(ctx context.Context, p *tasks.SendPayload) (Outcome,
 	if camp == nil {
 		d.cfg.Log.Warn("send for a campaign that no longer exists; dropped", zap.String("campaign", p.Campaign))
 		return Outcome{State: StateSkipped, Reason: "campaign_removed"}, nil
+	}
+	if out, stop, err := d.skipIfPaused(ctx, camp, p); stop {
+		return out, err
 	}
 	prof, err := d.cfg.Profiles.Get(ctx, p.Customer)
 	if errors.Is(err, customers.ErrNotFound) {

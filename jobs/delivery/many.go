@@ -43,6 +43,12 @@ func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]D
 		}
 		return out, nil
 	}
+	if pause, err := d.pauseOf(ctx, camp.ID); err != nil || pause != nil {
+		if err != nil {
+			return nil, err
+		}
+		return d.skipPaused(ctx, camp, p, p.IDs, pause)
+	}
 	left, err := d.cfg.Rewards.Left(ctx, camp)
 	if err != nil {
 		return nil, err
@@ -135,6 +141,15 @@ func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]D
 			// Cancelled (shutdown): nothing more is claimed; the retry sends the rest.
 			for _, s := range chunk {
 				finish(s.sp, s.prof, Outcome{}, ctx.Err())
+			}
+			continue
+		}
+		// A pause takes effect at the next chunk, not at the next page: a page of a blast
+		// takes seconds to send. Unpaused, the check is a lookup in a cached snapshot.
+		if pause, err := d.pauseOf(sendCtx, camp.ID); err != nil || pause != nil {
+			for _, s := range chunk {
+				out, _, err := d.skipIfPaused(sendCtx, camp, s.sp)
+				finish(s.sp, s.prof, out, err)
 			}
 			continue
 		}

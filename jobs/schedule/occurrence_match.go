@@ -62,10 +62,21 @@ func keeps(cal *calendar.Calendar, country, id string, day calendar.Date) bool {
 // keeps the holiday on day, so that the scheduler does not page the whole audience on the
 // 364 days a year a holiday is kept nowhere.
 func holidayAnywhere(cal *calendar.Calendar, set *config.Set, id string, day calendar.Date) bool {
+	return keptIn(cal, holidayCountries(set), id, day)
+}
+
+// holidayCountries are the countries holidayAnywhere looks in: every built-in calendar's, ""
+// (custom holidays kept everywhere) and those the set's custom holidays name.
+func holidayCountries(set *config.Set) []string {
 	countries := append(calendar.Countries(), "")
 	for _, h := range set.Holidays {
 		countries = append(countries, h.Countries...)
 	}
+	return countries
+}
+
+// keptIn reports whether one of countries keeps the holiday on day.
+func keptIn(cal *calendar.Calendar, countries []string, id string, day calendar.Date) bool {
 	return slices.ContainsFunc(countries, func(cc string) bool { return keeps(cal, cc, id, day) })
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/calendar"
+	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/tasks"
@@ -44,6 +45,8 @@ type Config struct {
 	Log *zap.Logger
 	// Signals, when set, receives a step after each tick that held the lease (tests).
 	Signals *Signals
+	// Pauses says which campaigns are paused (pause.go); nil: none ever is.
+	Pauses delivery.Pauses
 }
 
 // Scheduler fires scheduled campaigns (see the package's doc); NewScheduler builds it.
@@ -160,9 +163,18 @@ func (s *Scheduler) fire(ctx context.Context, cat *delivery.Catalog, camp *confi
 	if len(occs) == maxOccurrencesPerTick {
 		upTo = occs[len(occs)-1].Fire // the rest on the next tick
 	}
+	var pause *campaignstate.Pause
+	if len(occs) > 0 {
+		if pause, err = s.pauseOf(ctx, camp); err != nil {
+			return 0, err
+		}
+	}
 	fired := 0
 	for _, o := range occs {
 		switch {
+		case pause != nil:
+			s.logPaused(camp, o, pause)
+			continue
 		case now.Sub(o.Last) > s.cfg.CatchUp:
 			s.cfg.Log.Warn("occurrence missed by more than catch_up: skipped", zap.String("campaign", camp.ID),
 				zap.String("occurrence", o.Key), zap.Duration("late", now.Sub(o.Last)), zap.Duration("catch_up", s.cfg.CatchUp))

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/rapporthq/rapport/api"
+	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/channels"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
@@ -74,6 +75,8 @@ type bundle struct {
 	// counting the send tasks it accepts (events).
 	enqueue *countingEnqueuer
 	events  *events
+	// states pauses and resumes campaigns, shared by the deliverer and the API.
+	states *campaignstate.Store
 }
 
 // setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
@@ -98,6 +101,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
 	b.claims = delivery.NewClaims(rdb)
+	b.states = campaignstate.NewStore(rdb, campaignstate.Options{})
 	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 4, Timeout: 2 * time.Second}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +134,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 		Catalog: catalog, Profiles: b.store, Claims: b.claims, Rewards: rewards.NewLedger(rdb, "secret"),
 		Email: pool, SMS: sms, Links: signer, Enqueue: b.enqueue,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
-		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking, Signals: signals,
+		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking, Signals: signals, Pauses: b.states,
 	}))
 	wk := must(worker.New(rdb, worker.Config{
 		Concurrency: 4, ShutdownTimeout: 5 * time.Second, DelayedCheckInterval: 50 * time.Millisecond,
@@ -143,7 +147,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	t.Cleanup(wk.Shutdown)
 	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
 	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log,
-		Tracking: apiTracking}
+		Tracking: apiTracking, States: &api.States{Store: b.states, Known: func(id string) bool { return set.Campaign(id) != nil }}}
 	b.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(b.api.Close)
 	return b

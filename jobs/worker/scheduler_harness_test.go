@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/channels"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
@@ -45,6 +46,8 @@ type schedBundle struct {
 	log       *zap.Logger
 	// signals receives the steps of the bundle's schedulers, fan-outs and batches.
 	signals *schedule.Signals
+	// states pauses and resumes campaigns, for the deliverer and the schedulers.
+	states *campaignstate.Store
 }
 
 func setupScheduled(t *testing.T, files map[string]string) *schedBundle {
@@ -60,6 +63,7 @@ func setupScheduledOn(t *testing.T, rdb redis.UniversalClient, files map[string]
 	b.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
 	b.claims = delivery.NewClaims(rdb)
+	b.states = campaignstate.NewStore(rdb, campaignstate.Options{Now: b.clock.Now})
 	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 8, Timeout: 2 * time.Second}, b.log)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +78,7 @@ func setupScheduledOn(t *testing.T, rdb redis.UniversalClient, files map[string]
 		Email: pool, SMS: channels.NewTwilio(channels.TwilioConfig{BaseURL: "http://127.0.0.1:1"}, http.DefaultClient),
 		Links: links.NewSigner("secret", "https://news.example.com"), Enqueue: b.client,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
-		MessageDomain: "example.com", Now: b.clock.Now, Log: b.log,
+		MessageDomain: "example.com", Now: b.clock.Now, Log: b.log, Pauses: b.states,
 	}))
 	b.fanout = must(schedule.NewFanout(schedule.FanoutConfig{Catalog: b.catalog, Store: b.store, RDB: rdb, Enqueue: b.client, PageSize: 100, Now: b.clock.Now, Log: b.log, Signals: b.signals}))
 	b.batcher = must(schedule.NewBatcher(schedule.BatchConfig{Deliverer: b.deliverer, RDB: rdb, Log: b.log, Signals: b.signals}))
@@ -90,7 +94,8 @@ func (b *schedBundle) withFanout(change func(*schedule.FanoutConfig)) {
 
 // scheduler returns a scheduler on the bundle's Redis (each with its own lease token).
 func (b *schedBundle) scheduler() *schedule.Scheduler {
-	return must(schedule.NewScheduler(schedule.Config{Catalog: b.catalog, RDB: b.rdb, Enqueue: b.client, Now: b.clock.Now, Log: b.log, Signals: b.signals}))
+	return must(schedule.NewScheduler(schedule.Config{Catalog: b.catalog, RDB: b.rdb, Enqueue: b.client, Now: b.clock.Now, Log: b.log, Signals: b.signals,
+		Pauses: b.states}))
 }
 
 // startWorker starts a worker with the scheduled handlers; stop it with Shutdown.

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/rapporthq/rapport/api"
+	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/channels"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
@@ -146,6 +147,7 @@ func NewDeliverer(cat *delivery.CatalogRef, store *customers.Store, rdb redis.Un
 		Links: links.NewSigner("bench-secret", "https://news.example.com"), Enqueue: q,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", DefaultRegion: "US"},
 		MessageDomain: "example.com", Now: time.Now, Log: log,
+		Pauses: campaignstate.NewStore(rdb, campaignstate.Options{Log: log}),
 	})
 }
 
