@@ -42,6 +42,7 @@ type Policy struct {
 	SMS             config.Limit
 	// DefaultRegion parses national phone numbers when the customer has no country.
 	DefaultRegion string
+	ControlGroup  float64 // share of customers held out of every non-transactional campaign (InControlGroup)
 }
 
 // Decision is the outcome for one customer.

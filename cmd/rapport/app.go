@@ -343,6 +343,7 @@ func policyOf(cfg *config.Config) decide.Policy {
 	return decide.Policy{
 		DefaultTimezone: cfg.Location(), DefaultLocale: cfg.DefaultLocale, Window: cfg.Window,
 		PerCustomer: cfg.Limits.PerCustomer, SMS: cfg.Limits.SMS, DefaultRegion: cfg.SMS.DefaultRegion,
+		ControlGroup: float64(cfg.ControlGroup),
 	}
 }
 
