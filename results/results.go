@@ -84,8 +84,9 @@ type Revenue struct {
 
 // Store reads and writes the counters.
 type Store struct {
-	rdb       redis.UniversalClient
-	retention time.Duration
+	rdb         redis.UniversalClient
+	retention   time.Duration
+	attribution Attribution
 }
 
 // DefaultRetention is how long a day's counters are kept.
@@ -177,25 +178,26 @@ func (s *Store) AddRevenue(ctx context.Context, rs ...Revenue) error {
 		return nil
 	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, r := range rs {
-			arm := r.Arm
-			if arm == "" {
-				arm = Treatment
-			}
-			tail := "|" + string(arm) + "|" + dash(r.Channel) + "|" + dash(r.Variant) + "|" + dash(r.Currency)
-			sq := (r.Prior+r.Amount)*(r.Prior+r.Amount) - r.Prior*r.Prior
-			for _, k := range []string{dayKey(r.Campaign, r.At), allKey(r.Campaign)} {
-				p.HIncrByFloat(ctx, k, "rev"+tail, r.Amount)
-				p.HIncrByFloat(ctx, k, "rev2"+tail, sq)
-				p.Expire(ctx, k, s.retention)
-			}
-		}
+		s.addRevenueTo(ctx, p, rs...)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("results: count revenue: %w", err)
 	}
 	return nil
+}
+
+// addRevenueTo queues the commands of AddRevenue on p.
+func (s *Store) addRevenueTo(ctx context.Context, p redis.Pipeliner, rs ...Revenue) {
+	for _, r := range rs {
+		tail := "|" + string(armOf(r.Arm)) + "|" + dash(r.Channel) + "|" + dash(r.Variant) + "|" + dash(r.Currency)
+		sq := (r.Prior+r.Amount)*(r.Prior+r.Amount) - r.Prior*r.Prior
+		for _, k := range []string{dayKey(r.Campaign, r.At), allKey(r.Campaign)} {
+			p.HIncrByFloat(ctx, k, "rev"+tail, r.Amount)
+			p.HIncrByFloat(ctx, k, "rev2"+tail, sq)
+			p.Expire(ctx, k, s.retention)
+		}
+	}
 }
 
 // Counts are counters read back, keyed by Key.
