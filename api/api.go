@@ -51,6 +51,8 @@ type Server struct {
 	BodyLimit int64
 	// Runs serves GET /v1/campaigns/{id}/runs; nil answers 404.
 	Runs Runs
+	// Reports serves GET /v1/campaigns/{id}/report (campaigns_report.go); nil answers 404.
+	Reports *Reports
 	// Records decode, for GET /v1/customers/{id}/export, the records kept under a customer's
 	// hash tag, by key family: "d" (delivery records, as ExportedSend). Reward grants ("g")
 	// are read without one; a record of a family without a reader is exported raw.
@@ -104,6 +106,7 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE /v1/customers/{id}", s.auth(ScopeAdmin, s.handleDeleteCustomer))
 	route("GET /v1/customers/{id}/export", s.auth(ScopeAdmin, s.handleExportCustomer))
 	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
+	route("GET /v1/campaigns/{id}/report", s.auth(ScopeRead, s.handleReport))
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
