@@ -30,6 +30,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/trigger"
 	"github.com/rapporthq/rapport/jobs/worker"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -74,6 +75,8 @@ type bundle struct {
 	// counting the send tasks it accepts (events).
 	enqueue *countingEnqueuer
 	events  *events
+	// results counts every campaign's funnel and conversions (report_test.go).
+	results *results.Store
 }
 
 // setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
@@ -97,6 +100,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}, events: newEvents()}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
+	b.results = must(results.New(rdb, 0))
 	b.claims = delivery.NewClaims(rdb)
 	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 4, Timeout: 2 * time.Second}, log)
 	if err != nil {
@@ -131,6 +135,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 		Email: pool, SMS: sms, Links: signer, Enqueue: b.enqueue,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
 		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking, Signals: signals,
+		Results: b.results,
 	}))
 	wk := must(worker.New(rdb, worker.Config{
 		Concurrency: 4, ShutdownTimeout: 5 * time.Second, DelayedCheckInterval: 50 * time.Millisecond,
@@ -141,9 +146,10 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	}
 	b.worker = wk
 	t.Cleanup(wk.Shutdown)
-	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
+	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log,
+		Results: b.results}))
 	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log,
-		Tracking: apiTracking}
+		Tracking: apiTracking, Reports: &api.Reports{Store: b.results, Known: func(id string) bool { return set.Campaign(id) != nil }}}
 	b.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(b.api.Close)
 	return b
