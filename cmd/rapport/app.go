@@ -29,6 +29,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/tasks"
 	"github.com/rapporthq/rapport/jobs/trigger"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -50,6 +51,7 @@ type app struct {
 	sms       channels.SMSSender
 	deliverer *delivery.Deliverer
 	ingester  *trigger.Ingester
+	results   *results.Store
 	fanout    *schedule.Fanout
 	batcher   *schedule.Batcher
 	models    *analytics.Models
@@ -228,18 +230,22 @@ func (a *app) wire(opts appOptions) error {
 		return fmt.Errorf("secrets: %w", err)
 	}
 	a.keyring = kr
+	if a.results, err = resultsOf(a.cfg, a.rdb); err != nil {
+		return err
+	}
 	a.deliverer, err = delivery.New(delivery.Config{
 		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
 		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(a.cfg),
 		Predictor: a.models, MessageDomain: domainOf(a.cfg.Email.From), Now: time.Now, Log: dlog, Observe: opts.observe,
 		Sender: templates.NewSender(a.cfg.Email.From, a.cfg.Email.SenderAddress), ShopURL: a.cfg.ShopURL,
 		Tracking: &delivery.Tracking{Keyring: kr, Store: a.store, TTL: a.cfg.Tracking.LinkTTL.D()},
+		Results:  a.results,
 	})
 	if err != nil {
 		return err
 	}
 	a.ingester, err = trigger.New(trigger.Config{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
-		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models})
+		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models, Results: a.results})
 	if err != nil {
 		return err
 	}
