@@ -53,6 +53,8 @@ type Server struct {
 	Runs Runs
 	// States serves pause, resume and state of campaigns (campaigns_state.go); nil: not served.
 	States *States
+	// Reports serves GET /v1/campaigns/{id}/report (campaigns_report.go); nil answers 404.
+	Reports *Reports
 	// Records decode, for GET /v1/customers/{id}/export, the records kept under a customer's
 	// hash tag, by key family: "d" (delivery records, as ExportedSend). Reward grants ("g")
 	// are read without one; a record of a family without a reader is exported raw.
@@ -106,6 +108,7 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE /v1/customers/{id}", s.auth(ScopeAdmin, s.handleDeleteCustomer))
 	route("GET /v1/customers/{id}/export", s.auth(ScopeAdmin, s.handleExportCustomer))
 	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
+	route("GET /v1/campaigns/{id}/report", s.auth(ScopeRead, s.handleReport))
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
 	if s.States != nil {
 		route("POST /v1/campaigns/{id}/pause", s.auth(ScopeAdmin, s.handlePause))

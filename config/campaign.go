@@ -74,6 +74,7 @@ func checkCampaign(d *doc, c *Campaign, segments map[string]*Segment, defaultTZ 
 	checkVariants(d, c)
 	checkLearn(d, c)
 	checkRewards(d, c.Rewards)
+	checkGoal(d, c)
 }
 
 // checkTrigger enforces exactly one kind of trigger and the keys that belong to it.

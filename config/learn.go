@@ -76,9 +76,13 @@ func (s Select) String() string {
 }
 
 // MinSends is how many sends a variant needs before select: learn counts its conversions
-// rather than its clicks: DefaultMinSends until the campaign's goal (goal.min_sends, issue
-// 10, added with the reports) is merged; then goal.min_sends when it is set.
-func (c *Campaign) MinSends() int { return DefaultMinSends }
+// rather than its clicks: goal.min_sends when it is set, else DefaultMinSends.
+func (c *Campaign) MinSends() int {
+	if c.Goal != nil && c.Goal.MinSends > 0 {
+		return c.Goal.MinSends
+	}
+	return DefaultMinSends
+}
 
 // checkLearn validates and defaults select, explore, channel_select and max_delay.
 func checkLearn(d *doc, c *Campaign) {

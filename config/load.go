@@ -55,6 +55,7 @@ func defaults() *Config {
 		Listen:      "127.0.0.1:8080",
 		AdminListen: "127.0.0.1:9464",
 		Tracking:    defaultTracking(),
+		Attribution: AttributionLastTouch,
 		Dirs: Dirs{
 			Campaigns: "campaigns",
 			Segments:  "segments",

@@ -75,6 +75,10 @@ type Config struct {
 	Calendar Calendar `yaml:"calendar"`
 	// Currency is the shop's reporting currency and the rates into it.
 	Currency Currency `yaml:"currency"`
+	// ControlGroup: this share of customers, stable per customer, gets only transactional campaigns.
+	ControlGroup Percent `yaml:"control_group"`
+	// Attribution gives a conversion to each campaign's last_touch (default) or first_touch.
+	Attribution string `yaml:"attribution"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
 	// Traits names the profile traits conditions may read as customer.NAME (tier,
@@ -290,6 +294,7 @@ type Campaign struct {
 	Transactional bool `yaml:"transactional"`
 	// Tracking turns click and open tracking of the campaign's emails off; both default on.
 	Tracking *CampaignTracking `yaml:"tracking"`
+	Goal     *Goal             `yaml:"goal"` // what converts; default Order Completed within 5d (goal.go)
 	Variants []Variant         `yaml:"variants"`
 	Rewards  []Reward          `yaml:"rewards"`
 

@@ -51,6 +51,7 @@ func (c *Config) validate() ErrorList {
 	k.checkCurrency()
 	k.checkTracking()
 	k.checkCosts()
+	k.checkResults()
 	return k.errs
 }
 

@@ -67,6 +67,7 @@ type Policy struct {
 	// EmailCostPerMessage and SMSCostPerSegment (email.cost_per_message,
 	// sms.cost_per_segment) break ties of channel_select: best toward the cheaper channel.
 	EmailCostPerMessage, SMSCostPerSegment float64
+	ControlGroup                           float64 // share of customers held out of every non-transactional campaign (InControlGroup)
 }
 
 // Decision is the outcome for one customer.

@@ -236,6 +236,11 @@ func (d *decider) repeat() bool {
 // holdout is step 4. A customer in the control group is not sent, but the remaining steps
 // still choose a variant, channel, reward and time, so reports compare like with like.
 func (d *decider) holdout() {
+	if g := d.in.Policy.ControlGroup; g > 0 && !d.c.Transactional && InControlGroup(d.cust.ID, g) {
+		d.out.Holdout = true
+		d.reason("global control group (%s of customers): no marketing, not sent; deciding the rest for comparison", config.Percent(g))
+		return
+	}
 	share := float64(d.c.Holdout)
 	if share <= 0 {
 		return

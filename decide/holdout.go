@@ -19,6 +19,19 @@ func InHoldout(campaignID, customerID string, share float64) bool {
 	return holdoutDraw(campaignID, customerID) < share
 }
 
+// controlGroupSalt takes the place of the campaign id in the global control group's draw. It
+// holds characters that no campaign id may (ids are [a-z0-9-]+), so the global draw is
+// independent of every campaign's own holdout draw. Like the hash, it is part of the contract
+// with past reports: changing it reshuffles the global control group.
+const controlGroupSalt = "*global control group*"
+
+// InControlGroup is the global control group's draw (control_group in rapport.yaml): stable
+// per customer, the same for every campaign, so that the group receives no marketing at all
+// and measures what the whole programme adds.
+func InControlGroup(customerID string, share float64) bool {
+	return InHoldout(controlGroupSalt, customerID, share)
+}
+
 // holdoutDraw maps (campaign, customer) to a uniform number in [0,1).
 func holdoutDraw(campaignID, customerID string) float64 {
 	h := fnvAdd(fnvOffset, campaignID)

@@ -64,3 +64,62 @@ func TestHoldoutGroupsDifferPerCampaign(t *testing.T) {
 		t.Errorf("%d of 10000 in both 50%% control groups, want about 2500", both)
 	}
 }
+
+func TestGlobalControlGroupIsStableAndIndependentOfCampaignHoldouts(t *testing.T) {
+	t.Parallel()
+	const n = 20000
+	in, both := 0, 0
+	for i := range n {
+		id := fmt.Sprintf("c-%d", i)
+		g := InControlGroup(id, 0.05)
+		if g != InControlGroup(id, 0.05) {
+			t.Fatalf("global draw for %s changed between calls", id)
+		}
+		if g {
+			in++
+			if InHoldout("thank-you", id, 0.5) {
+				both++
+			}
+		}
+	}
+	if share := float64(in) / n; math.Abs(share-0.05) > 0.005 {
+		t.Errorf("%.2f%% in the global control group, want 5%% within half a point", share*100)
+	}
+	// Independent draws: about half of the global group is also in a 50% campaign holdout.
+	if frac := float64(both) / float64(in); math.Abs(frac-0.5) > 0.06 {
+		t.Errorf("%.2f of the global group is in a 50%% campaign holdout, want about 0.5", frac)
+	}
+}
+
+func TestGlobalControlGroupHoldsOutMarketingButNotTransactional(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name          string
+		share         float64
+		transactional bool
+		wantHoldout   bool
+	}{
+		{"marketing campaign, customer in the group", 1, false, true},
+		{"transactional campaign, customer in the group", 1, true, false},
+		{"no control group", 0, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := input(t)
+			in.Policy.ControlGroup = tt.share
+			in.Campaign.Transactional = tt.transactional
+			d := Decide(in)
+			if d.Holdout != tt.wantHoldout || d.Eligible == tt.wantHoldout {
+				t.Fatalf("holdout %v eligible %v, want holdout %v", d.Holdout, d.Eligible, tt.wantHoldout)
+			}
+			if tt.wantHoldout {
+				if d.Skip != SkipHoldout {
+					t.Errorf("skip %q, want %q (reports count it as the holdout arm)", d.Skip, SkipHoldout)
+				}
+				requireReason(t, d, "global control group")
+				if d.Variant == nil || d.Channel == "" {
+					t.Errorf("variant %v channel %q: the rest must still be decided for comparison", d.Variant, d.Channel)
+				}
+			}
+		})
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/tasks"
 	"github.com/rapporthq/rapport/jobs/trigger"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -52,6 +53,7 @@ type app struct {
 	sms       channels.SMSSender
 	deliverer *delivery.Deliverer
 	ingester  *trigger.Ingester
+	results   *results.Store
 	fanout    *schedule.Fanout
 	batcher   *schedule.Batcher
 	models    *analytics.Models
@@ -231,6 +233,9 @@ func (a *app) wire(opts appOptions) error {
 		return fmt.Errorf("secrets: %w", err)
 	}
 	a.keyring = kr
+	if a.results, err = resultsOf(a.cfg, a.rdb); err != nil {
+		return err
+	}
 	a.deliverer, err = delivery.New(delivery.Config{
 		Catalog: a.catalog, Profiles: a.store, Claims: a.claims, Rewards: a.ledger,
 		Email: a.email, SMS: a.sms, Links: a.signer, Enqueue: a.client, Policy: policyOf(a.cfg),
@@ -238,12 +243,15 @@ func (a *app) wire(opts appOptions) error {
 		Sender: templates.NewSender(a.cfg.Email.From, a.cfg.Email.SenderAddress), ShopURL: a.cfg.ShopURL,
 		Tracking: &delivery.Tracking{Keyring: kr, Store: a.store, TTL: a.cfg.Tracking.LinkTTL.D()},
 		Pauses:   a.states,
+		Results:  a.results,
+		Variants: results.NewVariantCache(a.results, 0, nil),
+		Base:     analytics.NewBaseCache(a.rdb, 0, nil),
 	})
 	if err != nil {
 		return err
 	}
 	a.ingester, err = trigger.New(trigger.Config{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
-		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models})
+		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models, Results: a.results})
 	if err != nil {
 		return err
 	}
@@ -347,6 +355,8 @@ func policyOf(cfg *config.Config) decide.Policy {
 	return decide.Policy{
 		DefaultTimezone: cfg.Location(), DefaultLocale: cfg.DefaultLocale, Window: cfg.Window,
 		PerCustomer: cfg.Limits.PerCustomer, SMS: cfg.Limits.SMS, DefaultRegion: cfg.SMS.DefaultRegion,
+		ControlGroup:        float64(cfg.ControlGroup),
+		EmailCostPerMessage: cfg.Email.CostPerMessage, SMSCostPerSegment: cfg.SMS.CostPerSegment,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rapporthq/rapport/analytics"
@@ -12,10 +13,20 @@ import (
 
 // reportCommands are the subcommands of `rapport report`.
 var reportCommands = map[string]command{
-	"loyalty": {"lifecycle stages, repeat rate, churn, CLV deciles and the valuable customers at risk", runReportLoyalty},
+	"loyalty":   {"lifecycle stages, repeat rate, churn, CLV deciles and the valuable customers at risk", runReportLoyalty},
+	"campaigns": {"every campaign's headline numbers: sent, held out, conversions, uplift, revenue", runReportCampaigns},
 }
 
+// runReport is `rapport report COMMAND`, or `rapport report --campaign ID ...` for one
+// campaign's funnel and uplift (report_campaign.go).
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		for _, a := range args {
+			if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); name == "campaign" && strings.HasPrefix(a, "-") {
+				return runReportCampaign(ctx, args, stdout, stderr)
+			}
+		}
+	}
 	return runSubcommand("report", reportCommands, ctx, args, stdout, stderr)
 }
 

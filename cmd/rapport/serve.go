@@ -203,8 +203,8 @@ func (a *app) apiHandler() http.Handler {
 	s := &api.Server{
 		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, Keys: apiKeys(a.cfg), Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log, Records: exportReaders(),
-		Ready:    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
-		Runs:     &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
+		Ready: func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
+		Runs:  &schedule.Runs{RDB: a.rdb, Catalog: a.catalog}, Reports: a.reports(),
 		States:   &api.States{Store: a.states, Known: func(id string) bool { return a.catalog.Load().Set.Campaign(id) != nil }},
 		Reload:   func(context.Context) error { return a.reload() },
 		Tracking: &api.Tracking{Keyring: a.keyring, Hits: a.store, Rules: &a.cfg.Tracking},

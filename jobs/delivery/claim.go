@@ -266,13 +266,17 @@ func (c *Claims) Outcome(ctx context.Context, customer, campaign, occurrence str
 }
 
 // put writes a record where no claim exists (a skip, a holdout): SET NX, so that it never
-// overwrites an outcome or a live claim.
-func (c *Claims) put(ctx context.Context, key string, rec Record, ttl time.Duration) error {
-	err := c.rdb.SetArgs(ctx, key, rec.Encode(), redis.SetArgs{Mode: "NX", TTL: ttl}).Err()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("record %s: %w", key, err)
+// overwrites an outcome or a live claim. written is false when a record was there already
+// (a retried task): its counters were counted then.
+func (c *Claims) put(ctx context.Context, key string, rec Record, ttl time.Duration) (written bool, err error) {
+	err = c.rdb.SetArgs(ctx, key, rec.Encode(), redis.SetArgs{Mode: "NX", TTL: ttl}).Err()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("record %s: %w", key, err)
+	}
+	return true, nil
 }
 
 // occurrenceFor maps a campaign's repeat rule onto the claim's occurrence: "once" campaigns

@@ -21,6 +21,7 @@ import (
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/results"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -77,6 +78,8 @@ type Config struct {
 	Base     BaseReader
 	// Pauses says which campaigns are paused (pause.go, campaignstate.Store); nil: none ever is.
 	Pauses Pauses
+	// Results counts decisions and sends per campaign and records touches (results.go); nil: none.
+	Results *results.Store
 }
 
 // Deliverer processes sends: decide, claim, grant the reward, render, deliver, record. It is
@@ -202,7 +205,7 @@ func (d *Deliverer) deliver(ctx context.Context, p *tasks.SendPayload) (Outcome,
 	if err != nil {
 		return Outcome{}, err
 	}
-	c, out, err := d.prepare(ctx, cat, camp, p, prof, left)
+	c, out, err := d.prepare(ctx, cat, camp, p, prof, left, nil)
 	if c == nil {
 		return out, err
 	}
@@ -230,7 +233,8 @@ func (d *Deliverer) Input(cat *Catalog, camp *config.Campaign, p *tasks.SendPayl
 
 // prepare decides a delivery. A customer who gets nothing now (skipped, held out, deferred)
 // is recorded and returned as an outcome with a nil claimable; otherwise the claim to take.
-func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Campaign, p *tasks.SendPayload, prof *customers.Profile, left map[string]bool) (*claimable, Outcome, error) {
+// counts, when set, gathers the results of a customer who gets nothing (DeliverMany).
+func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Campaign, p *tasks.SendPayload, prof *customers.Profile, left map[string]bool, counts *resultsBatch) (*claimable, Outcome, error) {
 	now := d.cfg.Now()
 	if err := FillPredictions(ctx, d.cfg.Predictor, prof, now); err != nil {
 		return nil, Outcome{}, fmt.Errorf("send %s: %w", camp.ID, err)
@@ -241,7 +245,7 @@ func (d *Deliverer) prepare(ctx context.Context, cat *Catalog, camp *config.Camp
 	}
 	dec := decide.Decide(in)
 	if !dec.Eligible {
-		out, err := d.recordNotSent(ctx, camp, p, dec)
+		out, err := d.recordNotSent(ctx, camp, p, dec, counts)
 		return nil, out, err
 	}
 	if dec.SendAt.After(in.Now.Add(deferSlack)) {
@@ -520,7 +524,7 @@ func (d *Deliverer) recordSent(ctx context.Context, c *claimable, in decide.Inpu
 		until = d.cfg.Claims.now().Add(claimLease)
 	}
 	d.rec.record(context.WithoutCancel(ctx), &sentRecord{key: c.key, token: c.token, value: rec.Encode(), ttl: c.ttl,
-		customer: in.Customer.ID, send: send, read: c.read, until: until})
+		customer: in.Customer.ID, send: send, read: c.read, until: until, goal: in.Campaign.GoalOf()})
 	sendsTotal.WithLabelValues(in.Campaign.ID, dec.Channel, string(StateSent)).Inc()
 	d.cfg.Log.Info("sent", zap.String("campaign", in.Campaign.ID), zap.String("customer", in.Customer.ID),
 		zap.String("variant", dec.Variant.ID), zap.String("channel", dec.Channel), zap.String("provider_id", r.ProviderID))
@@ -530,7 +534,7 @@ func (d *Deliverer) recordSent(ctx context.Context, c *claimable, in decide.Inpu
 // recordNotSent writes why a customer got nothing. Skips are recorded per occurrence (not on
 // the repeat claim), so a customer skipped today can still receive a "once" campaign later;
 // holdouts take the repeat claim, so the control group stays out.
-func (d *Deliverer) recordNotSent(ctx context.Context, camp *config.Campaign, p *tasks.SendPayload, dec decide.Decision) (Outcome, error) {
+func (d *Deliverer) recordNotSent(ctx context.Context, camp *config.Campaign, p *tasks.SendPayload, dec decide.Decision, counts *resultsBatch) (Outcome, error) {
 	state, key, ttl := StateSkipped, deliveryKey(p.Customer, camp.ID, p.Occurrence), recordTTL(camp)
 	if dec.Holdout {
 		state = StateHoldout
@@ -539,8 +543,12 @@ func (d *Deliverer) recordNotSent(ctx context.Context, camp *config.Campaign, p 
 		key = deliveryKey(p.Customer, camp.ID, occ)
 	}
 	rec := Record{State: state, Reason: string(dec.Skip), Reasons: dec.Reasons, At: d.cfg.Now()}
-	if err := d.cfg.Claims.put(ctx, key, rec, ttl); err != nil {
+	written, err := d.cfg.Claims.put(ctx, key, rec, ttl)
+	if err != nil {
 		return Outcome{}, fmt.Errorf("record skip of %s for customer %s: %w", camp.ID, p.Customer, err)
+	}
+	if written {
+		d.countNotSent(ctx, counts, camp, p, dec, rec.At)
 	}
 	skipsTotal.WithLabelValues(camp.ID, string(dec.Skip)).Inc()
 	return Outcome{State: state, Reason: string(dec.Skip), Reasons: dec.Reasons}, nil

@@ -131,7 +131,7 @@ rewards:
 		t.Fatal(err)
 	}
 	// Decided as if both budgets had room, as a decision taken just before others' grants is.
-	c, out, err := b.d.prepare(ctx, cat, camp, send("o1"), prof, map[string]bool{"a": true, "b": true})
+	c, out, err := b.d.prepare(ctx, cat, camp, send("o1"), prof, map[string]bool{"a": true, "b": true}, nil)
 	if c == nil {
 		t.Fatalf("not claimable: %+v %v", out, err)
 	}

@@ -90,6 +90,7 @@ func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]D
 		c    *claimable
 	}
 	var sends []todo
+	counts := &resultsBatch{}
 	for i, prof := range profs {
 		if ctx.Err() != nil {
 			first = cmp.Or(first, ctx.Err())
@@ -100,13 +101,14 @@ func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]D
 			continue
 		}
 		sp := &tasks.SendPayload{Campaign: p.Campaign, Customer: p.IDs[i], Occurrence: p.Occurrence, Due: p.Due}
-		c, out, err := d.prepare(sendCtx, cat, camp, sp, prof, left)
+		c, out, err := d.prepare(sendCtx, cat, camp, sp, prof, left, counts)
 		if c == nil {
 			finish(sp, prof, out, err)
 			continue
 		}
 		sends = append(sends, todo{sp: sp, prof: prof, c: c})
 	}
+	d.writeResults(sendCtx, counts)
 	// The claims are taken a chunk of Parallel customers at a time, each chunk in one
 	// pipeline, and the chunk is sent before the next is claimed: a claim taken to send means
 	// "may be sending" (sendingClaimTTL), so a worker that dies leaves at most a chunk of

@@ -46,7 +46,7 @@ func (d *Deliverer) skipIfPaused(ctx context.Context, camp *config.Campaign, p *
 	if err != nil || pause == nil {
 		return Outcome{}, err != nil, err
 	}
-	out, err = d.recordNotSent(ctx, camp, p, decide.Decision{Skip: SkipPaused, Reasons: []string{pause.Reason()}})
+	out, err = d.recordNotSent(ctx, camp, p, decide.Decision{Skip: SkipPaused, Reasons: []string{pause.Reason()}}, nil)
 	return out, true, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 )
@@ -34,7 +35,9 @@ type sentRecord struct {
 	read              *customers.Profile
 	// until is when the claim's lease ends: the record is retried until then.
 	until time.Time
-	done  chan struct{}
+	// goal is the campaign's, for the touch that conversions are attributed to.
+	goal config.Goal
+	done chan struct{}
 }
 
 // sendRecorder writes down sends by group commit: a sender whose message went out hands its
@@ -105,6 +108,7 @@ func (sr *sendRecorder) flush(ctx context.Context, group []*sentRecord) {
 		}
 		return many.RecordSends(ctx, again)
 	})
+	d.countSent(ctx, group, errs)
 	for i, err := range errs {
 		switch {
 		case errors.Is(err, customers.ErrKeyChanged):
@@ -141,6 +145,7 @@ func (sr *sendRecorder) flushApart(ctx context.Context, group []*sentRecord) {
 			d.cfg.Log.Error("record delivery", zap.Error(err))
 		}
 	}
+	d.countSent(ctx, group, errs)
 	for _, r := range group {
 		if err := d.cfg.Profiles.RecordSend(ctx, r.customer, r.send); err != nil {
 			d.cfg.Log.Error("record send on customer", zap.Error(err))

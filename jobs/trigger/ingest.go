@@ -19,6 +19,7 @@ import (
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/tasks"
+	"github.com/rapporthq/rapport/results"
 )
 
 // Applier is what ingest needs of the customer store (customers.Store).
@@ -42,6 +43,8 @@ type Config struct {
 	Log *zap.Logger
 	// Predictor fills the customer's predictions for trigger conditions; nil: none.
 	Predictor delivery.Predictor
+	// Results credits goal events to the campaigns that led to them (attribute.go); nil: none.
+	Results *results.Store
 }
 
 // Ingester applies events to profiles and enqueues the sends they trigger. It is immutable
@@ -145,6 +148,9 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 	}
 	// A failure here leaves markers behind: a retry enqueues again, which changes nothing.
 	if err := in.cfg.Store.TriggersDone(ctx, results); err != nil {
+		return nil, err
+	}
+	if err := in.attribute(ctx, cat, results); err != nil {
 		return nil, err
 	}
 	return results, nil

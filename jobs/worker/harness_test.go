@@ -31,6 +31,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/trigger"
 	"github.com/rapporthq/rapport/jobs/worker"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -77,6 +78,8 @@ type bundle struct {
 	events  *events
 	// states pauses and resumes campaigns, shared by the deliverer and the API.
 	states *campaignstate.Store
+	// results counts every campaign's funnel and conversions (report_test.go).
+	results *results.Store
 }
 
 // setup writes files (campaigns/..., templates/...) into a directory, loads them as `rapport
@@ -100,6 +103,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	b := &bundle{t: t, smtp: testenv.NewSMTP(t), twilio: testenv.NewTwilio(t), clock: &clock{}, events: newEvents()}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	b.store = customers.NewStore(rdb, customers.Options{})
+	b.results = must(results.New(rdb, 0))
 	b.claims = delivery.NewClaims(rdb)
 	b.states = campaignstate.NewStore(rdb, campaignstate.Options{})
 	pool, err := channels.NewSMTPPool(channels.SMTPConfig{URL: b.smtp.URL(), From: "Shop <shop@example.com>", Size: 4, Timeout: 2 * time.Second}, log)
@@ -135,6 +139,7 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 		Email: pool, SMS: sms, Links: signer, Enqueue: b.enqueue,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
 		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking, Signals: signals, Pauses: b.states,
+		Results: b.results,
 	}))
 	wk := must(worker.New(rdb, worker.Config{
 		Concurrency: 4, ShutdownTimeout: 5 * time.Second, DelayedCheckInterval: 50 * time.Millisecond,
@@ -145,9 +150,11 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	}
 	b.worker = wk
 	t.Cleanup(wk.Shutdown)
-	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log}))
+	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log,
+		Results: b.results}))
 	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log,
-		Tracking: apiTracking, States: &api.States{Store: b.states, Known: func(id string) bool { return set.Campaign(id) != nil }}}
+		Tracking: apiTracking, States: &api.States{Store: b.states, Known: func(id string) bool { return set.Campaign(id) != nil }},
+		Reports: &api.Reports{Store: b.results, Known: func(id string) bool { return set.Campaign(id) != nil }}}
 	b.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(b.api.Close)
 	return b
