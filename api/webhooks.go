@@ -23,6 +23,9 @@ import (
 type FeedbackStore interface {
 	ConsentChanger
 	FindCustomer(ctx context.Context, providerID, channel, address string) (string, error)
+	// FindSend is FindCustomer with the campaign and variant of the message when the
+	// notification names it (customers.MessageID, a remembered SID).
+	FindSend(ctx context.Context, providerID, channel, address string) (customers.SendRef, error)
 	ApplyFeedback(ctx context.Context, fb customers.Feedback) (customers.FeedbackResult, error)
 }
 
@@ -129,18 +132,21 @@ func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
 // provider: 200 when applied, ignored as a duplicate, or for nobody we know (a provider must
 // not retry those for days); 503 when Redis failed, so that it retries.
 func (s *Server) applyFeedback(w http.ResponseWriter, ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string) {
-	id, err := fs.FindCustomer(ctx, providerID, fb.Channel, address)
+	ref, err := fs.FindSend(ctx, providerID, fb.Channel, address)
 	if errors.Is(err, customers.ErrNotFound) {
 		writeJSON(w, http.StatusOK, map[string]any{"applied": false, "reason": "unknown recipient"})
 		return
 	}
 	if err == nil {
-		fb.Customer = id
+		fb.Customer = ref.Customer
 		if fb.Kind == customers.FeedbackSoftBounce {
 			fb.SoftBounceLimit = s.Webhooks.SoftBounceLimit
 		}
 		var res customers.FeedbackResult
 		res, err = fs.ApplyFeedback(ctx, fb)
+		if err == nil {
+			s.countFeedback(ctx, ref, fb, res)
+		}
 		if err == nil || errors.Is(err, customers.ErrNotFound) {
 			writeJSON(w, http.StatusOK, map[string]any{"applied": err == nil && !res.Duplicate, "duplicate": res.Duplicate, "stopped": res.Stopped})
 			return
@@ -197,7 +203,11 @@ func (s *Server) handleTwilioSMS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		_, err = fs.ChangeConsent(r.Context(), id, customers.ConsentChange{At: s.Now(), Channel: "sms", Action: action, Source: customers.SourceSMSKeyword})
+		var changed bool
+		changed, err = fs.ChangeConsent(r.Context(), id, customers.ConsentChange{At: s.Now(), Channel: "sms", Action: action, Source: customers.SourceSMSKeyword})
+		if err == nil && changed && action == customers.ConsentOptOut {
+			s.countUnsubscribe(r.Context(), id, "", "sms")
+		}
 	}
 	if err != nil && !errors.Is(err, customers.ErrNotFound) {
 		s.Log.Error("inbound sms keyword", zap.Error(err))
