@@ -215,3 +215,25 @@ func TestStopCountsUnsubscribedForTheLatestSMSCampaign(t *testing.T) {
 		t.Fatalf("unsubscribed %d for spring/sms/short, want 1", n)
 	}
 }
+
+func TestGenericBatchIsRefusedWholeWhenOneIsInvalidAndAppliedOnceWhenReplayed(t *testing.T) {
+	b := setupCounts(t)
+	bad := `[{"id":"s1","type":"bounce","bounce_type":"soft","message_id":"` + b.msgID + `"},{"id":"x","type":"bounced","email":"ann@example.org"}]`
+	if code, out := b.do(t, "POST", "/v1/webhooks/email", bad, bearer); code != 400 || out["field"] != "[1].type" {
+		t.Fatalf("invalid batch: %d %v", code, out)
+	}
+	if n := b.counted(t, results.Bounced, "email", "gold"); n != 0 {
+		t.Fatalf("a refused batch counted %d bounces", n)
+	}
+	good := `[{"id":"s1","type":"bounce","bounce_type":"soft","message_id":"` + b.msgID + `"},` +
+		`{"id":"d1","type":"delivered","message_id":"` + b.msgID + `"},{"type":"bounce","email":"nobody@example.org"}]`
+	for range 2 {
+		code, out := b.do(t, "POST", "/v1/webhooks/email", good, bearer)
+		if res, _ := out["results"].([]any); code != 200 || len(res) != 3 {
+			t.Fatalf("batch: %d %v", code, out)
+		}
+	}
+	if bo, d := b.counted(t, results.Bounced, "email", "gold"), b.counted(t, results.Delivered, "email", "gold"); bo != 1 || d != 1 {
+		t.Fatalf("bounced %d delivered %d, want 1 and 1", bo, d)
+	}
+}
