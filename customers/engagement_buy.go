@@ -10,10 +10,13 @@ import (
 // open and click (engagement.go), so that the send time that suits them is known before
 // their first message is opened.
 //
-//	rp:{c:<id>} field b  purchase hours, binary: format byte 1, then 24 one-byte counts of
-//	                     orders by the customer's local hour (0-23); when one reaches 255 all
-//	                     are halved, which keeps their shape. 25 bytes, a listpack entry of
-//	                     ~28 bytes with its one-byte name (measured: bench/engagement). It is
+//	rp:{c:<id>} field b  purchase hours, binary: format byte 1, then 24 four-bit counts of
+//	                     orders by the customer's local hour (0-23), two to a byte, the even
+//	                     hour in the high nibble; when one reaches 15 all are halved, which
+//	                     keeps their shape (a customer orders a few times a year: 15 is years
+//	                     of orders at one hour). 13 bytes, ~18 bytes of listpack with its
+//	                     one-byte name (bench/engagement: one-byte counts cost 30, which put
+//	                     e:email, e:sms and b together at ~150 bytes a customer). It is
 //	                     written by casScript with the order, in the same call that applies
 //	                     it (no extra round trip), only for orders applied for the first time
 //	                     (a replayed order changes nothing), and erased with the profile.
@@ -27,7 +30,8 @@ import (
 const (
 	fieldPurchaseHours  = "b"
 	purchaseHoursFormat = 1
-	purchaseHoursLen    = 1 + 24
+	purchaseHoursLen    = 1 + 12
+	purchaseHoursMax    = 15
 )
 
 // PurchaseHours is the key of the purchase hours in Profile.Engagement.
@@ -47,7 +51,7 @@ func (st *state) addPurchaseHour(at int64, ts time.Time) {
 		t = t.UTC()
 	}
 	h := t.Hour()
-	if st.buyHours[h] == 255 {
+	if st.buyHours[h] >= purchaseHoursMax {
 		for i := range st.buyHours {
 			st.buyHours[i] /= 2
 		}
@@ -71,12 +75,19 @@ func (st *state) decodePurchaseHours(s string) {
 	if len(s) != purchaseHoursLen || s[0] != purchaseHoursFormat {
 		return
 	}
-	copy(st.buyHours[:], s[1:])
+	for k := range 12 {
+		st.buyHours[2*k], st.buyHours[2*k+1] = s[1+k]>>4, s[1+k]&0x0f
+	}
 }
 
 // encodePurchaseHours is field b.
 func (st *state) encodePurchaseHours() []byte {
-	return append([]byte{purchaseHoursFormat}, st.buyHours[:]...)
+	b := make([]byte, purchaseHoursLen)
+	b[0] = purchaseHoursFormat
+	for k := range 12 {
+		b[1+k] = st.buyHours[2*k]<<4 | st.buyHours[2*k+1]&0x0f
+	}
+	return b
 }
 
 // engagementView is the engagement a profile shows: the channels' and, when any order was

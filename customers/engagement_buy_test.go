@@ -46,3 +46,17 @@ func TestAPurchaseAddsItsLocalHourToTheHistogram(t *testing.T) {
 		t.Fatal("purchase hours without an order")
 	}
 }
+
+func TestPurchaseHoursAreHalvedTogetherWhenOneIsFull(t *testing.T) {
+	st := newState("x")
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	st.addPurchaseHour(at.Add(-6*time.Hour).UnixMilli(), at) // 03:00 once
+	for range 17 {
+		st.addPurchaseHour(at.UnixMilli(), at) // 09:00
+	}
+	again := newState("x")
+	again.decodePurchaseHours(string(st.encodePurchaseHours()))
+	if again.buyHours != st.buyHours || st.buyHours[9] != 9 || st.buyHours[3] != 0 {
+		t.Fatalf("hours %v, read back %v; want 09:00 halved to 7 then 9, 03:00 halved to 0", st.buyHours, again.buyHours)
+	}
+}
