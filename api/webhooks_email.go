@@ -51,7 +51,7 @@ func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var raws []json.RawMessage
-	batch := len(bytes.TrimLeft(body, " \t\r\n")) > 0 && bytes.TrimLeft(body, " \t\r\n")[0] == '['
+	batch := bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("["))
 	if !batch {
 		raws = []json.RawMessage{body}
 	} else if err := json.Unmarshal(body, &raws); err != nil {
@@ -84,12 +84,12 @@ func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
 		}
 		items[i] = item{fb, in.MessageID, in.Email}
 	}
-	answers := make([]feedbackAnswer, len(items))
-	errs := make([]error, len(items))
 	if !batch {
 		s.applyFeedback(w, r.Context(), fs, items[0].fb, items[0].providerID, items[0].address)
 		return
 	}
+	answers := make([]feedbackAnswer, len(items))
+	errs := make([]error, len(items))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, feedbackParallel)
 	for i := range items {
