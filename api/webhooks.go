@@ -76,8 +76,8 @@ func (s *Server) feedbackJSON(w http.ResponseWriter, r *http.Request, v any) (fs
 // applyFeedback finds the customer of a notification and applies it, answering the
 // provider: 200 when applied, ignored as a duplicate, or for nobody we know (a provider must
 // not retry those for days); 503 when Redis failed, so that it retries.
-func (s *Server) applyFeedback(w http.ResponseWriter, ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string) {
-	ans, err := s.applyOne(ctx, fs, fb, providerID, address)
+func (s *Server) applyFeedback(w http.ResponseWriter, ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string, counted bool) {
+	ans, err := s.applyOne(ctx, fs, fb, providerID, address, counted)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "", "could not record the notification; retry")
 		return
@@ -93,9 +93,12 @@ type feedbackAnswer struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
-// applyOne finds the send of a notification, applies it and counts it; an error (logged)
-// means Redis failed and the provider should retry.
-func (s *Server) applyOne(ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string) (feedbackAnswer, error) {
+// applyOne finds the send of a notification, applies it and, when counted, counts it; an
+// error (logged) means Redis failed and the provider should retry. A notification that
+// repeats what another said of the same message (an ESP's open after its delivery, Twilio's
+// "read" after "delivered") is applied but not counted, or the message would count as
+// delivered twice.
+func (s *Server) applyOne(ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string, counted bool) (feedbackAnswer, error) {
 	ref, err := fs.FindSend(ctx, providerID, fb.Channel, address)
 	if errors.Is(err, customers.ErrNotFound) {
 		return feedbackAnswer{Reason: "unknown recipient"}, nil
@@ -107,7 +110,7 @@ func (s *Server) applyOne(ctx context.Context, fs FeedbackStore, fb customers.Fe
 		}
 		var res customers.FeedbackResult
 		res, err = fs.ApplyFeedback(ctx, fb)
-		if err == nil {
+		if err == nil && counted {
 			s.countFeedback(ctx, ref, fb, res)
 		}
 		if err == nil || errors.Is(err, customers.ErrNotFound) {
@@ -221,5 +224,5 @@ func (s *Server) handleTwilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.applyFeedback(w, r.Context(), fs, customers.Feedback{Source: "twilio", ID: sid + ":" + status, Kind: kind,
-		Channel: "sms", Reason: "twilio error " + code, At: s.Now()}, sid, r.PostForm.Get("To"))
+		Channel: "sms", Reason: "twilio error " + code, At: s.Now()}, sid, r.PostForm.Get("To"), status != "read")
 }

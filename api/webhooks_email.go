@@ -65,6 +65,7 @@ func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
 	type item struct {
 		fb                  customers.Feedback
 		providerID, address string
+		counted             bool
 	}
 	items := make([]item, len(raws))
 	for i, raw := range raws {
@@ -82,10 +83,12 @@ func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, prefix+field, msg)
 			return
 		}
-		items[i] = item{fb, in.MessageID, in.Email}
+		// An ESP's open or click resets soft bounces as a delivery does, but the message was
+		// counted delivered by its delivery notification already.
+		items[i] = item{fb, in.MessageID, in.Email, in.Type != "open" && in.Type != "click"}
 	}
 	if !batch {
-		s.applyFeedback(w, r.Context(), fs, items[0].fb, items[0].providerID, items[0].address)
+		s.applyFeedback(w, r.Context(), fs, items[0].fb, items[0].providerID, items[0].address, items[0].counted)
 		return
 	}
 	answers := make([]feedbackAnswer, len(items))
@@ -97,7 +100,7 @@ func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			answers[i], errs[i] = s.applyOne(r.Context(), fs, items[i].fb, items[i].providerID, items[i].address)
+			answers[i], errs[i] = s.applyOne(r.Context(), fs, items[i].fb, items[i].providerID, items[i].address, items[i].counted)
 		}()
 	}
 	wg.Wait()

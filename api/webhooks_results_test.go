@@ -122,7 +122,8 @@ func TestHardBounceFromEachWebhookCountsBouncedOnceForItsCampaign(t *testing.T) 
 
 func TestDeliveryAndComplaintCountForTheirCampaign(t *testing.T) {
 	b := setupCounts(t)
-	for _, typ := range []string{"delivered", "complaint", "complaint"} {
+	// An ESP's open after the delivery resets bounces but is not a second delivery.
+	for _, typ := range []string{"delivered", "open", "complaint", "complaint"} {
 		body := `{"id":"` + typ + `","type":"` + typ + `","message_id":"` + b.msgID + `"}`
 		if code, _ := b.do(t, "POST", "/v1/webhooks/email", body, bearer); code != 200 {
 			t.Fatalf("%s: %d", typ, code)
@@ -130,6 +131,15 @@ func TestDeliveryAndComplaintCountForTheirCampaign(t *testing.T) {
 	}
 	if d, c := b.counted(t, results.Delivered, "email", "gold"), b.counted(t, results.Complained, "email", "gold"); d != 1 || c != 1 {
 		t.Fatalf("delivered %d, complained %d; want 1 and 1", d, c)
+	}
+	// Twilio says delivered, then read: one delivery of the SMS.
+	for _, status := range []string{"delivered", "read"} {
+		if code := b.twilio(t, "/v1/webhooks/twilio/status", twilioToken, url.Values{"MessageSid": {"SM-spring"}, "MessageStatus": {status}}); code != 200 {
+			t.Fatalf("twilio %s: %d", status, code)
+		}
+	}
+	if d := b.counted(t, results.Delivered, "sms", "short"); d != 1 {
+		t.Fatalf("sms delivered %d, want 1", d)
 	}
 }
 
