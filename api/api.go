@@ -68,8 +68,10 @@ type Server struct {
 	Admin map[string]http.Handler
 	// Webhooks configures the provider webhooks (webhooks.go).
 	Webhooks Webhooks
-	Now      func() time.Time
-	Log      *zap.Logger
+	// Results counts feedback per campaign (webhooks_results.go; results.Store); nil: none.
+	Results ResultCounter
+	Now     func() time.Time
+	Log     *zap.Logger
 
 	keys []keyHash
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 )
 
 // Hits records opens and clicks (customers.Store).
@@ -91,6 +92,14 @@ func (s *Server) hit(w http.ResponseWriter, r *http.Request, purpose string) (cu
 	if !res.Found {
 		http.Error(w, "This link has expired.", http.StatusNotFound)
 		return res, false
+	}
+	if res.First {
+		// The message's first human open or click: proxies and scanners never get here.
+		m := results.Opened
+		if h.Click {
+			m = results.Clicked
+		}
+		s.count(ctx, m, res.Campaign, res.Variant, res.Channel)
 	}
 	return res, true
 }

@@ -146,13 +146,20 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	} else if r.PostFormValue("action") == "pause" {
 		change.Action, change.Until = customers.ConsentPause, now.Add(pauseFor)
 	}
+	optedOut := false
 	for _, ch := range chosen {
 		change.Channel = ch
-		if err := s.changeConsent(r.Context(), tok.Customer, change); err != nil {
+		changed, err := s.changeConsent(r.Context(), tok.Customer, change)
+		if err != nil {
 			s.Log.Error("unsubscribe", zap.String("customer", tok.Customer), zap.Error(err))
 			writeError(w, http.StatusServiceUnavailable, "", "could not record the unsubscribe; retry")
 			return
 		}
+		optedOut = optedOut || (changed && change.Action == customers.ConsentOptOut)
+	}
+	if optedOut {
+		// One unsubscribe of the message the link came from, however many channels it chose.
+		s.countUnsubscribe(r.Context(), tok.Customer, tok.Campaign, tokenChannel(tok))
 	}
 	if oneClick {
 		writeJSON(w, http.StatusOK, map[string]bool{"unsubscribed": true})
@@ -168,18 +175,21 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	s.renderPage(w, http.StatusOK, d)
 }
 
-// changeConsent applies a consent change; an erased customer has nothing left to change.
-func (s *Server) changeConsent(ctx context.Context, id string, c customers.ConsentChange) error {
+// changeConsent applies a consent change and reports whether it changed anything (always
+// true on a store that keeps no consent history); an erased customer has nothing left to
+// change.
+func (s *Server) changeConsent(ctx context.Context, id string, c customers.ConsentChange) (bool, error) {
 	var err error
+	changed := true
 	if cc, ok := s.Customers.(ConsentChanger); ok {
-		_, err = cc.ChangeConsent(ctx, id, c)
+		changed, err = cc.ChangeConsent(ctx, id, c)
 	} else if c.Action == customers.ConsentOptOut {
 		err = s.Customers.SetUnsubscribed(ctx, id, c.Channel, c.At)
 	} else {
 		err = errors.New("pauses need a store that records consent changes")
 	}
 	if errors.Is(err, customers.ErrNotFound) {
-		return nil
+		return false, nil
 	}
-	return err
+	return changed && err == nil, err
 }

@@ -2,14 +2,11 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -23,6 +20,9 @@ import (
 type FeedbackStore interface {
 	ConsentChanger
 	FindCustomer(ctx context.Context, providerID, channel, address string) (string, error)
+	// FindSend is FindCustomer with the campaign and variant of the message when the
+	// notification names it (customers.MessageID, a remembered SID).
+	FindSend(ctx context.Context, providerID, channel, address string) (customers.SendRef, error)
 	ApplyFeedback(ctx context.Context, fb customers.Feedback) (customers.FeedbackResult, error)
 }
 
@@ -73,81 +73,52 @@ func (s *Server) feedbackJSON(w http.ResponseWriter, r *http.Request, v any) (fs
 	return fs, body, true
 }
 
-// genericFeedback is the body of POST /v1/webhooks/email.
-type genericFeedback struct {
-	ID         string    `json:"id"`
-	Type       string    `json:"type"`
-	Email      string    `json:"email"`
-	BounceType string    `json:"bounce_type"`
-	MessageID  string    `json:"message_id"`
-	Timestamp  time.Time `json:"timestamp"`
-	Reason     string    `json:"reason"`
-}
-
-// handleEmailWebhook takes bounces, complaints and deliveries in Rapport's own JSON form,
-// for relays and ESPs that can post one. Without an id, a notification is identified by a
-// digest of its content, so a resent one is applied once.
-func (s *Server) handleEmailWebhook(w http.ResponseWriter, r *http.Request) {
-	var in genericFeedback
-	fs, body, ok := s.feedbackJSON(w, r, &in)
-	if !ok {
-		return
-	}
-	var kind customers.FeedbackKind
-	switch in.Type {
-	case "bounce":
-		switch in.BounceType {
-		case "hard", "":
-			kind = customers.FeedbackHardBounce
-		case "soft":
-			kind = customers.FeedbackSoftBounce
-		default:
-			writeError(w, http.StatusBadRequest, "bounce_type", "must be hard or soft")
-			return
-		}
-	case "complaint":
-		kind = customers.FeedbackComplaint
-	case "delivered", "open", "click":
-		kind = customers.FeedbackDelivered
-	default:
-		writeError(w, http.StatusBadRequest, "type", "must be bounce, complaint or delivered")
-		return
-	}
-	if in.Email == "" && in.MessageID == "" {
-		writeError(w, http.StatusBadRequest, "email", "email or message_id is required")
-		return
-	}
-	if in.ID == "" {
-		d := sha256.Sum256(body)
-		in.ID = hex.EncodeToString(d[:16])
-	}
-	s.applyFeedback(w, r.Context(), fs, customers.Feedback{Source: "email", ID: in.ID, Kind: kind, Channel: "email",
-		Reason: in.Reason, At: in.Timestamp}, in.MessageID, in.Email)
-}
-
 // applyFeedback finds the customer of a notification and applies it, answering the
 // provider: 200 when applied, ignored as a duplicate, or for nobody we know (a provider must
 // not retry those for days); 503 when Redis failed, so that it retries.
-func (s *Server) applyFeedback(w http.ResponseWriter, ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string) {
-	id, err := fs.FindCustomer(ctx, providerID, fb.Channel, address)
-	if errors.Is(err, customers.ErrNotFound) {
-		writeJSON(w, http.StatusOK, map[string]any{"applied": false, "reason": "unknown recipient"})
+func (s *Server) applyFeedback(w http.ResponseWriter, ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string, counted bool) {
+	ans, err := s.applyOne(ctx, fs, fb, providerID, address, counted)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "", "could not record the notification; retry")
 		return
 	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+// feedbackAnswer is what a webhook answers for one notification.
+type feedbackAnswer struct {
+	Applied   bool   `json:"applied"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Stopped   bool   `json:"stopped,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// applyOne finds the send of a notification, applies it and, when counted, counts it; an
+// error (logged) means Redis failed and the provider should retry. A notification that
+// repeats what another said of the same message (an ESP's open after its delivery, Twilio's
+// "read" after "delivered") is applied but not counted, or the message would count as
+// delivered twice.
+func (s *Server) applyOne(ctx context.Context, fs FeedbackStore, fb customers.Feedback, providerID, address string, counted bool) (feedbackAnswer, error) {
+	ref, err := fs.FindSend(ctx, providerID, fb.Channel, address)
+	if errors.Is(err, customers.ErrNotFound) {
+		return feedbackAnswer{Reason: "unknown recipient"}, nil
+	}
 	if err == nil {
-		fb.Customer = id
+		fb.Customer = ref.Customer
 		if fb.Kind == customers.FeedbackSoftBounce {
 			fb.SoftBounceLimit = s.Webhooks.SoftBounceLimit
 		}
 		var res customers.FeedbackResult
 		res, err = fs.ApplyFeedback(ctx, fb)
+		if err == nil && counted {
+			s.countFeedback(ctx, ref, fb, res)
+		}
 		if err == nil || errors.Is(err, customers.ErrNotFound) {
-			writeJSON(w, http.StatusOK, map[string]any{"applied": err == nil && !res.Duplicate, "duplicate": res.Duplicate, "stopped": res.Stopped})
-			return
+			return feedbackAnswer{Applied: err == nil && !res.Duplicate, Duplicate: res.Duplicate, Stopped: res.Stopped}, nil
 		}
 	}
 	s.Log.Error("delivery feedback", zap.String("source", fb.Source), zap.Error(err))
-	writeError(w, http.StatusServiceUnavailable, "", "could not record the notification; retry")
+	return feedbackAnswer{}, err
 }
 
 // twilioForm reads and verifies a Twilio webhook: 403, and nothing read further, unless
@@ -197,7 +168,11 @@ func (s *Server) handleTwilioSMS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		_, err = fs.ChangeConsent(r.Context(), id, customers.ConsentChange{At: s.Now(), Channel: "sms", Action: action, Source: customers.SourceSMSKeyword})
+		var changed bool
+		changed, err = fs.ChangeConsent(r.Context(), id, customers.ConsentChange{At: s.Now(), Channel: "sms", Action: action, Source: customers.SourceSMSKeyword})
+		if err == nil && changed && action == customers.ConsentOptOut {
+			s.countUnsubscribe(r.Context(), id, "", "sms")
+		}
 	}
 	if err != nil && !errors.Is(err, customers.ErrNotFound) {
 		s.Log.Error("inbound sms keyword", zap.Error(err))
@@ -249,5 +224,5 @@ func (s *Server) handleTwilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.applyFeedback(w, r.Context(), fs, customers.Feedback{Source: "twilio", ID: sid + ":" + status, Kind: kind,
-		Channel: "sms", Reason: "twilio error " + code, At: s.Now()}, sid, r.PostForm.Get("To"))
+		Channel: "sms", Reason: "twilio error " + code, At: s.Now()}, sid, r.PostForm.Get("To"), status != "read")
 }

@@ -306,13 +306,16 @@ func (s *Server) applySESEvent(w http.ResponseWriter, ctx context.Context, fs Fe
 		if len(rcpts) == 1 {
 			providerID = ev.Mail.CommonHeaders.MessageID
 		}
-		id, err := fs.FindCustomer(ctx, providerID, "email", rc.address)
+		ref, err := fs.FindSend(ctx, providerID, "email", rc.address)
 		if errors.Is(err, customers.ErrNotFound) {
 			continue
 		}
 		if err == nil {
-			fb.Customer, fb.SoftBounceLimit = id, s.Webhooks.SoftBounceLimit
-			_, err = fs.ApplyFeedback(ctx, fb)
+			fb.Customer, fb.SoftBounceLimit = ref.Customer, s.Webhooks.SoftBounceLimit
+			var res customers.FeedbackResult
+			if res, err = fs.ApplyFeedback(ctx, fb); err == nil {
+				s.countFeedback(ctx, ref, fb, res)
+			}
 		}
 		if err != nil && !errors.Is(err, customers.ErrNotFound) {
 			s.Log.Error("SES feedback", zap.Error(err))

@@ -41,6 +41,7 @@ type hookBundle struct {
 	certPEM   []byte
 	fetches   atomic.Int32
 	confirmed atomic.Value // the SubscribeURL GET, as a string
+	redis     *testenv.Redis
 }
 
 // setupHooks is a server with the webhooks configured: Twilio signs with twilioToken, SNS
@@ -50,7 +51,7 @@ func setupHooks(t *testing.T) *hookBundle {
 	r := testenv.NewRedis(t)
 	store := customers.NewStore(r.Client, customers.Options{})
 	signer := links.NewSigner("secret", publicURL)
-	b := &hookBundle{}
+	b := &hookBundle{redis: r}
 	b.key, b.certPEM = testCertificate(t)
 	sns := &api.SNSVerifier{
 		Fetch: func(ctx context.Context, u string) ([]byte, error) { b.fetches.Add(1); return b.certPEM, nil },

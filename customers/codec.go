@@ -30,6 +30,7 @@ import (
 //	x  unsubscribed channels, JSON {"email": unix ms} (absent when none)
 //	h  paused channels and the consent history, binary (consent.go; absent when none),
 //	   in chunks like p and s
+//	b  purchase hours, binary (engagement_buy.go; absent when no order)
 const (
 	fieldVersion       = "v"
 	fieldProfile       = "p"
@@ -72,6 +73,7 @@ func decodeState(id string, h map[string]string) (*state, error) {
 	// Not aged here (no clock): an engagement unchanged for half a year still counts until
 	// its next change starts it again (engagement.go).
 	st.engagement = decodeEngagements(h, time.Time{})
+	st.decodePurchaseHours(h[fieldPurchaseHours])
 	if st.sends, err = decodeSends(st.joinValue(h, fieldSends)); err != nil {
 		return nil, fmt.Errorf("field s: %w", err)
 	}
@@ -154,6 +156,9 @@ func (st *state) encodeDirty(region string) ([]any, error) {
 	}
 	if st.dirty&dirtySends != 0 {
 		addChunked(fieldSends, encodeSends(st.sends))
+	}
+	if st.dirty&dirtyPurchaseHours != 0 {
+		add(fieldPurchaseHours, st.encodePurchaseHours())
 	}
 	if st.dirty&dirtyConsentLog != 0 {
 		addChunked(fieldConsentLog, encodeConsentLog(st.paused, st.consentLog))

@@ -19,8 +19,8 @@ import (
 //	rp:{c:<id>}:l:<send> HASH  one sent message (send: 16 hex digits, links.SendIDLen bytes
 //	                       derived from the delivery key), written before it is handed to the
 //	                       provider (SaveLinks): 0..n-1 the URLs of its links, n how many,
-//	                       a campaign, h channel, t sent at (unix ms), z the customer's UTC
-//	                       offset then (s); and the counters of its opens and clicks: ot/ct
+//	                       a campaign, v variant (absent when none), h channel, t sent at
+//	                       (unix ms), z the customer's UTC offset then (s); and the counters of its opens and clicks: ot/ct
 //	                       total, of/cf flagged (proxy, scanner), ou/cu first human open or
 //	                       click (unix ms), eg first engagement, s<i> link i clicked within
 //	                       the scanner window, sn how many such links, sc 1 once every link
@@ -94,17 +94,22 @@ end
 // KEYS[1] -> rp:{c:<id>}:l:<send>  link hash
 // KEYS[2] -> rp:{c:<id>}           profile hash
 // ARGV[1] now (unix s), ARGV[2] TTL ms, ARGV[3] channel, ARGV[4] campaign, ARGV[5] sent at
-// (unix ms), ARGV[6] UTC offset (s), ARGV[7] engagement window (s), ARGV[8..] the links.
+// (unix ms), ARGV[6] UTC offset (s), ARGV[7] engagement window (s), ARGV[8] variant ("" for
+// none), ARGV[9..] the links.
 // A retried send writes the same hash again (its links as rendered now) without counting
 // the message received twice. The profile is changed only when it exists (has v).
 // Returns 1 when the message was counted, 0 when it had been already.
 var saveLinksScript = redis.NewScript(luaEngagement + `
 local fresh = redis.call('EXISTS', KEYS[1]) == 0
-local n = #ARGV - 7
+local n = #ARGV - 8
 local set = {'n', n, 'a', ARGV[4], 'h', ARGV[3], 't', ARGV[5], 'z', ARGV[6]}
+if ARGV[8] ~= '' then
+  set[#set + 1] = 'v'
+  set[#set + 1] = ARGV[8]
+end
 for i = 1, n do
   set[#set + 1] = i - 1
-  set[#set + 1] = ARGV[7 + i]
+  set[#set + 1] = ARGV[8 + i]
 end
 redis.call('HSET', KEYS[1], unpack(set))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -122,9 +127,10 @@ return 1
 // ARGV[1] kind: c (click) or o (open); ARGV[2] link index (clicks); ARGV[3] now (unix ms);
 // ARGV[4] 1 when from a privacy proxy; ARGV[5] scanner window (ms, 0 none); ARGV[6]
 // engagement window (s).
-// Returns {found, url, flag, first}: found 0 when the message or the link is unknown (or
-// expired: nothing was written); flag "", "proxy" or "scanner"; first 1 when this was the
-// message's first human open (or click), which counted as engagement.
+// Returns {found, url, flag, first, campaign, variant, channel}: found 0 when the message or
+// the link is unknown (or expired: nothing was written); flag "", "proxy" or "scanner"; first
+// 1 when this was the message's first human open (or click), which counted as engagement,
+// and then the message's campaign, variant and channel, for the campaign's counters.
 var hitScript = redis.NewScript(luaEngagement + `
 local kind = ARGV[1]
 local url = ''
@@ -152,9 +158,11 @@ if flag ~= '' then
   return {1, url, flag, 0}
 end
 if redis.call('HSETNX', KEYS[1], kind .. 'u', now) == 0 then return {1, url, '', 0} end
-if redis.call('HEXISTS', KEYS[2], 'v') == 0 then return {1, url, '', 1} end
+local m = redis.call('HMGET', KEYS[1], 'a', 'v', 'h')
+local first = {1, url, '', 1, m[1] or '', m[2] or '', m[3] or ''}
+if redis.call('HEXISTS', KEYS[2], 'v') == 0 then return first end
 local secs = math.floor(now / 1000)
-local f = 'e:' .. redis.call('HGET', KEYS[1], 'h')
+local f = 'e:' .. (m[3] or '')
 local e = eng_load(KEYS[2], f, secs, tonumber(ARGV[6]))
 if kind == 'o' then e[2] = e[2] + 1 else e[3] = e[3] + 1 end
 if redis.call('HSETNX', KEYS[1], 'eg', now) == 1 then e[4] = e[4] + 1 end
@@ -162,7 +170,7 @@ e[5] = secs
 local z = tonumber(redis.call('HGET', KEYS[1], 'z') or '0')
 eng_hour(e, math.floor(((secs + z) % 86400) / 3600))
 eng_store(KEYS[2], f, e, secs)
-return {1, url, '', 1}
+return first
 `)
 
 // SentLinks is a sent message's links, as SaveLinks stores them.
@@ -170,6 +178,7 @@ type SentLinks struct {
 	Customer string
 	Send     [8]byte
 	Campaign string
+	Variant  string
 	Channel  string
 	At       time.Time
 	// UTCOffset is the customer's offset from UTC at At, in seconds: opens and clicks are
@@ -187,9 +196,9 @@ func (s *Store) SaveLinks(ctx context.Context, l SentLinks) error {
 	if l.TTL <= 0 {
 		l.TTL = 90 * 24 * time.Hour
 	}
-	args := make([]any, 0, 7+len(l.Links))
+	args := make([]any, 0, 8+len(l.Links))
 	args = append(args, s.opts.Now().Unix(), l.TTL.Milliseconds(), l.Channel, l.Campaign, l.At.UnixMilli(),
-		l.UTCOffset, int64(engagementWindow/time.Second))
+		l.UTCOffset, int64(engagementWindow/time.Second), l.Variant)
 	for _, u := range l.Links {
 		args = append(args, u)
 	}
@@ -223,6 +232,8 @@ type HitResult struct {
 	Flag string
 	// First: the message's first human open (or click), counted as engagement.
 	First bool
+	// Campaign, Variant and Channel are the message's, set when First.
+	Campaign, Variant, Channel string
 }
 
 // RecordHit records an open or click in one call and answers where a click goes.
@@ -236,14 +247,20 @@ func (s *Store) RecordHit(ctx context.Context, h Hit) (HitResult, error) {
 	}
 	res, err := hitScript.Run(ctx, s.rdb, []string{linkKey(h.Customer, h.Send), profileKey(h.Customer)},
 		kind, h.Index, h.At.UnixMilli(), proxy, h.ScannerWindow.Milliseconds(), int64(engagementWindow/time.Second)).Slice()
-	if err != nil || len(res) != 4 {
+	if err != nil || len(res) < 4 {
 		return HitResult{}, fmt.Errorf("record %s for customer %s: %w", kind, h.Customer, err)
 	}
 	found, _ := res[0].(int64)
 	url, _ := res[1].(string)
 	flag, _ := res[2].(string)
 	first, _ := res[3].(int64)
-	return HitResult{Found: found == 1, URL: url, Flag: flag, First: first == 1}, nil
+	out := HitResult{Found: found == 1, URL: url, Flag: flag, First: first == 1}
+	if len(res) == 7 {
+		out.Campaign, _ = res[4].(string)
+		out.Variant, _ = res[5].(string)
+		out.Channel, _ = res[6].(string)
+	}
+	return out, nil
 }
 
 // SendStats are the opens and clicks of one sent message.

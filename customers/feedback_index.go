@@ -31,9 +31,10 @@ import (
 //	                    fields of at most 64 bytes) up to about a million customers with both
 //	                    an email and a phone, ~30 bytes an entry (estimated from the listpack layout, not measured).
 //	rp:msg:<d>    STRING the customer id of a message we sent: d = addrDigest of the provider's
-//	                    id (our Message-ID "rapport.<hash>@<domain>", or Twilio's SID), base64.
-//	                    Lifetime: MessageTTL, after which feedback finds the customer by
-//	                    address instead. Written by delivery at send time (RememberMessage).
+//	                    id (Twilio's SID; an email's Message-ID names its send itself and needs
+//	                    no key, feedback_send.go), base64. Lifetime: MessageTTL, after which
+//	                    feedback finds the customer by address instead. Written with the send
+//	                    record of an SMS (RecordSends, RecordSend: rememberSent).
 //	rp:{c:<id>}:b HASH  soft bounces in a row per channel (field = channel). Lifetime: TTL
 //	                    softBounceTTL, renewed on each bounce; deleted by a delivery and by
 //	                    Delete.

@@ -68,7 +68,13 @@ func (s *Store) RecordSend(ctx context.Context, id string, send decide.Send) err
 	if err != nil {
 		return err
 	}
-	return s.mutate(ctx, "record send of "+send.Campaign, id, s.addSend(send))
+	if err := s.mutate(ctx, "record send of "+send.Campaign, id, s.addSend(send)); err != nil {
+		return err
+	}
+	if send.Channel == "sms" {
+		return s.RememberMessage(ctx, send.ProviderID, id) // feedback_send.go: an SMS's SID
+	}
+	return nil
 }
 
 // checkSend validates a send to record and truncates its time to what the store keeps.

@@ -125,6 +125,9 @@ func (s *Store) RecordSends(ctx context.Context, sends []SendOf) []error {
 		}
 		script, keys, args := writeCall(so, keys, args)
 		writes[i] = pipe.EvalSha(ctx, script.Hash(), keys, args...)
+		if changes[i] != nil {
+			rememberSent(ctx, pipe, so.ID, so.Send) // feedback_send.go: an SMS's SID
+		}
 	}
 	_, _ = pipe.Exec(ctx) // every command's error is looked at below
 	for i, w := range writes {

@@ -198,10 +198,11 @@ func normTimezone(v any) (string, bool) {
 	if _, ok := zones.Load(s); ok {
 		return s, true
 	}
-	if _, err := time.LoadLocation(s); err != nil {
+	loc, err := time.LoadLocation(s)
+	if err != nil {
 		return "", false
 	}
-	zones.Store(s, struct{}{})
+	zones.Store(s, loc) // engagement_buy.go reads the location back
 	return s, true
 }
 

@@ -22,6 +22,7 @@ const (
 	dirtyUndeliverable
 	dirtyUnsubscribed
 	dirtyConsentLog
+	dirtyPurchaseHours
 )
 
 // state is one customer as stored, decoded from its hash, changed in memory and encoded back
@@ -55,6 +56,8 @@ type state struct {
 	// the consent history, newest first.
 	paused     map[string]time.Time
 	consentLog []ConsentChange
+	// buyHours are field b, the purchase hours (engagement_buy.go).
+	buyHours [24]uint8
 	// quietConsent keeps identify from recording consent changes (identifyQuiet).
 	quietConsent bool
 
@@ -106,6 +109,7 @@ func (st *state) applyEvent(ev *Event, o *order, rank uint32, at, now int64) {
 		}
 	case o != nil:
 		st.orders.add(at, rank, *o)
+		st.addPurchaseHour(at, ev.Timestamp)
 		f |= dirtyOrders
 	}
 	st.touch(f, now)
@@ -237,7 +241,7 @@ func (st *state) snapshot(region string, conv *converter) *Profile {
 	p.Sends = st.sends
 	p.Undeliverable = st.undeliv
 	p.Unsubscribed = st.unsub
-	p.Engagement = st.engagement
+	p.Engagement = st.engagementView()
 	p.PausedUntil = st.paused
 	p.ConsentHistory = st.consentLog
 	st.snap = p

@@ -32,6 +32,7 @@ import (
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 )
 
 type result struct {
@@ -42,8 +43,11 @@ type result struct {
 	Latency      rig.Percentiles `json:"latency"`
 	CPU          rig.Phase       `json:"cpu"`
 	Recorded     int64           `json:"clicks_recorded"`
-	Conns        int             `json:"conns"`
-	Customers    int             `json:"customers"`
+	// Clicked is the campaign's "clicked" counter: one per message clicked at least once.
+	Clicked     int64 `json:"clicked_counted"`
+	UniqueSends int64 `json:"messages_clicked"`
+	Conns       int   `json:"conns"`
+	Customers   int   `json:"customers"`
 }
 
 func main() {
@@ -52,14 +56,15 @@ func main() {
 	n := flag.Int("customers", 10000, "customers, one sent message each")
 	nlinks := flag.Int("links", 4, "links per message")
 	dur := flag.Duration("duration", 60*time.Second, "stop after this long")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the timed phase here")
 	flag.Parse()
-	if err := run(*requests, *conns, *n, *nlinks, *dur); err != nil {
+	if err := run(*requests, *conns, *n, *nlinks, *dur, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "clicks:", err)
 		os.Exit(1)
 	}
 }
 
-func run(requests, conns, n, nlinks int, dur time.Duration) error {
+func run(requests, conns, n, nlinks int, dur time.Duration, profile string) error {
 	ctx := context.Background()
 	r, err := rig.StartRedis()
 	if err != nil {
@@ -79,7 +84,7 @@ func run(requests, conns, n, nlinks int, dur time.Duration) error {
 	for i := range n {
 		id := rig.CustomerID(i)
 		send := [links.SendIDLen]byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
-		l := customers.SentLinks{Customer: id, Send: send, Campaign: "bench", Channel: "email", At: sent}
+		l := customers.SentLinks{Customer: id, Send: send, Campaign: "bench", Variant: "a", Channel: "email", At: sent}
 		for j := range nlinks {
 			l.Links = append(l.Links, "https://shop.example.com/p/"+strconv.Itoa(j)+"?c="+id)
 			tokens[i] = append(tokens[i], keyring.SignTrack(links.PurposeClick, links.TrackToken{Customer: id, Send: send, Index: j}))
@@ -89,7 +94,13 @@ func run(requests, conns, n, nlinks int, dur time.Duration) error {
 		}
 	}
 	rules := config.Default().Tracking
-	srv := &api.Server{Customers: store, Tracking: &api.Tracking{Keyring: keyring, Hits: store, Rules: &rules}, Log: rig.Logger()}
+	counts, err := results.New(r.Client, 0)
+	if err != nil {
+		return err
+	}
+	// The campaign counters as serve wires them: a message's first click counts "clicked".
+	srv := &api.Server{Customers: store, Tracking: &api.Tracking{Keyring: keyring, Hits: store, Rules: &rules},
+		Results: counts, Log: rig.Logger()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -105,6 +116,10 @@ func run(requests, conns, n, nlinks int, dur time.Duration) error {
 	var done, failed atomic.Int64
 	lat := make([][]time.Duration, conns)
 	deadline := time.Now().Add(dur)
+	stopProfile, err := rig.Profile(profile)
+	if err != nil {
+		return err
+	}
 	cpu := rig.StartCPU(r)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -137,11 +152,12 @@ func run(requests, conns, n, nlinks int, dur time.Duration) error {
 	wg.Wait()
 	wall := time.Since(start)
 	phase := cpu.Stop()
+	stopProfile()
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	var recorded int64
+	var recorded, unique int64
 	for i := range n {
 		send := [links.SendIDLen]byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
 		st, err := store.SendStats(ctx, rig.CustomerID(i), send)
@@ -149,10 +165,15 @@ func run(requests, conns, n, nlinks int, dur time.Duration) error {
 			return err
 		}
 		recorded += int64(st.Clicks)
+		unique += int64(st.UniqueClicks)
+	}
+	c, err := counts.Lifetime(ctx, "bench")
+	if err != nil {
+		return err
 	}
 	res := result{Machine: rig.Facts(r.Version()), Requests: int64(len(all)), Errors: failed.Load(),
 		RedirectsPer: rig.Round(float64(len(all)) / wall.Seconds()), Latency: rig.Summarise(all), CPU: phase,
-		Recorded: recorded, Conns: conns, Customers: n}
+		Recorded: recorded, Clicked: c.Sum(results.Clicked, results.Treatment), UniqueSends: unique, Conns: conns, Customers: n}
 	if err := rig.PrintJSON(res); err != nil {
 		return err
 	}
@@ -161,6 +182,9 @@ func run(requests, conns, n, nlinks int, dur time.Duration) error {
 	}
 	if recorded != res.Requests {
 		return errors.New("clicks recorded differ from requests answered")
+	}
+	if res.Clicked != unique {
+		return errors.New("clicked counted differs from the messages clicked")
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/refit"
 	"github.com/rapporthq/rapport/jobs/schedule"
 	"github.com/rapporthq/rapport/jobs/worker"
+	"github.com/rapporthq/rapport/results"
 )
 
 var osEnviron = os.Environ
@@ -200,8 +201,13 @@ func (a *app) serveAdmin(svcs *lifecycle, errc chan<- error) error {
 }
 
 func (a *app) apiHandler() http.Handler {
+	var counts api.ResultCounter
+	if rs, err := results.New(a.rdb, 0); err == nil { // fails only without a client
+		counts = rs
+	}
 	s := &api.Server{
-		Ingest: a.ingester, Customers: predictedCustomers{a.store, a.models}, Keys: apiKeys(a.cfg), Links: a.signer,
+		Results: counts,
+		Ingest:  a.ingester, Customers: predictedCustomers{a.store, a.models}, Keys: apiKeys(a.cfg), Links: a.signer,
 		BodyLimit: a.cfg.BodyLimit, Log: a.log, Records: exportReaders(),
 		Ready: func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
 		Runs:  &schedule.Runs{RDB: a.rdb, Catalog: a.catalog}, Reports: a.reports(),

@@ -466,7 +466,7 @@ func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec
 		return d.cfg.Email.SendEmail(ctx, &channels.Email{
 			To: dec.Address, ToName: templates.DisplayName(in.Customer.FirstName, in.Customer.LastName, dec.Locale),
 			Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text,
-			MessageID:       messageID(key, d.cfg.MessageDomain),
+			MessageID:       messageID(key, in.Campaign.ID, in.Customer.ID, d.cfg.MessageDomain),
 			ListUnsubscribe: data.Links.Unsubscribe,
 			Headers:         map[string]string{"X-Rapport-Campaign": in.Campaign.ID},
 			Meta:            meta,
@@ -514,7 +514,7 @@ func (d *Deliverer) recordSent(ctx context.Context, c *claimable, in decide.Inpu
 	rec := d.record(StateSent, in, dec, grant, attempt)
 	// An SMTP server that names no queue id leaves our own Message-ID as the provider id. It
 	// is derived from the delivery key (messageID), so it is not stored again.
-	if r.ProviderID != messageID(c.key, d.cfg.MessageDomain) {
+	if r.ProviderID != messageID(c.key, in.Campaign.ID, in.Customer.ID, d.cfg.MessageDomain) {
 		rec.ProviderID = r.ProviderID
 	}
 	send := decide.Send{Campaign: in.Campaign.ID, Occurrence: in.Occurrence, Variant: dec.Variant.ID,
@@ -589,7 +589,8 @@ func withExhausted(m map[string]bool, id string) map[string]bool {
 }
 
 // messageID derives the Message-ID from the delivery key, so a retried delivery carries the
-// same id and receivers that deduplicate on it see one message.
-func messageID(key, domain string) string {
-	return "rapport." + tasks.ShortHash(key) + "@" + domain
+// same id and receivers that deduplicate on it see one message. It names the send
+// (customers.MessageID), so that a bounce finds its campaign and variant without a key.
+func messageID(key, campaign, customer, domain string) string {
+	return customers.MessageID(SendID(key), campaign, customer, domain)
 }

@@ -75,7 +75,11 @@ func (t *Tracking) track(ctx context.Context, in decide.Input, dec decide.Decisi
 		loc = time.UTC
 	}
 	_, offset := in.Now.In(loc).Zone()
-	err := t.Store.SaveLinks(ctx, customers.SentLinks{Customer: cust.ID, Send: send, Campaign: camp.ID,
+	variant := ""
+	if dec.Variant != nil {
+		variant = dec.Variant.ID
+	}
+	err := t.Store.SaveLinks(ctx, customers.SentLinks{Customer: cust.ID, Send: send, Campaign: camp.ID, Variant: variant,
 		Channel: dec.Channel, At: in.Now, UTCOffset: offset, Links: list, TTL: t.TTL})
 	if err != nil {
 		// Temporary: nothing went out, and the task retries.
