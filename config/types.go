@@ -75,6 +75,8 @@ type Config struct {
 	Calendar Calendar `yaml:"calendar"`
 	// Currency is the shop's reporting currency and the rates into it.
 	Currency Currency `yaml:"currency"`
+	// Console configures the marketers' web console (config/console.go).
+	Console Console `yaml:"console"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
 	// Traits names the profile traits conditions may read as customer.NAME (tier,

@@ -50,6 +50,7 @@ func (c *Config) validate() ErrorList {
 	k.checkRest()
 	k.checkCurrency()
 	k.checkTracking()
+	k.checkConsole()
 	return k.errs
 }
 
