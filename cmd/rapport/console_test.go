@@ -2,14 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rapporthq/rapport/config"
+	"github.com/rapporthq/rapport/internal/testenv"
 )
 
 func TestConsoleHashPasswordPrintsABcryptHashOfStdin(t *testing.T) {
@@ -57,5 +62,37 @@ func TestConsoleHashPasswordPrintsABcryptHashOfStdin(t *testing.T) {
 				t.Errorf("stderr = %q, want nothing when stdin is not a terminal", errOut.String())
 			}
 		})
+	}
+}
+
+func TestTheAPIRoleServesTheConsoleNextToTheAPI(t *testing.T) {
+	r := testenv.NewRedis(t)
+	cfg := configWith(t, r, map[string]string{
+		"campaigns/thanks.yaml": "id: thanks\ntrigger: {event: Order Completed}\nchannels: [email]\nvariants:\n  - id: a\n    email: {subject: Thanks, html: thanks.html}\n",
+		"templates/thanks.html": "<p>Thanks</p>",
+	})
+	loaded, err := loadConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), loaded, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.apiHandler())
+	defer srv.Close()
+	for path, want := range map[string]int{"/console/login": http.StatusOK, "/healthz": http.StatusOK, "/v1/customers/x": http.StatusUnauthorized} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+		if strings.HasPrefix(path, "/console/") && resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: no CSP, so not the console", path)
+		}
 	}
 }
