@@ -145,8 +145,10 @@ func (h *handler) cookie(name, value string, expires time.Time) *http.Cookie {
 	if value == "" {
 		c.MaxAge = -1
 	} else if !expires.IsZero() {
+		// Max-Age, which browsers prefer to Expires, is counted on the console's clock, the
+		// one the session's expiry is checked against.
 		c.Expires = expires
-		c.MaxAge = int(time.Until(expires).Seconds())
+		c.MaxAge = int(expires.Sub(h.cfg.Now()).Seconds())
 		if c.MaxAge <= 0 {
 			c.MaxAge = 1
 		}
