@@ -130,7 +130,7 @@ func TestCustomerPageListsASendWithItsReasons(t *testing.T) {
 	}
 	contains(t, body, `<bdi class="name">مریم رحیمی</bdi>`, "thank-you", b.sentAt.Format("2006-01-02 15:04 UTC"), ">sent<",
 		"variant gold: customer.tier == &#34;gold&#34;", "channel email: consent given, best engagement",
-		"Opens and clicks by local hour", "<svg")
+		"Opens and clicks by local hour", `data-value="1"><title>11:00: 1</title>`)
 	if code, _ := b.get(t, c, "/console/customers/nobody"); code != http.StatusNotFound {
 		t.Errorf("unknown customer: %d", code)
 	}

@@ -84,6 +84,15 @@ func setup(t *testing.T, mutate ...func(*console.Config)) *bundle {
 	if err := b.store.RecordSend(ctx, customerID, send); err != nil {
 		t.Fatal(err)
 	}
+	// Its links, and an open an hour later, 11:30 in Tehran (UTC+3:30): hour 11 of the histogram.
+	sendID := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	if err := b.store.SaveLinks(ctx, customers.SentLinks{Customer: customerID, Send: sendID, Campaign: b.campaign, Channel: "email",
+		At: b.sentAt, UTCOffset: 12600, Links: []string{"https://shop.example/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.RecordHit(ctx, customers.Hit{Customer: customerID, Send: sendID, At: b.sentAt.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	rec := delivery.Record{State: delivery.StateSent, Channel: "email", Variant: "gold", Reasons: sendReasons, At: b.sentAt}
 	if err := r.Client.Set(ctx, delivery.DeliveryKeyPrefix(customerID)+b.campaign+":m2", rec.Encode(), time.Hour).Err(); err != nil {
 		t.Fatal(err)
