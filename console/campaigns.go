@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -67,24 +68,30 @@ func (h *handler) nextOccurrence(cat *delivery.Catalog, c *config.Campaign, now 
 	return time.Time{}, ""
 }
 
+// row is a campaign's line: its kind, next occurrence and state. A pause that cannot be
+// read shows as "unknown", never as "running".
+func (h *handler) row(ctx context.Context, cat *delivery.Catalog, c *config.Campaign, now time.Time) campaignRow {
+	row := campaignRow{ID: c.ID, Name: c.Name, Kind: Kind(c), State: "running", File: c.File, Line: c.Pos.Line}
+	row.Next, row.NextNote = h.nextOccurrence(cat, c, now)
+	if h.cfg.Pauser != nil {
+		paused, who, when, err := h.cfg.Pauser.Paused(ctx, c.ID)
+		switch {
+		case err != nil:
+			h.cfg.Log.Error("console: read pause", zap.String("campaign", c.ID), zap.Error(err))
+			row.State = "unknown"
+		case paused:
+			row.State, row.PausedBy, row.PausedAt = "paused", who, when
+		}
+	}
+	return row
+}
+
 func (h *handler) campaignsPage(w http.ResponseWriter, r *http.Request, s session) {
 	cat := h.cfg.Catalog.Load()
 	now := h.cfg.Now()
 	rows := make([]campaignRow, 0, len(cat.Set.Campaigns))
 	for _, c := range cat.Set.Campaigns {
-		row := campaignRow{ID: c.ID, Name: c.Name, Kind: Kind(c), State: "running", File: c.File, Line: c.Pos.Line}
-		row.Next, row.NextNote = h.nextOccurrence(cat, c, now)
-		if h.cfg.Pauser != nil {
-			paused, who, when, err := h.cfg.Pauser.Paused(r.Context(), c.ID)
-			switch {
-			case err != nil:
-				h.cfg.Log.Error("console: read pause", zap.String("campaign", c.ID), zap.Error(err))
-				row.State = "unknown"
-			case paused:
-				row.State, row.PausedBy, row.PausedAt = "paused", who, when
-			}
-		}
-		rows = append(rows, row)
+		rows = append(rows, h.row(r.Context(), cat, c, now))
 	}
 	h.render(w, r, http.StatusOK, "campaigns", s, page{Title: "Campaigns", Nav: "campaigns", Refresh: 60,
 		Data: struct {
@@ -109,9 +116,7 @@ func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, s session
 		h.fail(w, r, http.StatusNotFound, "No campaign with this id in the loaded campaigns.")
 		return
 	}
-	row := campaignRow{ID: c.ID, Name: c.Name, Kind: Kind(c), State: "running", File: c.File, Line: c.Pos.Line}
-	row.Next, row.NextNote = h.nextOccurrence(cat, c, h.cfg.Now())
-	f := campaignFacts{Row: row, C: c, Window: "rapport.yaml's window"}
+	f := campaignFacts{Row: h.row(r.Context(), cat, c, h.cfg.Now()), C: c, Window: "rapport.yaml's window"}
 	t := c.Trigger
 	switch {
 	case t.Event != "":

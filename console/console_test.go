@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -238,5 +240,55 @@ func TestEveryPageRenders(t *testing.T) {
 	}
 	if code, _ := b.get(t, c, "/console/campaigns/nope"); code != http.StatusNotFound {
 		t.Errorf("unknown campaign: %d", code)
+	}
+}
+
+// pauses is a Pauser with fixed answers.
+type pauses map[string]string
+
+func (p pauses) Paused(_ context.Context, id string) (bool, string, time.Time, error) {
+	who, ok := p[id]
+	if who == "broken" {
+		return false, "", time.Time{}, errors.New("redis is down")
+	}
+	return ok, who, time.Date(2026, 2, 28, 18, 0, 0, 0, time.UTC), nil
+}
+
+func TestCampaignStateComesFromThePauser(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *console.Config) { c.Pauser = pauses{"thank-you": "maryam", "nowruz": "broken"} })
+	c := b.client(t)
+	b.login(t, c, "olga")
+	_, body := b.get(t, c, "/console/")
+	contains(t, body, `<span class="state paused">paused</span> <span class="hint">by <bdi>maryam</bdi> at 2026-02-28 18:00 UTC</span>`,
+		`<span class="state unknown">unknown</span>`, `<span class="state running">running</span>`)
+	_, body = b.get(t, c, "/console/campaigns/thank-you")
+	contains(t, body, "<dt>State</dt><dd>paused</dd>")
+}
+
+func TestCustomerSearchFindsByIDEmailOrPhoneFromTheIndex(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client(t)
+	b.login(t, c, "olga")
+	for _, tc := range []struct {
+		q    string
+		code int
+		to   string
+	}{
+		{customerID, http.StatusSeeOther, "/console/customers/" + customerID},
+		{strings.ToUpper(customerEmail), http.StatusSeeOther, "/console/customers/" + customerID},
+		{customerPhone, http.StatusSeeOther, "/console/customers/" + customerID},
+		{"nobody@example.com", http.StatusNotFound, ""},
+		{"", http.StatusBadRequest, ""},
+	} {
+		resp, err := c.Get(b.srv.URL + "/console/customers?q=" + url.QueryEscape(tc.q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || resp.Header.Get("Location") != tc.to {
+			t.Errorf("search %q: %d to %q, want %d to %q", tc.q, resp.StatusCode, resp.Header.Get("Location"), tc.code, tc.to)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -69,11 +70,39 @@ type sendRow struct {
 var reservedTraits = map[string]bool{"email": true, "phone": true, "first_name": true, "last_name": true,
 	"locale": true, "timezone": true, "country": true, "address": true}
 
+// Finder finds a customer by address from the store's address index
+// (customers.Store.CustomerByEmail, CustomerByPhone): one read, never a scan of the base.
+type Finder interface {
+	CustomerByEmail(ctx context.Context, email string) (*customers.Profile, error)
+	CustomerByPhone(ctx context.Context, phone string) (*customers.Profile, error)
+}
+
+// customerSearch opens a customer's file from the search box: an id, an email address or an
+// E.164 phone number (when Customers is also a Finder).
 func (h *handler) customerSearch(w http.ResponseWriter, r *http.Request, s session) {
-	id := strings.TrimSpace(r.URL.Query().Get("id"))
-	if id == "" {
-		h.fail(w, r, http.StatusBadRequest, "Give a customer id.")
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		h.fail(w, r, http.StatusBadRequest, "Give a customer id, email address or phone number.")
 		return
+	}
+	id := q
+	if f, ok := h.cfg.Customers.(Finder); ok && (strings.Contains(q, "@") || strings.HasPrefix(q, "+")) {
+		var p *customers.Profile
+		var err error
+		if strings.Contains(q, "@") {
+			p, err = f.CustomerByEmail(r.Context(), q)
+		} else {
+			p, err = f.CustomerByPhone(r.Context(), q)
+		}
+		if errors.Is(err, customers.ErrNotFound) {
+			h.fail(w, r, http.StatusNotFound, "No customer with this address.")
+			return
+		}
+		if err != nil {
+			h.unavailable(w, r, "the address index", err)
+			return
+		}
+		id = p.ID
 	}
 	http.Redirect(w, r, "/console/customers/"+url.PathEscape(id), http.StatusSeeOther)
 }

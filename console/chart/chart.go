@@ -67,6 +67,27 @@ func NiceAxis(max float64) Axis {
 	return Axis{Top: top, Step: step}
 }
 
+// CountAxis is NiceAxis for whole numbers (customers, messages): no step below 1, so that
+// the axis of a chart of ones and twos does not read 0.25 customers.
+func CountAxis(max float64) Axis {
+	a := NiceAxis(max)
+	if a.Step < 1 {
+		a.Step = 1
+		a.Top = math.Max(1, math.Ceil(max))
+	}
+	return a
+}
+
+// axisFor picks CountAxis when every value is a whole number.
+func axisFor(max float64, values []float64) Axis {
+	for _, v := range values {
+		if v != math.Trunc(v) {
+			return NiceAxis(max)
+		}
+	}
+	return CountAxis(max)
+}
+
 // Scale maps a value onto a height in the plot area.
 func (a Axis) Scale(v float64) float64 {
 	if a.Top <= 0 || v <= 0 || math.IsNaN(v) {
@@ -169,7 +190,8 @@ func (s *svg) text(x, y float64, anchor, class, label string) {
 
 func (s *svg) axis(a Axis) {
 	x0, y0 := float64(marginL), float64(marginT+plotH)
-	for v := 0.0; v <= a.Top+a.Step/2; v += a.Step {
+	for i := 0.0; i*a.Step <= a.Top+a.Step/2; i++ {
+		v := i * a.Step // multiplied, not added up: 0.1+0.1+0.1 drifts
 		y := y0 - a.Scale(v)
 		fmt.Fprintf(&s.b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s"/>`, f(x0), f(y), f(x0+plotW), f(y))
 		s.text(x0-6, y+4, "end", "tick", Number(v))

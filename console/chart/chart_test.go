@@ -242,3 +242,27 @@ func TestStackedColumnsAddUp(t *testing.T) {
 		t.Errorf("totals = %+v", got)
 	}
 }
+
+func TestCountsGetWholeNumberTicks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		max       float64
+		top, step float64
+	}{{0, 1, 1}, {1, 1, 1}, {3, 3, 1}, {7, 8, 2}, {1e6, 1e6, 2.5e5}} {
+		if a := CountAxis(tc.max); a.Top != tc.top || a.Step != tc.step {
+			t.Errorf("CountAxis(%v) = %+v, want top %v step %v", tc.max, a, tc.top, tc.step)
+		}
+	}
+	root := parse(t, string(Bars("stages", []Bar{{Label: "new", Value: 1}, {Label: "lapsed", Value: 0}})))
+	var ticks []string
+	for _, e := range find(root, "text", "tick") {
+		ticks = append(ticks, e.Text)
+	}
+	if strings.Join(ticks, " ") != "0 1" {
+		t.Errorf("ticks of a chart of counts = %v, want 0 1", ticks)
+	}
+	root = parse(t, string(Bars("money", []Bar{{Label: "a", Value: 0.5}})))
+	if n := len(find(root, "text", "tick")); n < 3 {
+		t.Errorf("a chart of fractions got %d ticks", n)
+	}
+}

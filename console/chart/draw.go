@@ -16,12 +16,12 @@ func Bars(title string, bars []Bar) template.HTML {
 		return s.done()
 	}
 	top := 0.0
-	for _, b := range bars {
-		if b.Value > top {
-			top = b.Value
-		}
+	values := make([]float64, len(bars))
+	for i, b := range bars {
+		top = math.Max(top, b.Value)
+		values[i] = b.Value
 	}
-	a := NiceAxis(top)
+	a := axisFor(top, values)
 	s.axis(a)
 	slot := float64(plotW) / float64(len(bars))
 	w := math.Max(1, slot*0.7)
@@ -61,7 +61,7 @@ func Hours(title string, hours [24]int) template.HTML {
 	for _, n := range hours {
 		top = max(top, n)
 	}
-	a := NiceAxis(float64(top))
+	a := CountAxis(float64(top))
 	s.axis(a)
 	slot := float64(plotW) / 24
 	base := float64(marginT + plotH)
@@ -97,7 +97,11 @@ func Stacked(title string, labels []string, series []Series) template.HTML {
 		s.empty("no data yet")
 		return s.done()
 	}
-	a := NiceAxis(top)
+	var values []float64
+	for _, se := range series {
+		values = append(values, se.Values...)
+	}
+	a := axisFor(top, values)
 	s.axis(a)
 	slot := float64(plotW) / float64(len(labels))
 	w := math.Max(1, slot*0.8)
