@@ -1,8 +1,10 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,4 +64,21 @@ func (b *baseCache) customersByCountry(ctx context.Context, cfg *Config, now tim
 	}
 	b.countries, b.countryAt = counts, now
 	return counts, nil
+}
+
+// knownCountries returns the countries of the last count by country, most customers first,
+// without walking the base: nil before the calendar page (or a refresh) has counted them.
+func (b *baseCache) knownCountries() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]string, 0, len(b.countries))
+	for cc := range b.countries {
+		if cc != "" {
+			out = append(out, cc)
+		}
+	}
+	slices.SortFunc(out, func(x, y string) int {
+		return cmp.Or(cmp.Compare(b.countries[y], b.countries[x]), cmp.Compare(x, y))
+	})
+	return out
 }

@@ -54,6 +54,22 @@ func (h *handler) nextOccurrence(cat *delivery.Catalog, c *config.Campaign, now 
 	case "date":
 		return time.Time{}, "each customer's " + c.Trigger.Date.Trait
 	case "holiday":
+		// The earliest among the base's five largest countries, once the calendar page has
+		// counted them (counting walks the whole base; this page must not).
+		var next time.Time
+		var where string
+		for i, cc := range h.base.knownCountries() {
+			if i == 5 {
+				break
+			}
+			_, due, skip, _ := schedule.NextOccurrence(cat, c, &decide.Customer{Country: cc, Timezone: "UTC"}, now, h.cfg.Settings.Location())
+			if skip == "" && (next.IsZero() || due.Before(next)) {
+				next, where = due, cc
+			}
+		}
+		if !next.IsZero() {
+			return next, "in " + where + " (the base's largest countries); local time in each customer's zone"
+		}
 		return time.Time{}, c.Trigger.Holiday.Name + " in each customer's country"
 	case "scheduled":
 		_, due, skip, why := schedule.NextOccurrence(cat, c, &decide.Customer{Timezone: "UTC"}, now, h.cfg.Settings.Location())

@@ -292,3 +292,15 @@ func TestCustomerSearchFindsByIDEmailOrPhoneFromTheIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestHolidayCampaignsShowTheirNextDateOnceTheBaseIsCounted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client(t)
+	b.login(t, c, "olga")
+	_, body := b.get(t, c, "/console/")
+	contains(t, body, "nowruz in each customer&#39;s country")
+	b.get(t, c, "/console/calendar") // counts the customers by country
+	_, body = b.get(t, c, "/console/")
+	contains(t, body, `<time datetime="2026-03-21T10:00:00Z">2026-03-21 10:00 UTC</time> <span class="hint">in IR (the base&#39;s largest countries)`)
+}
