@@ -46,7 +46,7 @@ type bundle struct {
 }
 
 // setup starts a console with an editor "maryam" and a viewer "olga", both with password.
-func setup(t *testing.T, mutate ...func(*console.Config)) *bundle {
+func setup(t testing.TB, mutate ...func(*console.Config)) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load("../examples/rapport.yaml", nil)
@@ -114,7 +114,7 @@ func setup(t *testing.T, mutate ...func(*console.Config)) *bundle {
 }
 
 // client returns a browser-like client: cookies kept, redirects not followed.
-func (b *bundle) client(t *testing.T) *http.Client {
+func (b *bundle) client(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -127,7 +127,7 @@ func (b *bundle) client(t *testing.T) *http.Client {
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // get fetches a page and returns its status and body.
-func (b *bundle) get(t *testing.T, c *http.Client, path string) (int, string) {
+func (b *bundle) get(t testing.TB, c *http.Client, path string) (int, string) {
 	t.Helper()
 	resp, err := c.Get(b.srv.URL + path)
 	if err != nil {
@@ -138,7 +138,7 @@ func (b *bundle) get(t *testing.T, c *http.Client, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func (b *bundle) post(t *testing.T, c *http.Client, path string, form url.Values) *http.Response {
+func (b *bundle) post(t testing.TB, c *http.Client, path string, form url.Values) *http.Response {
 	t.Helper()
 	resp, err := c.PostForm(b.srv.URL+path, form)
 	if err != nil {
@@ -149,7 +149,7 @@ func (b *bundle) post(t *testing.T, c *http.Client, path string, form url.Values
 }
 
 // csrf reads the CSRF token of a page's first form.
-func csrf(t *testing.T, body string) string {
+func csrf(t testing.TB, body string) string {
 	t.Helper()
 	m := csrfRE.FindStringSubmatch(body)
 	if m == nil {
@@ -159,7 +159,7 @@ func csrf(t *testing.T, body string) string {
 }
 
 // login logs c in as name and fails the test unless it lands on the console.
-func (b *bundle) login(t *testing.T, c *http.Client, name string) {
+func (b *bundle) login(t testing.TB, c *http.Client, name string) {
 	t.Helper()
 	_, body := b.get(t, c, "/console/login")
 	resp := b.post(t, c, "/console/login", url.Values{"csrf": {csrf(t, body)}, "name": {name}, "password": {password}})
