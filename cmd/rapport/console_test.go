@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -95,4 +99,40 @@ func TestTheAPIRoleServesTheConsoleNextToTheAPI(t *testing.T) {
 			t.Errorf("GET %s: no CSP, so not the console", path)
 		}
 	}
+}
+
+// `rapport demo` prints the console's address and a login that works.
+func TestDemoPrintsAConsoleLoginThatWorks(t *testing.T) {
+	t.Setenv("RAPPORT_LISTEN", freePort(t))
+	t.Setenv("RAPPORT_ADMIN_LISTEN", "localhost:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out signalBuffer
+	done := make(chan error, 1)
+	go func() { done <- demoCmd(ctx, "--outbox", t.TempDir())(&out) }()
+	m := out.waitFor(t, regexp.MustCompile(`Console on (http://\S+/console/) \(log in as (\S+), password (\S+)\)`), done)
+	base, name, pw := m[1], m[2], m[3]
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(base + "login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if token == nil {
+		t.Fatalf("no login form:\n%s", body)
+	}
+	resp, err = c.PostForm(base+"login", url.Values{"csrf": {string(token[1])}, "name": {name}, "password": {pw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/" {
+		t.Errorf("login with the printed password: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cancel()
+	<-done
 }
