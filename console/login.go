@@ -41,7 +41,8 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	now := h.cfg.Now()
 	if !h.limiter.allow(now, "u:"+strings.ToLower(name), "a:"+clientAddr(r)) {
-		h.cfg.Log.Warn("console: login attempts limited", zap.String("address", clientAddr(r)))
+		// The address is not logged: it is personal data, and the name is enough to act on.
+		h.cfg.Log.Warn("console: login attempts limited", zap.String("user", name))
 		h.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Name: name,
 			Error: "Too many attempts. Wait a minute and try again."})
 		return
