@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/rapporthq/rapport/customers"
 )
 
 // browser is one headless Chromium tab on a console, recording every JavaScript error.
@@ -238,5 +240,52 @@ func TestBrowserNoJavaScriptErrorsOnAnyPage(t *testing.T) {
 		}
 		br.screenshot(t, "page"+strings.ReplaceAll(strings.TrimSuffix(p, "/"), "/", "-"))
 	}
+	br.noErrors(t)
+}
+
+func TestBrowserChartBarsAreProportionalToTheirNumbers(t *testing.T) {
+	b := setup(t)
+	// One-order customers 100 days ago (at risk) and 400 days ago (lapsed), besides the new one.
+	var events []customers.Event
+	for i, daysAgo := range []int{100, 100, 100, 400, 400} {
+		id := fmt.Sprintf("c-%d", 2000+i)
+		events = append(events, customers.Event{Type: "track", MessageID: id + "-o", UserID: id, Event: "Order Completed",
+			Timestamp: b.now.AddDate(0, 0, -daysAgo), Properties: map[string]any{"order_id": id, "total": 30.0, "currency": "USD"}})
+	}
+	if _, err := b.store.Apply(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	br := newBrowser(t, b)
+	br.login(t, "olga")
+	br.open(t, "/console/loyalty")
+	type bar struct {
+		Value  float64 `json:"value"`
+		Height float64 `json:"height"`
+	}
+	// The heights as the browser lays them out, next to the numbers the server drew them from.
+	bars, err := chromedp.Run(br.ctx, chromedp.Evaluate[[]bar](`Array.from(document.querySelectorAll('svg.bars rect.bar')).map(r =>
+		({value: parseFloat(r.getAttribute('data-value')), height: r.getBBox().height}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(bars); got != "[{1 "+fmt.Sprint(bars[0].Height)+"} {0 0} {0 0} {0 0} {3 "+fmt.Sprint(bars[4].Height)+"} {2 "+fmt.Sprint(bars[5].Height)+"}]" {
+		t.Fatalf("lifecycle bars (new, active, loyal, champion, at risk, lapsed) = %v, want 1 0 0 0 3 2", got)
+	}
+	var per float64
+	for _, x := range bars {
+		if x.Value > 0 {
+			per = x.Height / x.Value
+			break
+		}
+	}
+	if per <= 0 {
+		t.Fatalf("no bar drawn: %+v", bars)
+	}
+	for _, x := range bars {
+		if d := x.Height - x.Value*per; d > 0.05 || d < -0.05 {
+			t.Errorf("bar of %v is %v high, want %v", x.Value, x.Height, x.Value*per)
+		}
+	}
+	br.screenshot(t, "console-loyalty")
 	br.noErrors(t)
 }
