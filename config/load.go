@@ -213,6 +213,12 @@ func (c *Config) Redacted() Config {
 	r.Email.SMTPURL = redactURL(c.Email.SMTPURL)
 	r.SMS.Twilio.AuthToken = redact(c.SMS.Twilio.AuthToken)
 	r.SMS.Webhook.Token = redact(c.SMS.Webhook.Token)
+	if len(c.Console.Users) > 0 {
+		r.Console.Users = make([]ConsoleUser, len(c.Console.Users))
+		for i, u := range c.Console.Users {
+			r.Console.Users[i] = ConsoleUser{Name: u.Name, PasswordHash: redact(u.PasswordHash), Role: u.Role}
+		}
+	}
 	return r
 }
 

@@ -79,6 +79,8 @@ type Config struct {
 	ControlGroup Percent `yaml:"control_group"`
 	// Attribution gives a conversion to each campaign's last_touch (default) or first_touch.
 	Attribution string `yaml:"attribution"`
+	// Console configures the marketers' web console (config/console.go).
+	Console Console `yaml:"console"`
 	// Log selects the log format: json (default for serve) or console.
 	Log string `yaml:"log"`
 	// Traits names the profile traits conditions may read as customer.NAME (tier,

@@ -52,6 +52,7 @@ func (c *Config) validate() ErrorList {
 	k.checkTracking()
 	k.checkCosts()
 	k.checkResults()
+	k.checkConsole()
 	return k.errs
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command of the README and of CI: installs redis-server and postfix when they are
-# missing, then vets and runs every test with the race detector. Long benchmarks are not part
-# of it.
+# The test command of the README and of CI: installs redis-server, postfix and chromium (with
+# fonts-noto-cjk) when they are missing, then vets and runs every test with the race detector.
+# Long benchmarks are not part of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,18 @@ if ! command -v postfix >/dev/null 2>&1 && [ ! -x /usr/sbin/postfix ] && command
   if [ -f /etc/postfix/main.cf ] && $SUDO /usr/sbin/postfix status >/dev/null 2>&1; then
     $SUDO /usr/sbin/postfix stop >/dev/null 2>&1 || true
   fi
+fi
+
+# The console's browser tests (console/browser_test.go) drive a headless Chromium; they skip
+# without one, except under CI=true, where they fail. fonts-noto-cjk draws the CJK names and
+# labels of the pages and their screenshots (Persian and Arabic come with Chromium's fonts).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "chromium not found: installing it with the system package manager" >&2
+  apt_install chromium
+fi
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1 &&
+  ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed"; then
+  apt_install fonts-noto-cjk
 fi
 
 gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

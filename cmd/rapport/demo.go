@@ -85,6 +85,10 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	if cfg.Outbox, err = filepath.Abs(opt.outbox); err != nil {
 		return err
 	}
+	consoleName, consolePassword, err := demoConsoleUser(cfg)
+	if err != nil {
+		return err
+	}
 	log := newLogger("console")
 	defer log.Sync() //nolint:errcheck
 	worker.TuneRuntime(cfg.Worker.GOGC, int64(cfg.Worker.MemoryLimit), log)
@@ -126,6 +130,7 @@ func demo(ctx context.Context, opt demoOptions, stdout io.Writer) error {
 	}
 	key := firstOr(cfg.APIKeys, "KEY")
 	printURLs(stdout, apiAddr, adminLn, key)
+	printConsoleLogin(stdout, apiAddr, consoleName, consolePassword)
 
 	n, err := playStream(ctx, a, filepath.Join(dir, "events", "stream.jsonl"))
 	if err != nil {

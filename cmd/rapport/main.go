@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"predict":    {"customer-base models: fit, one customer's predictions, backtest", runPredict},
 	"report":     {"reports on the customer base: loyalty", runReport},
 	"deliveries": {"deliveries whose outcome is unknown; --resend after checking the relay", runDeliveries},
+	"console":    {"the marketers' web console: hash-password", runConsole},
 }
 
 // exitError carries an exit code without printing anything more.

@@ -217,7 +217,7 @@ func (a *app) apiHandler() http.Handler {
 		Webhooks: api.Webhooks{PublicURL: a.cfg.PublicURL, TwilioAuthToken: a.cfg.SMS.Twilio.AuthToken,
 			StopWords: a.cfg.SMS.StopWords, StartWords: a.cfg.SMS.StartWords, SoftBounceLimit: a.cfg.Email.SoftBounceLimit},
 	}
-	return s.Handler()
+	return a.withConsole(s.Handler())
 }
 
 // reloadOnHUP reloads campaigns, segments and templates on SIGHUP; a configuration that does
