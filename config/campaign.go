@@ -73,6 +73,7 @@ func checkCampaign(d *doc, c *Campaign, segments map[string]*Segment, defaultTZ 
 
 	checkVariants(d, c)
 	checkRewards(d, c.Rewards)
+	checkRewardPolicy(d, c)
 }
 
 // checkTrigger enforces exactly one kind of trigger and the keys that belong to it.

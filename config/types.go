@@ -286,6 +286,10 @@ type Campaign struct {
 	Tracking *CampaignTracking `yaml:"tracking"`
 	Variants []Variant         `yaml:"variants"`
 	Rewards  []Reward          `yaml:"rewards"`
+	// RewardPolicy, MaxDiscount and Budget choose and cap rewards: config/reward_policy.go.
+	RewardPolicy string       `yaml:"reward_policy"`
+	MaxDiscount  *MaxDiscount `yaml:"max_discount"`
+	Budget       *Budget      `yaml:"budget"`
 
 	// File is the path the campaign was read from; Pos the position of its id.
 	File string `yaml:"-"`
@@ -375,6 +379,9 @@ type Reward struct {
 	Expires  Duration `yaml:"expires"`
 	Budget   *Budget  `yaml:"budget"`
 	Pos      Pos      `yaml:"-"`
+	// For and MinOrder: config/reward_policy.go.
+	For      string `yaml:"for"`
+	MinOrder string `yaml:"min_order"`
 }
 
 // Budget caps a reward; never overspent whatever the concurrency.
