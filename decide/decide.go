@@ -31,6 +31,8 @@ type Input struct {
 	// The budget itself is taken atomically at send time; this only avoids offering a reward
 	// that is known to be exhausted.
 	RewardsLeft map[string]bool
+	// Base holds the customer base's medians for the reward policy (decide/reward.go); nil: unknown.
+	Base *Base
 }
 
 // Policy is the part of rapport.yaml that decisions use.
