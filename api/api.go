@@ -55,6 +55,8 @@ type Server struct {
 	// hash tag, by key family: "d" (delivery records, as ExportedSend). Reward grants ("g")
 	// are read without one; a record of a family without a reader is exported raw.
 	Records map[string]RecordReader
+	// Coupons checks codes for POST /v1/coupons/validate (coupons.go); nil answers 501.
+	Coupons Coupons
 	// Reload reloads campaigns for POST /v1/admin/reload; nil answers 501.
 	Reload func(ctx context.Context) error
 	// Extra mounts more handlers by pattern. Operations endpoints (/metrics, /monitoring/) are
@@ -105,6 +107,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /v1/customers/{id}/export", s.auth(ScopeAdmin, s.handleExportCustomer))
 	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
+	route("POST /v1/coupons/validate", s.auth(ScopeIngest, s.handleValidateCoupon))
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
 	if s.Tracking != nil {

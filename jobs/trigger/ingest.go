@@ -42,6 +42,8 @@ type Config struct {
 	Log *zap.Logger
 	// Predictor fills the customer's predictions for trigger conditions; nil: none.
 	Predictor delivery.Predictor
+	// Coupons redeems the coupon codes orders present (coupons.go); nil: none.
+	Coupons Redeemer
 }
 
 // Ingester applies events to profiles and enqueues the sends they trigger. It is immutable
@@ -91,6 +93,9 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 	}
 	results, err := in.cfg.Store.ApplyTriggering(ctx, events, mayTrigger)
 	if err != nil {
+		return nil, err
+	}
+	if err := in.redeemCoupons(ctx, results); err != nil {
 		return nil, err
 	}
 	now := in.cfg.Now()
