@@ -206,6 +206,7 @@ func (a *app) apiHandler() http.Handler {
 		Ready:    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
 		Runs:     &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
 		Reload:   func(context.Context) error { return a.reload() },
+		Coupons:  a.ledger,
 		Tracking: &api.Tracking{Keyring: a.keyring, Hits: a.store, Rules: &a.cfg.Tracking},
 		Webhooks: api.Webhooks{PublicURL: a.cfg.PublicURL, TwilioAuthToken: a.cfg.SMS.Twilio.AuthToken,
 			StopWords: a.cfg.SMS.StopWords, StartWords: a.cfg.SMS.StartWords, SoftBounceLimit: a.cfg.Email.SoftBounceLimit},
