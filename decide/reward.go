@@ -88,7 +88,7 @@ func chooseReward(c *config.Campaign, env map[string]any, left map[string]bool, 
 	if len(rewards) == 0 {
 		return nil, nil, false
 	}
-	st, why := standingOf(cust, base, now)
+	j := standingOf(cust, base, now)
 	var eligible []*config.Reward
 	for i := range rewards {
 		rw := &rewards[i]
@@ -108,7 +108,7 @@ func chooseReward(c *config.Campaign, env map[string]any, left map[string]bool, 
 			reasons = append(reasons, fmt.Sprintf("reward %q: %s", rw.ID, whyNot))
 			continue
 		}
-		if rw.Welcome() && st != standingNew {
+		if rw.Welcome() && j.st != standingNew {
 			reasons = append(reasons, fmt.Sprintf("reward %q: a welcome reward, and the customer is not new (%d orders)", rw.ID, cust.Summary.Orders))
 			continue
 		}
@@ -118,7 +118,7 @@ func chooseReward(c *config.Campaign, env map[string]any, left map[string]bool, 
 		return nil, append(reasons, "no reward fits"), false
 	}
 	if policyOf(c) == config.RewardPolicyLoyalty {
-		if rw, reason := byStanding(eligible, st, why, cust, base); rw != nil {
+		if rw, reason := byStanding(eligible, j, cust, base); rw != nil {
 			return rw, append(reasons, reason), false
 		}
 	}
@@ -127,8 +127,8 @@ func chooseReward(c *config.Campaign, env map[string]any, left map[string]bool, 
 	if rw.When != nil {
 		what = fmt.Sprintf("reward %q: %s, first that fits", rw.ID, evaluate(rw.When, env).describe(rw.When))
 	}
-	if policyOf(c) == config.RewardPolicyLoyalty && why != "" {
-		what += " (" + why + ")"
+	if policyOf(c) == config.RewardPolicyLoyalty {
+		what += " (" + j.why() + ")"
 	}
 	return rw, append(reasons, what), false
 }
@@ -147,18 +147,18 @@ func policyOf(c *config.Campaign) string {
 
 // byStanding applies the loyalty policy to the eligible rewards; nil when the customer's
 // standing asks for nothing in particular or nothing of the kind is eligible.
-func byStanding(eligible []*config.Reward, st standing, why string, cust *Customer, base *Base) (*config.Reward, string) {
-	switch st {
+func byStanding(eligible []*config.Reward, j judgement, cust *Customer, base *Base) (*config.Reward, string) {
+	switch j.st {
 	case standingNew:
 		for _, rw := range eligible {
 			if rw.Welcome() {
-				return rw, fmt.Sprintf("reward %q: %s, the welcome reward", rw.ID, why)
+				return rw, fmt.Sprintf("reward %q: %s, the welcome reward", rw.ID, j.why())
 			}
 		}
 	case standingValued:
 		for _, rw := range eligible {
 			if !rw.Discount() && rw.Kind != "none" {
-				return rw, fmt.Sprintf("reward %q: %s, perks before discounts", rw.ID, why)
+				return rw, fmt.Sprintf("reward %q: %s, perks before discounts", rw.ID, j.why())
 			}
 		}
 	case standingSlipping:
@@ -172,61 +172,130 @@ func byStanding(eligible []*config.Reward, st standing, why string, cust *Custom
 		}
 		if best != nil {
 			return best, fmt.Sprintf("reward %q: %s, the strongest incentive allowed (worth about %s on a typical order of %s)",
-				best.ID, why, num(bestValue), num(typical))
+				best.ID, j.why(), num(bestValue), num(typical))
 		}
 	}
 	return nil, ""
 }
 
-// standingOf classifies the customer for the loyalty policy and says why, with the numbers.
-// With a fitted model it reads the lifecycle stage, P(alive) and CLV; without one, the
-// purchase summary against the base's medians and the customer's own usual gap.
-func standingOf(cust *Customer, base *Base, now time.Time) (standing, string) {
+// judgement is a customer's standing with the numbers behind it; why puts them in words,
+// only when a reason needs them (formatting them for every decision cost 7 allocations).
+type judgement struct {
+	st                                    standing
+	kind                                  judgementKind
+	lifecycle                             string
+	pAlive, clv, top                      float64
+	orders                                int
+	revenue, medOrders, medRevenue, since float64
+	gap                                   float64
+}
+
+type judgementKind uint8
+
+const (
+	jLifecycle judgementKind = iota
+	jNew
+	jActive
+	jFading
+	jAtRiskTopUnknown
+	jAtRiskTop
+	jAtRiskLow
+	jNoOrder
+	jFirstOrder
+	jNoBase
+	jBelowMedians
+	jOverdue
+	jOnSchedule
+)
+
+func (j judgement) why() string {
+	switch j.kind {
+	case jNew:
+		return "new customer"
+	case jActive:
+		return fmt.Sprintf("%s, P(alive) %.2f", j.lifecycle, j.pAlive)
+	case jFading:
+		return fmt.Sprintf("%s, P(alive) %.2f below %.2f", j.lifecycle, j.pAlive, loyalPAlive)
+	case jAtRiskTopUnknown:
+		return fmt.Sprintf("at_risk, CLV %.0f, the base's top third unknown", j.clv)
+	case jAtRiskTop:
+		return fmt.Sprintf("at_risk, CLV %.0f in the top third (from %.0f)", j.clv, j.top)
+	case jAtRiskLow:
+		return fmt.Sprintf("at_risk, CLV %.0f below the top third (from %.0f)", j.clv, j.top)
+	case jNoOrder:
+		return "no order yet"
+	case jFirstOrder:
+		return fmt.Sprintf("first order %.0f days ago", j.since)
+	case jNoBase:
+		return "no model and no base medians"
+	}
+	value := fmt.Sprintf("no model: %d orders and %s revenue against the base's medians %s and %s",
+		j.orders, num(j.revenue), num(j.medOrders), num(j.medRevenue))
+	switch j.kind {
+	case jOverdue:
+		return fmt.Sprintf("%s; %.0f days since the last order, usual gap %.0f", value, j.since, j.gap)
+	case jOnSchedule:
+		return fmt.Sprintf("%s; last order %.0f days ago, usual gap %.0f", value, j.since, j.gap)
+	case jBelowMedians:
+		return value
+	}
+	return j.lifecycle
+}
+
+// standingOf classifies the customer for the loyalty policy, keeping the numbers for the
+// reasons. With a fitted model it reads the lifecycle stage, P(alive) and CLV; without one,
+// the purchase summary against the base's medians and the customer's own usual gap.
+func standingOf(cust *Customer, base *Base, now time.Time) judgement {
 	s := &cust.Summary
 	if p := cust.Predicted; p != nil && p.Lifecycle != "" {
+		j := judgement{lifecycle: p.Lifecycle, pAlive: p.PAlive, clv: p.CLV}
 		switch p.Lifecycle {
 		case "new":
-			return standingNew, "new customer"
+			j.st, j.kind = standingNew, jNew
 		case "loyal", "champion":
+			j.st, j.kind = standingOther, jFading
 			if p.PAlive >= loyalPAlive {
-				return standingValued, fmt.Sprintf("%s, P(alive) %.2f", p.Lifecycle, p.PAlive)
+				j.st, j.kind = standingValued, jActive
 			}
-			return standingOther, fmt.Sprintf("%s, P(alive) %.2f below %.2f", p.Lifecycle, p.PAlive, loyalPAlive)
 		case "at_risk":
 			switch {
 			case base == nil || base.CLVTopThird <= 0:
-				return standingOther, fmt.Sprintf("at_risk, CLV %.0f, the base's top third unknown", p.CLV)
+				j.kind = jAtRiskTopUnknown
 			case p.CLV >= base.CLVTopThird:
-				return standingSlipping, fmt.Sprintf("at_risk, CLV %.0f in the top third (from %.0f)", p.CLV, base.CLVTopThird)
+				j.st, j.kind, j.top = standingSlipping, jAtRiskTop, base.CLVTopThird
+			default:
+				j.kind, j.top = jAtRiskLow, base.CLVTopThird
 			}
-			return standingOther, fmt.Sprintf("at_risk, CLV %.0f below the top third (from %.0f)", p.CLV, base.CLVTopThird)
 		}
-		return standingOther, p.Lifecycle
+		return j
 	}
-	since := -1.0
+	j := judgement{orders: s.Orders, revenue: s.Revenue, since: -1, gap: s.GapMeanDays}
 	if !s.LastOrderAt.IsZero() {
-		since = math.Floor(now.Sub(s.LastOrderAt).Hours() / 24)
+		j.since = math.Floor(now.Sub(s.LastOrderAt).Hours() / 24)
 	}
 	switch {
 	case s.Orders == 0:
-		return standingNew, "no order yet"
-	case s.Orders == 1 && since <= newCustomerDays:
-		return standingNew, fmt.Sprintf("first order %.0f days ago", since)
+		j.st, j.kind = standingNew, jNoOrder
+		return j
+	case s.Orders == 1 && j.since <= newCustomerDays:
+		j.st, j.kind = standingNew, jFirstOrder
+		return j
 	case base == nil || base.MedianOrders <= 0:
-		return standingOther, "no model and no base medians"
+		j.kind = jNoBase
+		return j
 	}
+	j.medOrders, j.medRevenue = base.MedianOrders, base.MedianRevenue
 	revenueKnown := base.Currency == "" || s.Currency == "" || base.Currency == s.Currency
-	valuable := float64(s.Orders) >= base.MedianOrders && (!revenueKnown || s.Revenue >= base.MedianRevenue)
-	value := fmt.Sprintf("no model: %d orders and %s revenue against the base's medians %s and %s",
-		s.Orders, num(s.Revenue), num(base.MedianOrders), num(base.MedianRevenue))
-	if !valuable {
-		return standingOther, value
+	if float64(s.Orders) < base.MedianOrders || (revenueKnown && s.Revenue < base.MedianRevenue) {
+		j.kind = jBelowMedians
+		return j
 	}
-	gap := overdueAfter(s)
-	if gap > 0 && since > gap {
-		return standingSlipping, fmt.Sprintf("%s; %.0f days since the last order, usual gap %.0f", value, since, s.GapMeanDays)
+	if gap := overdueAfter(s); gap > 0 && j.since > gap {
+		j.st, j.kind = standingSlipping, jOverdue
+		return j
 	}
-	return standingValued, fmt.Sprintf("%s; last order %.0f days ago, usual gap %.0f", value, since, s.GapMeanDays)
+	j.st, j.kind = standingValued, jOnSchedule
+	return j
 }
 
 // overdueAfter is how many days after the last order a repeat customer counts as slipping
