@@ -172,8 +172,9 @@ func (l *Ledger) Validate(ctx context.Context, o Order) (Check, error) {
 }
 
 // Redeem uses a code for an order (an Order Completed with properties.coupon): once, by
-// its owner, before it expires, on an order of at least its minimum. A refusal is recorded
-// with its reason (refusedKey, and refused:REASON in the campaign's statistics); a
+// its owner, before it expires, on an order of at least its minimum. A refusal of one of
+// Rapport's codes is recorded with its reason (refusedKey, and refused:REASON in the
+// campaign's statistics); a code Rapport never granted is only answered unknown. A
 // redemption is counted in the campaign's statistics once, however often the order is
 // replayed.
 func (l *Ledger) Redeem(ctx context.Context, o Order) (Check, error) {
@@ -183,6 +184,10 @@ func (l *Ledger) Redeem(ctx context.Context, o Order) (Check, error) {
 	}
 	pipe := l.rdb.Pipeline()
 	switch {
+	case c.Reason == ReasonUnknown:
+		// Not a code of Rapport's (the shop's own promotion codes go through orders too):
+		// nothing to refuse or record.
+		return c, nil
 	case !c.Valid:
 		rec, _ := json.Marshal(Refusal{At: o.At.UTC(), Code: NormalizeCode(o.Code), Customer: o.Customer, Order: o.ID, Reason: c.Reason})
 		pipe.LPush(ctx, refusedKey, rec)

@@ -142,3 +142,15 @@ func TestCodesHaveNoAmbiguousCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestTheShopsOwnCodesAreNotRecordedAsRefused(t *testing.T) {
+	ctx := context.Background()
+	l := NewLedger(testenv.NewRedis(t).Client, "s")
+	c, err := l.Redeem(ctx, Order{Code: "SUMMER20", Customer: "ana", ID: "o1", Total: 50, At: time.Now()})
+	if err != nil || c.Valid || c.Reason != ReasonUnknown {
+		t.Fatalf("Redeem = %+v, %v; want unknown", c, err)
+	}
+	if refused, _ := l.Refusals(ctx, 10); len(refused) != 0 {
+		t.Fatalf("refusals %+v, want none for a code that is not Rapport's", refused)
+	}
+}

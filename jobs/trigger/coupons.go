@@ -39,7 +39,7 @@ func (in *Ingester) redeemCoupons(ctx context.Context, results []customers.Resul
 		if err != nil {
 			return fmt.Errorf("redeem the coupon of order %s: %w", orderID, err)
 		}
-		if !c.Valid {
+		if !c.Valid && c.Reason != rewards.ReasonUnknown {
 			in.cfg.Log.Info("coupon refused", zap.String("campaign", c.Campaign), zap.String("reward", c.Reward),
 				zap.String("reason", c.Reason))
 		}
