@@ -33,6 +33,9 @@ type Base struct {
 	// MedianRevenue is the median revenue of a buyer, per reporting currency (money is never
 	// added across currencies: a base in several currencies has one median for each).
 	MedianRevenue map[string]float64 `json:"median_revenue,omitempty"`
+	// MainCurrency is the reporting currency of the most buyers: the one whose median the
+	// reward policy compares a customer's revenue with.
+	MainCurrency string `json:"main_currency,omitempty"`
 	// Engagement sums the customers' engagement per channel over the last half year.
 	Engagement map[string]ChannelRate `json:"engagement,omitempty"`
 	// Hours sums the customers' local-hour histograms over every channel.
@@ -136,7 +139,11 @@ func (s *BaseStats) Base() *Base {
 	b.MedianOrders = quantile(s.orders, 0.5)
 	if len(s.revenue) > 0 {
 		b.MedianRevenue = make(map[string]float64, len(s.revenue))
+		most := 0
 		for cur, v := range s.revenue {
+			if len(v) > most || (len(v) == most && cur < b.MainCurrency) {
+				b.MainCurrency, most = cur, len(v)
+			}
 			b.MedianRevenue[cur] = quantile(v, 0.5)
 		}
 	}
@@ -242,4 +249,16 @@ func (c *BaseCache) Priors(ctx context.Context) (map[string]decide.Rate, [24]flo
 		hours[h] = float64(n)
 	}
 	return eng, hours, nil
+}
+
+// Medians returns the base as the reward policy reads it (decide.Input.Base): the median
+// orders, the median revenue in the main currency, and the CLV of the top third; nil when no
+// refit has run yet.
+func (c *BaseCache) Medians(ctx context.Context) (*decide.Base, error) {
+	b, err := c.Current(ctx)
+	if err != nil || b == nil || b.Buyers == 0 {
+		return nil, err
+	}
+	return &decide.Base{MedianOrders: b.MedianOrders, MedianRevenue: b.MedianRevenue[b.MainCurrency],
+		Currency: b.MainCurrency, CLVTopThird: b.CLVTopThird}, nil
 }

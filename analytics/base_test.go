@@ -123,4 +123,7 @@ func TestRefusedFitStillPublishesTheBase(t *testing.T) {
 	if b.Buyers != 2 || b.MedianRevenue["EUR"] != 10 {
 		t.Errorf("base = %+v, want 2 buyers with a median of 10 EUR", b)
 	}
+	if m, _ := NewBaseCache(rdb, 0, nil).Medians(ctx); m == nil || m.Currency != "EUR" || m.MedianRevenue != 10 || m.MedianOrders != 1 {
+		t.Errorf("medians for the reward policy = %+v, want 1 order and 10 EUR", m)
+	}
 }

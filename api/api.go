@@ -59,6 +59,8 @@ type Server struct {
 	// hash tag, by key family: "d" (delivery records, as ExportedSend). Reward grants ("g")
 	// are read without one; a record of a family without a reader is exported raw.
 	Records map[string]RecordReader
+	// Coupons checks codes for POST /v1/coupons/validate (coupons.go); nil answers 501.
+	Coupons Coupons
 	// Reload reloads campaigns for POST /v1/admin/reload; nil answers 501.
 	Reload func(ctx context.Context) error
 	// Extra mounts more handlers by pattern. Operations endpoints (/metrics, /monitoring/) are
@@ -117,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 		route("POST /v1/campaigns/{id}/resume", s.auth(ScopeAdmin, s.handleResume))
 		route("GET /v1/campaigns/{id}/state", s.auth(ScopeRead, s.handleState))
 	}
+	route("POST /v1/coupons/validate", s.auth(ScopeIngest, s.handleValidateCoupon))
 	route("GET /u/{token}", s.handleUnsubscribePage)
 	route("POST /u/{token}", s.handleUnsubscribe)
 	if s.Tracking != nil {

@@ -75,6 +75,7 @@ func checkCampaign(d *doc, c *Campaign, segments map[string]*Segment, defaultTZ 
 	checkLearn(d, c)
 	checkRewards(d, c.Rewards)
 	checkGoal(d, c)
+	checkRewardPolicy(d, c)
 }
 
 // checkTrigger enforces exactly one kind of trigger and the keys that belong to it.

@@ -167,8 +167,9 @@ func TestDesignCampaignLoadsWithEveryField(t *testing.T) {
 			{ID: "welcome-10", Kind: "coupon", Value: "10%", MaxValue: "30", Expires: Duration(30 * 24 * time.Hour), Budget: &Budget{Count: 1000},
 				Pos: at(t, src, "{id: welcome-10")},
 		},
-		File: file,
-		Pos:  at(t, src, "thank-you "),
+		RewardPolicy: RewardPolicyLoyalty, // the default with several rewards
+		File:         file,
+		Pos:          at(t, src, "thank-you "),
 	}
 	// Compiled programs are compared by behaviour below, not by value.
 	for _, k := range []*Condition{c.Trigger.Where, c.Audience.Where, c.Variants[0].When, c.Rewards[0].When} {

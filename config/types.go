@@ -299,6 +299,10 @@ type Campaign struct {
 	Goal     *Goal             `yaml:"goal"` // what converts; default Order Completed within 5d (goal.go)
 	Variants []Variant         `yaml:"variants"`
 	Rewards  []Reward          `yaml:"rewards"`
+	// RewardPolicy, MaxDiscount and Budget choose and cap rewards: config/reward_policy.go.
+	RewardPolicy string       `yaml:"reward_policy"`
+	MaxDiscount  *MaxDiscount `yaml:"max_discount"`
+	Budget       *Budget      `yaml:"budget"`
 
 	// Learning (config/learn.go): how variants, channels and the send time are chosen.
 	Select        Select   `yaml:"select"`         // first | learn | {weights: {a: 50}}; default first
@@ -394,6 +398,9 @@ type Reward struct {
 	Expires  Duration `yaml:"expires"`
 	Budget   *Budget  `yaml:"budget"`
 	Pos      Pos      `yaml:"-"`
+	// For and MinOrder: config/reward_policy.go.
+	For      string `yaml:"for"`
+	MinOrder string `yaml:"min_order"`
 }
 
 // Budget caps a reward; never overspent whatever the concurrency.

@@ -217,11 +217,17 @@ func TestDeleteOnClusterErasesTheCustomersSlot(t *testing.T) {
 	if found, err := store.Delete(ctx, erasedID); err != nil || !found {
 		t.Fatalf("delete: %v %v", found, err)
 	}
-	var left, other []string
+	var left, other, coupons []string
 	if err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
 		keys, err := m.Keys(ctx, "*").Result()
 		for _, k := range keys {
 			switch {
+			case strings.HasPrefix(k, "rp:{cp:"):
+				// A coupon record names its owner inside: only the other's may be left.
+				if owner := m.HGet(ctx, k, "owner").Val(); owner == erasedID {
+					left = append(left, k)
+				}
+				coupons = append(coupons, k)
 			case strings.Contains(k, erasedID):
 				left = append(left, k)
 			case strings.Contains(k, "cust-other"):
@@ -236,8 +242,8 @@ func TestDeleteOnClusterErasesTheCustomersSlot(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(left) > 0 || len(other) != 6 {
-		t.Fatalf("left of the erased customer %v; of the other %v (want 6 keys)", left, other)
+	if len(left) > 0 || len(other) != 7 || len(coupons) != 1 {
+		t.Fatalf("left of the erased customer %v; of the other %v (want 7 keys) and coupons %v (want the other's)", left, other, coupons)
 	}
 }
 

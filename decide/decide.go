@@ -53,6 +53,8 @@ type Input struct {
 	// SMSText is the rendered SMS text when the caller has it, to count its segments for
 	// the channel's cost; empty: the variant's inline template text is counted instead.
 	SMSText string
+	// Base holds the customer base's medians for the reward policy (decide/reward.go); nil: unknown.
+	Base *Base
 }
 
 // Policy is the part of rapport.yaml that decisions use.

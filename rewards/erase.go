@@ -8,7 +8,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// EraseCustomer removes the customer's grant fields ("g:CUSTOMER\x00OCCURRENCE") from every
+// EraseCustomer deletes the coupon records granted to the customer (eraseCoupons) and removes
+// the customer's grant fields ("g:CUSTOMER\x00OCCURRENCE") from every
 // budget hash, for an erased customer (customers.Eraser). The counters "n" and "amount" keep
 // their grants: they are aggregates that name no one, and a budget must stay spent. A later
 // Refund of an erased grant finds no field and returns nothing, as it should. The grant keys
@@ -17,6 +18,9 @@ import (
 // Budget hashes are found by SCAN (on every master of a Cluster): there is one per budgeted
 // reward of a campaign, and no list of them outside the campaigns' files.
 func (l *Ledger) EraseCustomer(ctx context.Context, customer string) error {
+	if err := l.eraseCoupons(ctx, customer); err != nil {
+		return err
+	}
 	budgets, err := scanKeys(ctx, l.rdb, "rp:{rw:*}:budget")
 	if err != nil {
 		return fmt.Errorf("erase the grants of customer %s: %w", customer, err)
@@ -40,6 +44,23 @@ func (l *Ledger) EraseCustomer(ctx context.Context, customer string) error {
 		}
 		if err := l.rdb.HDel(ctx, key, fields...).Err(); err != nil {
 			return fmt.Errorf("erase the grants of customer %s in %s: %w", customer, key, err)
+		}
+	}
+	return nil
+}
+
+// eraseCoupons deletes the coupon records granted to the customer (they name their owner
+// and live in their code's slot), found through the customer's index; the index itself goes
+// with the customer's other keys.
+func (l *Ledger) eraseCoupons(ctx context.Context, customer string) error {
+	codes, err := l.rdb.SMembers(ctx, couponIndexKey(customer)).Result()
+	if err != nil {
+		return fmt.Errorf("erase the coupons of customer %s: %w", customer, err)
+	}
+	for _, code := range codes {
+		// One DEL per code: each is in its own slot.
+		if err := l.rdb.Del(ctx, couponKey(code)).Err(); err != nil {
+			return fmt.Errorf("erase the coupons of customer %s: %w", customer, err)
 		}
 	}
 	return nil

@@ -5,13 +5,9 @@ package rewards
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -102,7 +98,7 @@ func (l *Ledger) Grant(ctx context.Context, campaign string, r *config.Reward, c
 		}
 	}
 	if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
-		return g, nil
+		return l.stored(ctx, campaign, r, g, customer, occurrence, now)
 	}
 	value, ok := Amount(r)
 	if !ok && r.Budget.Amount > 0 {
@@ -122,11 +118,28 @@ func (l *Ledger) Grant(ctx context.Context, campaign string, r *config.Reward, c
 		}
 		return nil, fmt.Errorf("grant reward %s of %s: %w", r.ID, campaign, ErrExhausted)
 	}
+	return l.stored(ctx, campaign, r, g, customer, occurrence, now)
+}
+
+// stored writes down the coupon of a grant (once: a retry keeps the first record).
+func (l *Ledger) stored(ctx context.Context, campaign string, r *config.Reward, g *Grant, customer, occurrence string, now time.Time) (*Grant, error) {
+	if g.Code == "" {
+		return g, nil
+	}
+	if err := l.storeCoupon(ctx, campaign, r, g, customer, occurrence, now); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
-// Refund returns a grant's share of the budget, for a message that could not be delivered.
+// Refund returns a grant's share of the budget, for a message that could not be delivered,
+// and voids its coupon code.
 func (l *Ledger) Refund(ctx context.Context, campaign string, r *config.Reward, customer, occurrence string) error {
+	if r.Kind == "coupon" {
+		if err := l.forgetCoupon(ctx, l.Code(campaign, r.ID, customer, occurrence), customer); err != nil {
+			return fmt.Errorf("refund reward %s of %s: %w", r.ID, campaign, err)
+		}
+	}
 	if r.Budget == nil {
 		return nil
 	}
@@ -152,38 +165,62 @@ func (l *Ledger) Spent(ctx context.Context, campaign, reward string) (count int,
 	return count, amount, nil
 }
 
-// Left reports, per budgeted reward of the campaign, whether it still has room; decisions use
-// it to avoid offering what is known to be gone. The grant itself stays the atomic check.
+// Left reports, per reward of the campaign with a budget (its own or the campaign's),
+// whether it still has room; decisions use it to avoid offering what is known to be gone.
+// The grant itself stays the atomic check. One round trip for every budget of the campaign.
 func (l *Ledger) Left(ctx context.Context, c *config.Campaign) (map[string]bool, error) {
 	left := map[string]bool{}
+	pipe := l.rdb.Pipeline()
+	reads := make([]*redis.SliceCmd, len(c.Rewards))
+	for i := range c.Rewards {
+		if r := &c.Rewards[i]; hasBudget(r.Budget) {
+			reads[i] = pipe.HMGet(ctx, budgetKey(c.ID, r.ID), "n", "amount")
+		}
+	}
+	var campaign *redis.SliceCmd
+	if hasBudget(c.Budget) {
+		campaign = pipe.HMGet(ctx, campaignBudgetKey(c.ID), "n", "amount")
+	}
+	if len(pipe.Cmds()) == 0 {
+		return left, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("read the budgets of %s: %w", c.ID, err)
+	}
 	for i := range c.Rewards {
 		r := &c.Rewards[i]
-		if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
-			continue
-		}
-		n, amount, err := l.Spent(ctx, c.ID, r.ID)
-		if err != nil {
-			return nil, err
-		}
 		value, ok := Amount(r)
-		left[r.ID] = (r.Budget.Count == 0 || n < r.Budget.Count) &&
-			(r.Budget.Amount == 0 || (ok && amount+value <= r.Budget.Amount))
+		if reads[i] != nil {
+			n, amount := spentOf(reads[i].Val())
+			left[r.ID] = (r.Budget.Count == 0 || n < r.Budget.Count) &&
+				(r.Budget.Amount == 0 || (ok && amount+value <= r.Budget.Amount))
+		}
+		if campaign != nil && countsAgainstCampaign(r) {
+			n, amount := spentOf(campaign.Val())
+			room := (c.Budget.Count == 0 || n < c.Budget.Count) &&
+				(c.Budget.Amount == 0 || (ok && amount+value <= c.Budget.Amount))
+			if prior, seen := left[r.ID]; seen {
+				room = room && prior
+			}
+			left[r.ID] = room
+		}
 	}
 	return left, nil
 }
 
-// Code derives a unique, unguessable coupon code: the reward id, then 10 characters of an HMAC
-// of (campaign, reward, customer, occurrence). The same grant always yields the same code,
-// and a shop can verify a code offline with the secret.
-func (l *Ledger) Code(campaign, reward, customer, occurrence string) string {
-	m := hmac.New(sha256.New, l.secret)
-	m.Write([]byte(campaign + "\x00" + reward + "\x00" + customer + "\x00" + occurrence))
-	sum := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil))
-	prefix := strings.ToUpper(strings.ReplaceAll(reward, "-", ""))
-	if len(prefix) > 12 {
-		prefix = prefix[:12]
+func hasBudget(b *config.Budget) bool { return b != nil && (b.Count > 0 || b.Amount > 0) }
+
+// countsAgainstCampaign: every reward but none spends the campaign's budget.
+func countsAgainstCampaign(r *config.Reward) bool { return r.Kind != "none" }
+
+func spentOf(vals []any) (n int, amount float64) {
+	if s, ok := vals[0].(string); ok {
+		n, _ = strconv.Atoi(s)
 	}
-	return prefix + "-" + sum[:10]
+	if s, ok := vals[1].(string); ok {
+		amount, _ = strconv.ParseFloat(s, 64)
+	}
+	return n, amount
 }
 
 // Amount is what one grant of r counts against an amount budget: its face value

@@ -251,7 +251,7 @@ func (a *app) wire(opts appOptions) error {
 		return err
 	}
 	a.ingester, err = trigger.New(trigger.Config{Catalog: a.catalog, Store: a.store, Enqueue: a.client,
-		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models, Results: a.results})
+		MaxAge: a.cfg.TriggerMaxAge.D(), Now: time.Now, Log: a.log, Predictor: a.models, Results: a.results, Coupons: a.ledger})
 	if err != nil {
 		return err
 	}

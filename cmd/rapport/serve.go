@@ -213,6 +213,7 @@ func (a *app) apiHandler() http.Handler {
 		Runs:  &schedule.Runs{RDB: a.rdb, Catalog: a.catalog}, Reports: a.reports(),
 		States:   &api.States{Store: a.states, Known: func(id string) bool { return a.catalog.Load().Set.Campaign(id) != nil }},
 		Reload:   func(context.Context) error { return a.reload() },
+		Coupons:  a.ledger,
 		Tracking: &api.Tracking{Keyring: a.keyring, Hits: a.store, Rules: &a.cfg.Tracking},
 		Webhooks: api.Webhooks{PublicURL: a.cfg.PublicURL, TwilioAuthToken: a.cfg.SMS.Twilio.AuthToken,
 			StopWords: a.cfg.SMS.StopWords, StartWords: a.cfg.SMS.StartWords, SoftBounceLimit: a.cfg.Email.SoftBounceLimit},

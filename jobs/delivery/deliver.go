@@ -319,7 +319,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 		if g.grant == nil {
 			return
 		}
-		if err := d.cfg.Rewards.Refund(context.WithoutCancel(ctx), camp.ID, g.reward, cust.ID, in.Occurrence); err != nil {
+		if err := d.cfg.Rewards.RefundIn(context.WithoutCancel(ctx), camp, g.reward, cust.ID, in.Occurrence); err != nil {
 			d.cfg.Log.Error("refund reward", zap.String("campaign", camp.ID), zap.String("reward", g.reward.ID), zap.Error(err))
 		}
 		g = granted{}
@@ -328,7 +328,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 	for dec.Eligible {
 		if r := dec.Reward; r != nil && (g.grant == nil || g.grant.ID != r.ID) {
 			refund() // a new decision picked another reward: return the previous one
-			gr, err := d.cfg.Rewards.Grant(ctx, camp.ID, r, cust.ID, in.Occurrence, in.Now)
+			gr, err := d.cfg.Rewards.GrantIn(ctx, camp, r, cust.ID, in.Occurrence, in.Now)
 			if errors.Is(err, rewards.ErrExhausted) {
 				if exhausted++; exhausted > len(camp.Rewards) {
 					return Outcome{}, fmt.Errorf("send %s to customer %s: rewards keep running out: %w", camp.ID, cust.ID, err)
@@ -525,6 +525,12 @@ func (d *Deliverer) recordSent(ctx context.Context, c *claimable, in decide.Inpu
 	}
 	d.rec.record(context.WithoutCancel(ctx), &sentRecord{key: c.key, token: c.token, value: rec.Encode(), ttl: c.ttl,
 		customer: in.Customer.ID, send: send, read: c.read, until: until, goal: in.Campaign.GoalOf()})
+	if grant != nil {
+		// Counted for the report, and points credited to the balance, once the message is out.
+		if err := d.cfg.Rewards.Delivered(context.WithoutCancel(ctx), in.Campaign.ID, in.Customer.ID, in.Occurrence, grant, rec.At); err != nil {
+			d.cfg.Log.Error("record reward sent", zap.String("campaign", in.Campaign.ID), zap.String("reward", grant.ID), zap.Error(err))
+		}
+	}
 	sendsTotal.WithLabelValues(in.Campaign.ID, dec.Channel, string(StateSent)).Inc()
 	d.cfg.Log.Info("sent", zap.String("campaign", in.Campaign.ID), zap.String("customer", in.Customer.ID),
 		zap.String("variant", dec.Variant.ID), zap.String("channel", dec.Channel), zap.String("provider_id", r.ProviderID))

@@ -20,10 +20,13 @@ type VariantReader interface {
 // statistics every refit publishes).
 type BaseReader interface {
 	Priors(ctx context.Context) (map[string]decide.Rate, [24]float64, error)
+	// Medians gives the base's medians and CLV cut for the reward policy; nil when unknown.
+	Medians(ctx context.Context) (*decide.Base, error)
 }
 
 // FillLearning sets the learning inputs of a decision: the campaign's variant statistics when
-// it learns its variant, the base's priors when it learns its channel or send time. Each
+// it learns its variant, the base's priors when it learns its channel or send time, the
+// base's medians when it chooses among several rewards. Each
 // source is read only when the campaign asks for it, and from a cache, so a campaign with
 // fixed rules costs nothing more. The worker, preview and simulate all call it, so that they
 // decide on the same inputs.
@@ -45,6 +48,13 @@ func (d *Deliverer) FillLearning(ctx context.Context, in *decide.Input) error {
 			return fmt.Errorf("base priors: %w", err)
 		}
 		in.BaseEngagement, in.BaseHours = eng, hours
+	}
+	if d.cfg.Base != nil && len(camp.Rewards) > 1 {
+		b, err := d.cfg.Base.Medians(ctx)
+		if err != nil {
+			return fmt.Errorf("base medians: %w", err)
+		}
+		in.Base = b
 	}
 	return nil
 }

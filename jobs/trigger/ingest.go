@@ -45,6 +45,8 @@ type Config struct {
 	Predictor delivery.Predictor
 	// Results credits goal events to the campaigns that led to them (attribute.go); nil: none.
 	Results *results.Store
+	// Coupons redeems the coupon codes orders present (coupons.go); nil: none.
+	Coupons Redeemer
 }
 
 // Ingester applies events to profiles and enqueues the sends they trigger. It is immutable
@@ -94,6 +96,9 @@ func (in *Ingester) Ingest(ctx context.Context, events []customers.Event) ([]cus
 	}
 	results, err := in.cfg.Store.ApplyTriggering(ctx, events, mayTrigger)
 	if err != nil {
+		return nil, err
+	}
+	if err := in.redeemCoupons(ctx, results); err != nil {
 		return nil, err
 	}
 	now := in.cfg.Now()

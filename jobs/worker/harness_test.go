@@ -66,6 +66,7 @@ type bundle struct {
 	store     *customers.Store
 	claims    *delivery.Claims
 	deliverer *delivery.Deliverer
+	ledger    *rewards.Ledger
 	inspector *asynq.Inspector
 	worker    *worker.Worker
 	api       *httptest.Server
@@ -134,8 +135,9 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 		tracking = &delivery.Tracking{Keyring: b.keyring, Store: b.store}
 		apiTracking = &api.Tracking{Keyring: b.keyring, Hits: b.store}
 	}
+	b.ledger = rewards.NewLedger(rdb, "secret")
 	b.deliverer = must(delivery.New(delivery.Config{
-		Catalog: catalog, Profiles: b.store, Claims: b.claims, Rewards: rewards.NewLedger(rdb, "secret"),
+		Catalog: catalog, Profiles: b.store, Claims: b.claims, Rewards: b.ledger,
 		Email: pool, SMS: sms, Links: signer, Enqueue: b.enqueue,
 		Policy:        decide.Policy{DefaultTimezone: time.UTC, DefaultLocale: "en", Window: w, DefaultRegion: "US"},
 		MessageDomain: "example.com", Now: b.clock.Now, Log: log, Tracking: tracking, Signals: signals, Pauses: b.states,
@@ -151,10 +153,10 @@ func setupWith(t *testing.T, rdb redis.UniversalClient, files map[string]string,
 	b.worker = wk
 	t.Cleanup(wk.Shutdown)
 	ingester := must(trigger.New(trigger.Config{Catalog: catalog, Store: b.store, Enqueue: b.enqueue, MaxAge: 24 * time.Hour, Now: b.clock.Now, Log: log,
-		Results: b.results}))
+		Results: b.results, Coupons: b.ledger}))
 	srv := &api.Server{Ingest: ingester, Customers: b.store, APIKeys: []string{apiKey}, Links: signer, Now: b.clock.Now, Log: log,
 		Tracking: apiTracking, States: &api.States{Store: b.states, Known: func(id string) bool { return set.Campaign(id) != nil }},
-		Reports: &api.Reports{Store: b.results, Known: func(id string) bool { return set.Campaign(id) != nil }}}
+		Reports: &api.Reports{Store: b.results, Known: func(id string) bool { return set.Campaign(id) != nil }}, Coupons: b.ledger}
 	b.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(b.api.Close)
 	return b
