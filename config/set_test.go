@@ -143,6 +143,7 @@ func TestDesignCampaignLoadsWithEveryField(t *testing.T) {
 		Channels: []string{"email", "sms"},
 		Window:   &Window{Start: TimeOfDay{Minutes: 540, Set: true}, End: TimeOfDay{Minutes: 1200, Set: true}},
 		SendTime: "optimize",
+		OnCap:    OnCapDefer,
 		Variants: []Variant{
 			{
 				ID:    "gold",
