@@ -14,8 +14,8 @@ import (
 //
 //  1. trigger where (SkipWhere);
 //  2. segment (SkipSegment), audience where (SkipAudience);
-//  3. repeat rule (SkipRepeat), per-customer frequency cap (defer up to 7 days, else
-//     SkipFrequencyCap);
+//  3. repeat rule (SkipRepeat), per-customer frequency caps (caps.go: by on_cap, defer up
+//     to 7 days after due, else SkipFrequencyCap);
 //  4. holdout draw (SkipHoldout, see Decision.Holdout: the later steps still run);
 //  5. variant: the first whose condition holds with content on a channel the customer is
 //     reachable on (SkipNoVariant);
@@ -52,6 +52,8 @@ type decider struct {
 	// at the final send time in UTC.
 	start, at   time.Time
 	timeReasons []string
+	// capDeferred is 1 + the index of the reason of a deferral by a cap, 0 when none.
+	capDeferred int
 	out         Decision
 }
 
@@ -79,6 +81,7 @@ func (d *decider) run() {
 	}
 	d.holdout()
 	d.schedule()
+	d.settleCapDeferral()
 	chans := d.channels()
 	v, ok := d.variant(chans)
 	if !ok {
