@@ -60,8 +60,8 @@ func (s *Store) readExisting(ctx context.Context, op, id string) (*state, error)
 	return st, nil
 }
 
-// RecordSend records a delivery on the customer, for frequency caps: sends are kept newest
-// first by At, at most Options.RecentSends of them. Recording the same delivery again (same
+// RecordSend records a delivery on the customer's send log (sendlog.go), newest first by At,
+// for frequency caps and the repeat rule. Recording the same delivery again (same
 // campaign, non-empty occurrence and channel, as a retried task does) replaces it.
 func (s *Store) RecordSend(ctx context.Context, id string, send decide.Send) error {
 	send, err := checkSend(id, send)
@@ -99,11 +99,7 @@ func (s *Store) addSend(send decide.Send) func(st *state, now int64) bool {
 		i, _ := slices.BinarySearchFunc(sends, send.At, func(s decide.Send, at time.Time) int {
 			return at.Compare(s.At) // newest first
 		})
-		sends = slices.Insert(sends, i, send)
-		if len(sends) > s.opts.RecentSends {
-			sends = sends[:s.opts.RecentSends]
-		}
-		st.sends = sends
+		st.sends = keepSends(slices.Insert(sends, i, send), s.opts)
 		st.touch(dirtySends, now)
 		return true
 	}
