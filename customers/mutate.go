@@ -99,7 +99,7 @@ func (s *Store) addSend(send decide.Send) func(st *state, now int64) bool {
 		i, _ := slices.BinarySearchFunc(sends, send.At, func(s decide.Send, at time.Time) int {
 			return at.Compare(s.At) // newest first
 		})
-		st.sends = keepSends(slices.Insert(sends, i, send), s.opts)
+		st.sends = keepSends(slices.Insert(sends, i, send), s.opts.RecentSends, s.opts.MaxSends, time.Duration(s.history.Load()))
 		st.touch(dirtySends, now)
 		return true
 	}

@@ -48,16 +48,17 @@ import (
 // fullSends is how many of the newest sends are written in full.
 const fullSends = config.RecentSends
 
-// keepSends trims a send log, newest first, to what Options keep.
-func keepSends(sends []decide.Send, o Options) []decide.Send {
-	keep := min(o.RecentSends, len(sends))
+// keepSends trims a send log, newest first: the newest `recent` whatever their age, then
+// older ones within history (and a margin day) of the newest, at most maxSends in all.
+func keepSends(sends []decide.Send, recent, maxSends int, history time.Duration) []decide.Send {
+	keep := min(recent, len(sends))
 	if keep == len(sends) {
 		return sends
 	}
 	// A cap of N local days, applied at or after the newest send, counts nothing before
 	// N×24 hours and a daylight-saving hour earlier than it; a day of margin covers that.
-	cutoff := sends[0].At.Add(-o.SendHistory - 24*time.Hour)
-	for keep < len(sends) && keep < o.MaxSends && !sends[keep].At.Before(cutoff) {
+	cutoff := sends[0].At.Add(-history - 24*time.Hour)
+	for keep < len(sends) && keep < maxSends && !sends[keep].At.Before(cutoff) {
 		keep++
 	}
 	return sends[:keep]

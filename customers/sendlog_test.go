@@ -163,3 +163,18 @@ func TestCorruptSendLogIsAnErrorNotAPanic(t *testing.T) {
 		t.Error("corrupt name table: no error")
 	}
 }
+
+func TestReloadedLongerCapKeepsOlderSendsFromTheNextSend(t *testing.T) {
+	b := setup(t) // SendHistory: the default 7 days
+	b.apply(t, identify("u1", "m1", day(60), nil))
+	recordDaily(t, b, "u1", 40, 1)
+	if n := len(b.get(t, "u1").Sends); n != 20 {
+		t.Fatalf("kept %d sends with a 7-day history, want the newest 20", n)
+	}
+	b.store.SetSendHistory(30 * 24 * time.Hour)
+	recordDaily(t, b, "u1", 25, 21) // back in the log, now that a cap may count them
+	recordDaily(t, b, "u1", 0, 0)
+	if n := len(b.get(t, "u1").Sends); n != 26 {
+		t.Fatalf("kept %d sends with a 30-day history, want 26 (days 0 to 25)", n)
+	}
+}

@@ -119,12 +119,15 @@ type Store struct {
 	opts    Options
 	density *indexDensity // Page's estimate of ids per bucket
 	conv    atomic.Pointer[converter]
+	// history is Options.SendHistory in nanoseconds, replaced by SetSendHistory.
+	history atomic.Int64
 }
 
 // NewStore returns a store on rdb.
 func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 	s := &Store{rdb: rdb, opts: opts.WithDefaults(), density: &indexDensity{}}
 	s.SetMoney(s.opts.Money)
+	s.history.Store(int64(s.opts.SendHistory))
 	return s
 }
 
@@ -133,6 +136,15 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 // own currencies, so nothing needs rewriting.
 func (s *Store) SetMoney(m Money) {
 	s.conv.Store(&converter{Money: m, log: s.opts.Log})
+}
+
+// SetSendHistory replaces Options.SendHistory, for campaigns reloaded with a longer or
+// shorter cap: sends are trimmed to it from the next send recorded. A zero or negative d
+// keeps the current value.
+func (s *Store) SetSendHistory(d time.Duration) {
+	if d > 0 {
+		s.history.Store(int64(d))
+	}
 }
 
 // maxAttempts bounds the compare-and-set retries of one write; each lost attempt means
