@@ -234,3 +234,17 @@ func joinReasons(d Decision) string {
 	}
 	return s
 }
+
+// BenchmarkDecideAtCap is a decision deferred by a 30/30d cap over 30 daily sends, with the
+// sms cap on the same log: the longest count a cap makes in practice.
+func BenchmarkDecideAtCap(b *testing.B) {
+	in := input(b)
+	in.Policy.PerCustomer, in.Policy.SMS = limit(b, "30/30d"), limit(b, "1/1d")
+	in.Customer.Sends = daily(b, "2027-03-10", 30)
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := Decide(in); !d.Eligible || d.SendAt.Equal(now) {
+			b.Fatal(d.Reasons)
+		}
+	}
+}
