@@ -14,7 +14,8 @@ import (
 // which count only its sends. per_customer caps are applied at the start time (step 3: a
 // message at its cap waits or is skipped, by the campaign's on_cap); sms caps when the
 // channel is chosen, at the send time (a capped SMS falls back to another channel, else the
-// message is skipped with SkipFrequencyCap).
+// message is skipped with SkipFrequencyCap), except for a campaign whose only channel is
+// SMS, which they hold back at step 3 like per_customer caps.
 //
 // A cap of whole days counts local calendar days in the customer's time zone at the time of
 // the decision, read from each send's instant: a customer who moved from Berlin to New York
@@ -162,11 +163,10 @@ func appendLimit(b []byte, l config.Limit) []byte {
 	return append(b, l.Period.String()...)
 }
 
-// capRules returns the per_customer (channel "") or sms rules of the decision, global first.
-func (d *decider) capRules(channel string, rules *[2]capRule) []capRule {
-	out := rules[:0]
+// capRules appends the per_customer (channel "") or sms rules of the decision, global
+// first; what names them in reasons ("cap", or "sms cap" outside the channel's own reasons).
+func (d *decider) capRules(channel, what string, out []capRule) []capRule {
 	global, own := d.in.Policy.PerCustomer, d.c.Limits.PerCustomer
-	what := "cap" // the channel's reasons start with its name: "sms: cap 1/1d ..."
 	if channel != "" {
 		global, own = d.in.Policy.SMS, d.c.Limits.SMS
 	}
@@ -179,17 +179,29 @@ func (d *decider) capRules(channel string, rules *[2]capRule) []capRule {
 	return out
 }
 
-// frequency is step 3's per-customer caps at d.start: with room the message goes on; at a
-// cap it is skipped (on_cap: skip, a cap of 0, or room only after maxCapDeferral from due) or
-// its start moves to the first local time every cap has room, which schedule then moves into
-// the window (settleCapDeferral completes the reason with the time that comes out).
+// smsOnly reports a campaign that can reach a customer only by SMS: its sms caps hold the
+// message back as a whole, so they defer or skip it at step 3 as per_customer caps do,
+// rather than leave it without a channel.
+func smsOnly(c *config.Campaign) bool {
+	return len(c.Channels) == 1 && c.Channels[0] == ChannelSMS
+}
+
+// frequency is step 3's per-customer caps (and an SMS-only campaign's sms caps) at d.start:
+// with room the message goes on; at a cap it is skipped (on_cap: skip, a cap of 0, or room
+// only after maxCapDeferral from due) or its start moves to the first local time every cap
+// has room, which schedule then moves into the window (settleCapDeferral completes the
+// reason with the time that comes out).
 func (d *decider) frequency() bool {
-	var rules [2]capRule
-	var counts [2]capCount
-	var blockingAt [2]int
+	var rulesAt [4]capRule
+	rules := d.capRules("", "cap", rulesAt[:0])
+	if smsOnly(d.c) {
+		rules = d.capRules(ChannelSMS, "sms cap", rules)
+	}
+	var counts [4]capCount
+	var blockingAt [4]int
 	blocking := blockingAt[:0]
 	release := d.start
-	for i, r := range d.capRules("", &rules) {
+	for i, r := range rules {
 		n := r.apply(d.cust.Sends, d.start, d.loc)
 		counts[i] = n
 		switch {
@@ -243,7 +255,7 @@ func (d *decider) settleCapDeferral() {
 // else the reason the channel is out.
 func (d *decider) smsCapped(t time.Time) string {
 	var rules [2]capRule
-	for _, r := range d.capRules(ChannelSMS, &rules) {
+	for _, r := range d.capRules(ChannelSMS, "cap", rules[:0]) {
 		n := r.apply(d.cust.Sends, t, d.loc)
 		switch {
 		case n.release.IsZero():

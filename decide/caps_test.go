@@ -45,7 +45,7 @@ func TestCapsCountLocalCalendarDaysAndRespectPriority(t *testing.T) {
 	tests := []struct {
 		name        string
 		global, own string // rapport.yaml's per_customer, the campaign's
-		sms         string // rapport.yaml's sms
+		sms, ownSMS string // rapport.yaml's sms, the campaign's
 		priority    string // the campaign's, as written
 		onCap       string
 		tz          string    // the customer's time zone; Berlin when empty
@@ -171,9 +171,24 @@ func TestCapsCountLocalCalendarDaysAndRespectPriority(t *testing.T) {
 			sends: sentAt(t, "other", config.PriorityNormal, "sms", "2027-03-10 09:30"), wantAt: now, wantChannel: "sms",
 		},
 		{
-			name: "a normal SMS is held back by a high one's", sms: "1/1d", channels: []string{"sms"},
-			sends: sentAt(t, "other", config.PriorityHigh, "sms", "2027-03-10 09:30"), wantSkip: SkipFrequencyCap,
+			name: "an SMS-only campaign at the sms cap is deferred to the next local day", sms: "1/1d", channels: []string{"sms"},
+			sends: sentAt(t, "other", config.PriorityHigh, "sms", "2027-03-10 09:30"), wantAt: utc(2027, 3, 11, 8, 0), wantChannel: "sms",
+			reason: "sms cap 1/1d (local days, Europe/Berlin): 1 sent since Wed 2027-03-10, deferred to Thu 2027-03-11 09:00 CET",
+		},
+		{
+			name: "an SMS-only campaign at the sms cap is skipped with on_cap skip", sms: "1/1d", channels: []string{"sms"}, onCap: config.OnCapSkip,
+			sends: sentAt(t, "other", config.PriorityNormal, "sms", "2027-03-10 09:30"), wantSkip: SkipFrequencyCap,
+		},
+		{
+			name: "a capped SMS falls back to email", sms: "1/1d",
+			sends: sentAt(t, "other", config.PriorityNormal, "sms", "2027-03-10 09:30"), channels: []string{"sms", "email"}, wantAt: now, wantChannel: "email",
 			reason: "sms: cap 1/1d (local days, Europe/Berlin): 1 sent since Wed 2027-03-10, reached",
+		},
+		{
+			name: "a campaign's own sms cap counts its SMS only", sms: "3/1d", ownSMS: "1/1d", channels: []string{"sms", "email"},
+			sends:  append(sentAt(t, "thank-you", config.PriorityNormal, "sms", "2027-03-10 09:30"), sentAt(t, "other", config.PriorityNormal, "sms", "2027-03-10 09:40")...),
+			wantAt: now, wantChannel: "email",
+			reason: "sms: campaign cap 1/1d (local days, Europe/Berlin): 1 of this campaign's sent since Wed 2027-03-10, reached",
 		},
 	}
 	for _, tt := range tests {
@@ -193,7 +208,7 @@ func TestCapsCountLocalCalendarDaysAndRespectPriority(t *testing.T) {
 				in.Campaign.Channels = tt.channels
 			}
 			in.Policy.PerCustomer, in.Policy.SMS = limit(t, tt.global), limit(t, tt.sms)
-			in.Campaign.Limits.PerCustomer = limit(t, tt.own)
+			in.Campaign.Limits.PerCustomer, in.Campaign.Limits.SMS = limit(t, tt.own), limit(t, tt.ownSMS)
 			in.Campaign.Priority, in.Campaign.OnCap = tt.priority, tt.onCap
 			in.Customer.Sends = tt.sends
 			d := Decide(in)

@@ -20,7 +20,8 @@ import (
 //  5. variant: the first whose condition holds with content on a channel the customer is
 //     reachable on (SkipNoVariant);
 //  6. channel: the first allowed, with content, consent, a valid address and room under the
-//     SMS cap (SkipNoChannel; SkipFrequencyCap when only the SMS cap stood in the way);
+//     sms caps (SkipNoChannel; SkipFrequencyCap when only an sms cap stood in the way; an
+//     SMS-only campaign meets its sms caps at step 3 instead);
 //  7. reward: see chooseReward (no reward is fine);
 //  8. send time: due (not before now), deferred by the cap, moved into the sending window.
 //
