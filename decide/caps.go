@@ -70,14 +70,15 @@ type capCount struct {
 func (r capRule) apply(sends []Send, t time.Time, loc *time.Location) capCount {
 	var out capCount
 	days := r.lim.Days()
-	end := t // sends at or before end are counted
 	if days > 0 {
 		y, m, d := t.In(loc).Date()
 		out.since = time.Date(y, m, d-(days-1), 0, 0, 0, 0, loc)
-		end = time.Date(y, m, d+1, 0, 0, 0, 0, loc).Add(-time.Nanosecond)
 	} else {
 		out.since = t.Add(-r.lim.Period.D())
 	}
+	// A send recorded later than t (a worker's clock ahead of this one's) has happened all
+	// the same: it is counted, and the release waits for it to leave the period too.
+	//
 	// Room for a few sends on the stack: a weekly cap counts 3, a long one 30.
 	var buf [32]time.Time
 	at := buf[:0]
@@ -85,7 +86,7 @@ func (r capRule) apply(sends []Send, t time.Time, loc *time.Location) capCount {
 		switch {
 		case r.channel != "" && s.Channel != r.channel,
 			r.campaign != "" && s.Campaign != r.campaign,
-			s.At.Before(out.since), s.At.After(end),
+			s.At.Before(out.since),
 			days == 0 && s.At.Equal(out.since): // a rolling period is open at its start
 			continue
 		case r.campaign == "" && s.Priority < r.min:

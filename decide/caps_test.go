@@ -152,6 +152,13 @@ func TestCapsCountLocalCalendarDaysAndRespectPriority(t *testing.T) {
 			wantAt: utc(2027, 3, 10, 17, 0), reason: "cap 2/12h0m0s (rolling): 2 sent since Tue 2027-03-09 23:00 CET, deferred",
 		},
 		{
+			// Found by FuzzCaps: a send after the decision's time was left out, and the
+			// message deferred to a day when that send was counted.
+			name: "a send recorded ahead of this worker's clock counts", global: "1/7d",
+			sends:  sentAt(t, "other", config.PriorityNormal, "email", "2027-03-10 12:00"),
+			wantAt: utc(2027, 3, 17, 8, 0),
+		},
+		{
 			name: "a zero count allows nothing", global: "0/1d", wantSkip: SkipFrequencyCap,
 			reason: "cap 0/1d (local days, Europe/Berlin): 0 sent since Wed 2027-03-10: allows no message",
 		},
@@ -262,4 +269,37 @@ func BenchmarkDecideAtCap(b *testing.B) {
 			b.Fatal(d.Reasons)
 		}
 	}
+}
+
+// FuzzCaps decides over arbitrary send logs, caps and zones: Decide never panics, never sends
+// before it was due, and a message it sends has room under the cap at its send time.
+func FuzzCaps(f *testing.F) {
+	f.Add(int64(-3600), int64(-90000), int64(-500000), uint8(3), uint8(7), "Europe/Berlin", uint8(0))
+	f.Add(int64(0), int64(1), int64(-1), uint8(1), uint8(1), "America/New_York", uint8(2))
+	f.Add(int64(-86400*29), int64(-86400), int64(86400), uint8(0), uint8(30), "Pacific/Chatham", uint8(1))
+	f.Fuzz(func(t *testing.T, a, b, c int64, count, days uint8, zone string, prio uint8) {
+		in := input(t)
+		in.Policy.Window = config.Window{} // any time: the send time is the caps' alone
+		in.Customer.Timezone = zone
+		in.Campaign.Priority = []string{"low", "normal", "high"}[prio%3]
+		lim := config.Limit{Count: int(count % 40), Period: config.Duration(time.Duration(days%60+1) * 24 * time.Hour)}
+		in.Policy.PerCustomer = lim
+		for i, off := range []int64{a, b, c} {
+			off %= 400 * 86400
+			in.Customer.Sends = append(in.Customer.Sends, Send{Campaign: "other", Channel: "email",
+				Priority: config.Priority(i%3 - 1), At: now.Add(time.Duration(off) * time.Second)})
+		}
+		d := Decide(in)
+		if !d.Eligible {
+			return
+		}
+		if d.SendAt.Before(now) {
+			t.Fatalf("sends at %s, before due %s", d.SendAt, now)
+		}
+		loc, _ := location(in.Customer, time.UTC)
+		r := capRule{what: "cap", lim: lim, min: in.Campaign.CapPriority()}
+		if n := r.apply(in.Customer.Sends, d.SendAt, loc); !n.release.Equal(d.SendAt) {
+			t.Fatalf("sent at %s with %d counted under %s, room only at %s; reasons %v", d.SendAt, n.counted, lim, n.release, d.Reasons)
+		}
+	})
 }
