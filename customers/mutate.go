@@ -80,6 +80,8 @@ func checkSend(id string, send decide.Send) (decide.Send, error) {
 		return send, fmt.Errorf("record send of %s for customer %s: channel is required", send.Campaign, id)
 	case send.At.IsZero():
 		return send, fmt.Errorf("record send of %s for customer %s: time is required", send.Campaign, id)
+	case send.At.UnixMilli() < 0 || send.At.UnixMilli() >= maxSendMillis:
+		return send, fmt.Errorf("record send of %s for customer %s: time %s is not between 1970 and 3000", send.Campaign, id, send.At.UTC().Format(time.RFC3339))
 	}
 	send.At = send.At.UTC().Truncate(time.Millisecond) // what the store keeps
 	return send, nil

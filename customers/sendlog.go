@@ -165,6 +165,7 @@ func decodeSends(s string) ([]decide.Send, error) {
 	var at int64
 	for ; full > 0 && r.err == nil; full-- {
 		at += r.varint()
+		r.checkTime(at)
 		c, p := campaign(r.uvarint())
 		out = append(out, decide.Send{At: time.UnixMilli(at).UTC(), Campaign: c, Priority: p,
 			Channel: nameAt(r.uvarint()), Variant: nameAt(r.uvarint()), Reward: nameAt(r.uvarint()),
@@ -173,6 +174,7 @@ func decodeSends(s string) ([]decide.Send, error) {
 	m := minutes(at)
 	for ; short > 0 && r.err == nil; short-- {
 		m -= r.varint()
+		r.checkTime(m * 60_000)
 		c, p := campaign(r.uvarint())
 		out = append(out, decide.Send{At: time.UnixMilli(m * 60_000).UTC(), Campaign: c, Priority: p, Channel: nameAt(r.uvarint())})
 	}
@@ -182,6 +184,18 @@ func decodeSends(s string) ([]decide.Send, error) {
 	return out, nil
 }
 
+// maxSendMillis is the latest send time a log may hold (year 3000): a later one, or one
+// before 1970, is corruption, and times that far out do not survive time.UnixMilli's round
+// trip (found by FuzzDecodeSends).
+const maxSendMillis = 32_503_680_000_000
+
+// checkTime refuses a send time outside [1970, 3000).
+func (r *reader) checkTime(ms int64) {
+	if ms < 0 || ms >= maxSendMillis {
+		r.corrupt("send time out of range")
+	}
+}
+
 // decodeSendsV1 reads a formatV1 log: sends in full, without their priority (normal).
 func decodeSendsV1(r *reader) ([]decide.Send, error) {
 	n := r.count()
@@ -189,6 +203,7 @@ func decodeSendsV1(r *reader) ([]decide.Send, error) {
 	var at int64
 	for ; n > 0 && r.err == nil; n-- {
 		at += r.varint()
+		r.checkTime(at)
 		out = append(out, decide.Send{
 			At: time.UnixMilli(at).UTC(), Campaign: r.str(), Occurrence: r.str(),
 			Variant: r.str(), Channel: r.str(), Reward: r.str(), ProviderID: r.str(),

@@ -178,3 +178,44 @@ func TestReloadedLongerCapKeepsOlderSendsFromTheNextSend(t *testing.T) {
 		t.Fatalf("kept %d sends with a 30-day history, want 26 (days 0 to 25)", n)
 	}
 }
+
+// FuzzDecodeSends: whatever field s holds, decoding gives sends or an error, never a panic,
+// and what decodes encodes back to the same sends.
+func FuzzDecodeSends(f *testing.F) {
+	f.Add(encodeSends(realSends(fullSends + 4)))
+	f.Add(encodeSendsV1(realSends(3)))
+	f.Add([]byte{formatV2, 1, 0, 0, 1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sends, err := decodeSends(string(b))
+		if err != nil || len(sends) > fullSends {
+			return // beyond fullSends, encoding shortens entries on purpose
+		}
+		again, err := decodeSends(string(encodeSends(sends)))
+		if err != nil {
+			t.Fatalf("re-decoding: %v", err)
+		}
+		for i := range sends {
+			want := sends[i]
+			want.At = want.At.UTC()
+			if !reflect.DeepEqual(again[i], want) {
+				t.Fatalf("send %d: %+v, then %+v", i, sends[i], again[i])
+			}
+		}
+	})
+}
+
+func TestSendTimeTheLogCannotHoldIsRefused(t *testing.T) {
+	b := setup(t)
+	b.apply(t, identify("u1", "m1", day(1), nil))
+	for _, at := range []time.Time{time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if err := b.store.RecordSend(b.ctx, "u1", decide.Send{Campaign: "c", Channel: "email", At: at}); err == nil {
+			t.Errorf("a send at %s was recorded: the log could not be read back", at)
+		}
+	}
+	if err := b.store.RecordSend(b.ctx, "u1", decide.Send{Campaign: "c", Channel: "email", At: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.Get(b.ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+}
