@@ -65,11 +65,7 @@ func checkCampaign(d *doc, c *Campaign, segments map[string]*Segment, defaultTZ 
 	default:
 		d.errorAt("send_time", "%q is not exact or optimize", c.SendTime)
 	}
-	switch c.Priority {
-	case "", "critical", "default", "low":
-	default:
-		d.errorAt("priority", "%q is not critical, default or low", c.Priority)
-	}
+	checkCaps(d, c)
 
 	checkVariants(d, c)
 	checkLearn(d, c)

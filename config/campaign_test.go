@@ -93,7 +93,7 @@ func TestCampaignRulesAreEnforcedAtTheirPosition(t *testing.T) {
 				`c.yaml:4:19: channels[1]: "push" is not email or sms`,
 				`c.yaml:4:25: channels[2]: "email" is listed twice`,
 				`c.yaml:5:12: send_time: "asap" is not exact or optimize`,
-				`c.yaml:6:11: priority: "urgent" is not critical, default or low`,
+				`c.yaml:6:11: priority: "urgent" is not high, normal or low (critical and default are also accepted: they are high and normal, as the names of their queues)`,
 				`c.yaml:7:10: holdout: must be below 100%, got 100%`,
 			},
 		},

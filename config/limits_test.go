@@ -93,7 +93,7 @@ func TestNestingAndAliasesWithinTheLimitsStillLoad(t *testing.T) {
 		`campaigns/deep2.yaml:1:1: trigger: needs one of event, schedule, date or holiday`,
 		`campaigns/deep2.yaml:1:1: variants: at least one variant is required`,
 		`campaigns/deep2.yaml:3:3: name: expected text, got a mapping`,
-		`campaigns/shared.yaml:3:1: x-email: unknown key; expected one of: id, name, trigger, audience, holdout, repeat, channels, window, send_time, priority, transactional, tracking, goal, variants, rewards, select, explore, channel_select, max_delay`,
+		`campaigns/shared.yaml:3:1: x-email: unknown key; expected one of: id, name, trigger, audience, holdout, repeat, channels, window, send_time, priority, limits, on_cap, transactional, tracking, goal, variants, rewards, reward_policy, max_discount, budget, select, explore, channel_select, max_delay`,
 	})
 	if c := set.Campaign("shared"); c == nil || len(c.Variants) != 200 || c.Variants[199].Email.HTML != "a.html" {
 		t.Errorf("shared campaign = %+v", c)

@@ -388,14 +388,14 @@ func TestRefitMoreOftenThanOnceAMinuteIsRefusedAtItsPosition(t *testing.T) {
 func TestCapAboveTheKeptSendsIsRefusedAtItsPosition(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	p := writeFile(t, dir, "rapport.yaml", "limits: {per_customer: 30/7d, sms: 2/1d}\n")
+	p := writeFile(t, dir, "rapport.yaml", "limits: {per_customer: 300/7d, sms: 2/1d}\n")
 	_, err := Load(p, nil)
-	want := `rapport.yaml:1:24: limits.per_customer: invalid limit "30/7d": a cap counts the sends kept on the profile, ` +
-		`the last 20, so a cap above 20 could never bind (use at most 20, or a shorter period)`
+	want := `rapport.yaml:1:24: limits.per_customer: invalid limit "300/7d": a cap counts the sends kept on the profile, ` +
+		`at most 200, so a cap above 200 could never bind`
 	if got := strings.Join(errorLines(err, dir), "\n"); got != want {
 		t.Errorf("err = %q\nwant %q", got, want)
 	}
-	_, err = Load("", []string{"RAPPORT_LIMITS_SMS=25/1d"})
+	_, err = Load("", []string{"RAPPORT_LIMITS_SMS=250/1d"})
 	if err == nil || !strings.Contains(err.Error(), "RAPPORT_LIMITS_SMS") || !strings.Contains(err.Error(), "never bind") {
 		t.Errorf("environment: err = %v", err)
 	}

@@ -146,6 +146,7 @@ func TestDesignCampaignLoadsWithEveryField(t *testing.T) {
 		// Defaults of config/learn.go: two channels choose the best.
 		Select:        Select{Mode: SelectFirst},
 		ChannelSelect: ChannelSelectBest,
+		OnCap:         OnCapDefer,
 		Variants: []Variant{
 			{
 				ID:    "gold",

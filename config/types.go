@@ -288,7 +288,9 @@ type Campaign struct {
 	Channels []string `yaml:"channels"`  // email | sms; default [email] (filled by the loader)
 	Window   *Window  `yaml:"window"`    // nil: the configuration's window; "any": no window
 	SendTime string   `yaml:"send_time"` // optimize | exact; default exact (filled by the loader)
-	Priority string   `yaml:"priority"`  // critical | default | low; default by trigger kind
+	Priority string   `yaml:"priority"`  // high | normal | low (critical, default: their queue names); see caps.go
+	Limits   Limits   `yaml:"limits"`    // frequency caps on this campaign's own sends; default none
+	OnCap    string   `yaml:"on_cap"`    // skip | defer (default): what a message at a cap does
 	// Transactional marks messages a customer needs whatever their marketing consent (an
 	// order or delivery notice): they are not held out by the global control group, and need
 	// no email.sender_address in rapport.yaml, which every other email campaign does.

@@ -312,13 +312,15 @@ type Limit struct {
 	Period Duration
 }
 
-// RecentSends is how many sends are kept on a customer's profile, newest first: the default
-// of customers.Options.RecentSends (customers/store.go), which this constant names. A
-// frequency cap counts the sends of its period among them, so a cap above RecentSends would
-// never find enough sends to bind.
+// RecentSends is how many sends are always kept on a customer's profile, newest first,
+// however old (customers.Options.RecentSends): what GET /v1/customers/{id} shows and the
+// repeat rule reads. Older sends are kept while a frequency cap may count them, up to
+// MaxSends (caps.go).
 const RecentSends = 20
 
-// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap. N may not exceed RecentSends.
+// ParseLimit parses "N/DURATION"; "none" or "0/0" is no cap. A period of whole days counts
+// local calendar days, one under a day is rolling; a period over a day that is not whole
+// days ("1d12h") is refused, being neither. N may not exceed MaxSends, the sends kept.
 func ParseLimit(s string) (Limit, error) {
 	if t := strings.TrimSpace(s); t == "none" || t == "0/0" {
 		return Limit{}, nil
@@ -332,9 +334,13 @@ func ParseLimit(s string) (Limit, error) {
 	if err != nil || d <= 0 {
 		return Limit{}, fmt.Errorf("invalid limit %q (want e.g. 3/7d)", s)
 	}
-	if n > RecentSends {
-		return Limit{}, fmt.Errorf("invalid limit %q: a cap counts the sends kept on the profile, the last %d, "+
-			"so a cap above %d could never bind (use at most %d, or a shorter period)", s, RecentSends, RecentSends, RecentSends)
+	if day := Duration(24 * time.Hour); d > day && d%day != 0 {
+		return Limit{}, fmt.Errorf("invalid limit %q: a cap of a day or more counts the customer's local calendar days, "+
+			"so its period is whole days (e.g. 3/7d); under a day it is a rolling period (e.g. 2/12h)", s)
+	}
+	if n > MaxSends {
+		return Limit{}, fmt.Errorf("invalid limit %q: a cap counts the sends kept on the profile, at most %d, "+
+			"so a cap above %d could never bind", s, MaxSends, MaxSends)
 	}
 	return Limit{Count: n, Period: d}, nil
 }

@@ -183,8 +183,10 @@ func TestParseLimit(t *testing.T) {
 		{"3/-1d", Limit{}, false},
 		{"", Limit{}, false},
 		{"20/1d", Limit{Count: 20, Period: Duration(day)}, true},
-		{"21/1d", Limit{}, false}, // only RecentSends sends are kept: 21 could never bind
-		{"100/30d", Limit{}, false},
+		{"30/30d", Limit{Count: 30, Period: Duration(30 * day)}, true},
+		{"200/30d", Limit{Count: 200, Period: Duration(30 * day)}, true},
+		{"201/30d", Limit{}, false}, // only MaxSends sends are kept: 201 could never bind
+		{"3/1d12h", Limit{}, false}, // neither calendar days nor under a day
 	} {
 		got, err := ParseLimit(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/rapporthq/rapport/decide"
 )
 
 // Fields of the profile hash rp:{c:<id>}. Names are one byte because Redis stores them in
@@ -25,7 +23,8 @@ import (
 //	   derived when the traits last changed (state.phone: a later change of
 //	   Options.DefaultRegion applies from the customer's next identify), then the traits as
 //	   received, a JSON object (empty when none), to the end of the value
-//	s  recent sends, binary, newest first (encodeSends; absent when none)
+//	s  the send log, binary, newest first (sendlog.go: encodeSends; absent when none), in
+//	   chunks like p
 //	u  undeliverable channels, JSON {"sms":"invalid number"} (absent when none)
 //	x  unsubscribed channels, JSON {"email": unix ms} (absent when none)
 //	h  paused channels and the consent history, binary (consent.go; absent when none),
@@ -361,46 +360,6 @@ func (l *orderLog) decodeV1(r *reader) {
 	for n := r.count(); n > 0 && r.err == nil; n-- {
 		l.categories = append(l.categories, r.str())
 	}
-}
-
-// encodeSends writes sends newest first, times as deltas from the previous one.
-func encodeSends(sends []decide.Send) []byte {
-	if len(sends) == 0 {
-		return nil
-	}
-	b := []byte{formatV1}
-	b = binary.AppendUvarint(b, uint64(len(sends)))
-	var prev int64
-	for _, s := range sends {
-		at := s.At.UnixMilli()
-		b = binary.AppendVarint(b, at-prev)
-		prev = at
-		for _, f := range []string{s.Campaign, s.Occurrence, s.Variant, s.Channel, s.Reward, s.ProviderID} {
-			b = appendString(b, f)
-		}
-	}
-	return b
-}
-
-func decodeSends(s string) ([]decide.Send, error) {
-	if s == "" {
-		return nil, nil
-	}
-	r := reader{b: []byte(s)}
-	if r.byte() != formatV1 {
-		return nil, fmt.Errorf("%w: unknown format", errCorrupt)
-	}
-	n := r.count()
-	out := make([]decide.Send, 0, n)
-	var at int64
-	for ; n > 0 && r.err == nil; n-- {
-		at += r.varint()
-		out = append(out, decide.Send{
-			At: time.UnixMilli(at).UTC(), Campaign: r.str(), Occurrence: r.str(),
-			Variant: r.str(), Channel: r.str(), Reward: r.str(), ProviderID: r.str(),
-		})
-	}
-	return out, r.err
 }
 
 func appendString(b []byte, s string) []byte {

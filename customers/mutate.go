@@ -60,8 +60,8 @@ func (s *Store) readExisting(ctx context.Context, op, id string) (*state, error)
 	return st, nil
 }
 
-// RecordSend records a delivery on the customer, for frequency caps: sends are kept newest
-// first by At, at most Options.RecentSends of them. Recording the same delivery again (same
+// RecordSend records a delivery on the customer's send log (sendlog.go), newest first by At,
+// for frequency caps and the repeat rule. Recording the same delivery again (same
 // campaign, non-empty occurrence and channel, as a retried task does) replaces it.
 func (s *Store) RecordSend(ctx context.Context, id string, send decide.Send) error {
 	send, err := checkSend(id, send)
@@ -86,6 +86,8 @@ func checkSend(id string, send decide.Send) (decide.Send, error) {
 		return send, fmt.Errorf("record send of %s for customer %s: channel is required", send.Campaign, id)
 	case send.At.IsZero():
 		return send, fmt.Errorf("record send of %s for customer %s: time is required", send.Campaign, id)
+	case send.At.UnixMilli() < 0 || send.At.UnixMilli() >= maxSendMillis:
+		return send, fmt.Errorf("record send of %s for customer %s: time %s is not between 1970 and 3000", send.Campaign, id, send.At.UTC().Format(time.RFC3339))
 	}
 	send.At = send.At.UTC().Truncate(time.Millisecond) // what the store keeps
 	return send, nil
@@ -105,11 +107,7 @@ func (s *Store) addSend(send decide.Send) func(st *state, now int64) bool {
 		i, _ := slices.BinarySearchFunc(sends, send.At, func(s decide.Send, at time.Time) int {
 			return at.Compare(s.At) // newest first
 		})
-		sends = slices.Insert(sends, i, send)
-		if len(sends) > s.opts.RecentSends {
-			sends = sends[:s.opts.RecentSends]
-		}
-		st.sends = sends
+		st.sends = keepSends(slices.Insert(sends, i, send), s.opts.RecentSends, s.opts.MaxSends, time.Duration(s.history.Load()))
 		st.touch(dirtySends, now)
 		return true
 	}

@@ -11,7 +11,7 @@ import (
 
 func TestRecordSendsRecordsLikeRecordSendOnEach(t *testing.T) {
 	b := setup(t)
-	b.store = NewStore(b.redis.Client, Options{RecentSends: 2, Now: func() time.Time { return testNow }})
+	b.store = NewStore(b.redis.Client, Options{RecentSends: 2, MaxSends: 2, Now: func() time.Time { return testNow }})
 	b.apply(t, identify("u1", "m1", day(1), nil), identify("u2", "m2", day(1), nil))
 	at := func(h int) time.Time { return testNow.Add(time.Duration(h) * time.Hour) }
 	errs := b.store.RecordSends(b.ctx, []SendOf{

@@ -30,8 +30,16 @@ type Options struct {
 	// DefaultRegion parses phone numbers written without a country code when the customer
 	// has no address.country; ISO 3166-1 alpha-2, default "US".
 	DefaultRegion string
-	// RecentSends is how many sends are kept on the profile, newest first; default 20.
+	// RecentSends is how many of the newest sends the profile keeps whatever their age;
+	// default config.RecentSends (20). Older ones are kept for SendHistory (sendlog.go).
 	RecentSends int
+	// SendHistory is how long older sends are kept: the longest frequency cap configured
+	// (config.LongestCap of rapport.yaml and the campaigns), so that every cap finds the
+	// sends it counts; default 7 days, the default cap's.
+	SendHistory time.Duration
+	// MaxSends bounds the send log whatever SendHistory says; default config.MaxSends (200),
+	// which is also the largest count a cap may have.
+	MaxSends int
 	// Now is the clock, used for dedupe expiry and UpdatedAt; default time.Now.
 	Now func() time.Time
 	// Money converts order values into the reporting currency on read; default none (each
@@ -71,6 +79,12 @@ func (o Options) WithDefaults() Options {
 	if o.RecentSends <= 0 {
 		o.RecentSends = config.RecentSends
 	}
+	if o.SendHistory <= 0 {
+		o.SendHistory = 7 * 24 * time.Hour
+	}
+	if o.MaxSends <= 0 {
+		o.MaxSends = config.MaxSends
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -89,6 +103,9 @@ func (o Options) Validate() error {
 	if _, ok := normCountry(o.DefaultRegion); !ok {
 		return fmt.Errorf("DefaultRegion %q is not an ISO 3166-1 alpha-2 country code such as US", o.DefaultRegion)
 	}
+	if o.RecentSends > o.MaxSends {
+		return fmt.Errorf("RecentSends (%d) cannot be more than MaxSends (%d)", o.RecentSends, o.MaxSends)
+	}
 	if o.MaxTraitBytes > o.MaxProfileBytes {
 		return fmt.Errorf("MaxTraitBytes (%d) cannot be larger than MaxProfileBytes (%d)", o.MaxTraitBytes, o.MaxProfileBytes)
 	}
@@ -102,12 +119,15 @@ type Store struct {
 	opts    Options
 	density *indexDensity // Page's estimate of ids per bucket
 	conv    atomic.Pointer[converter]
+	// history is Options.SendHistory in nanoseconds, replaced by SetSendHistory.
+	history atomic.Int64
 }
 
 // NewStore returns a store on rdb.
 func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 	s := &Store{rdb: rdb, opts: opts.WithDefaults(), density: &indexDensity{}}
 	s.SetMoney(s.opts.Money)
+	s.history.Store(int64(s.opts.SendHistory))
 	return s
 }
 
@@ -116,6 +136,15 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 // own currencies, so nothing needs rewriting.
 func (s *Store) SetMoney(m Money) {
 	s.conv.Store(&converter{Money: m, log: s.opts.Log})
+}
+
+// SetSendHistory replaces Options.SendHistory, for campaigns reloaded with a longer or
+// shorter cap: sends are trimmed to it from the next send recorded. A zero or negative d
+// keeps the current value.
+func (s *Store) SetSendHistory(d time.Duration) {
+	if d > 0 {
+		s.history.Store(int64(d))
+	}
 }
 
 // maxAttempts bounds the compare-and-set retries of one write; each lost attempt means

@@ -97,7 +97,7 @@ func TestPageWalksAllIdsExactlyOnce(t *testing.T) {
 
 func TestRecordSendKeepsTheNewestN(t *testing.T) {
 	b := setup(t)
-	b.store = NewStore(b.redis.Client, Options{RecentSends: 5, Now: func() time.Time { return testNow }})
+	b.store = NewStore(b.redis.Client, Options{RecentSends: 5, MaxSends: 5, Now: func() time.Time { return testNow }})
 	b.apply(t, identify("u1", "m1", day(1), nil))
 	for _, i := range []int{3, 9, 1, 7, 5, 2, 8, 0, 6, 4} {
 		send := decide.Send{Campaign: fmt.Sprintf("c%d", i), Occurrence: "2025-03-01", Channel: "email",

@@ -1,7 +1,6 @@
 package decide
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/rapporthq/rapport/config"
@@ -145,10 +144,8 @@ func (d *decider) address(ch string) reach {
 			return r
 		}
 		r.address = num
-		lim := d.in.Policy.SMS
-		if release, n, ok := capRelease(d.cust.Sends, ChannelSMS, lim, d.at); !ok || !release.Equal(d.at) {
-			r.why = fmt.Sprintf("frequency cap %s reached (%d sent in the period)", lim, n)
-			r.capped = true
+		if why := d.smsCapped(d.at); why != "" {
+			r.why, r.capped = why, true
 			return r
 		}
 	}

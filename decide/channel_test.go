@@ -146,7 +146,7 @@ func TestChannelIsFirstReachable(t *testing.T) {
 				in.Customer.Sends = []Send{{Campaign: "other", Channel: "sms", At: now.Add(-2 * time.Hour)}}
 			},
 			wantChannel: "email",
-			reasons:     []string{"sms: frequency cap 1/1d reached (1 sent in the period)"},
+			reasons:     []string{"sms: cap 1/1d (local days, Europe/Berlin): 1 sent since Wed 2027-03-10, reached"},
 		},
 		{
 			name: "sms cap with no other channel is a frequency cap",
@@ -156,7 +156,7 @@ func TestChannelIsFirstReachable(t *testing.T) {
 				in.Customer.Sends = []Send{{Campaign: "other", Channel: "sms", At: now.Add(-2 * time.Hour)}}
 			},
 			wantSkip: SkipFrequencyCap,
-			reasons:  []string{"sms: frequency cap 1/1d reached"},
+			reasons:  []string{"sms: cap 1/1d (local days, Europe/Berlin): 1 sent since Wed 2027-03-10, reached"},
 		},
 		{
 			name: "email sends do not count against the sms cap",

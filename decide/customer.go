@@ -1,6 +1,10 @@
 package decide
 
-import "time"
+import (
+	"time"
+
+	"github.com/rapporthq/rapport/config"
+)
 
 // Customer is what a decision knows about one customer: profile, purchase summary, consent,
 // deliverability and recent sends. The customers package loads it from Redis; decide never does
@@ -106,6 +110,9 @@ type Send struct {
 	Reward     string    `json:"reward,omitempty"`
 	At         time.Time `json:"at"`
 	ProviderID string    `json:"provider_id,omitempty"`
+	// Priority is the campaign's priority when it was sent, for frequency caps (caps.go);
+	// normal for sends recorded before priorities were kept.
+	Priority config.Priority `json:"priority,omitzero"`
 }
 
 // Event is a tracked event as a triggered decision sees it.

@@ -14,8 +14,8 @@ import (
 //
 //  1. trigger where (SkipWhere);
 //  2. segment (SkipSegment), audience where (SkipAudience);
-//  3. repeat rule (SkipRepeat), per-customer frequency cap (defer up to 7 days, else
-//     SkipFrequencyCap);
+//  3. repeat rule (SkipRepeat), per-customer frequency caps (caps.go: by on_cap, defer up
+//     to 7 days after due, else SkipFrequencyCap);
 //  4. holdout draw (SkipHoldout, see Decision.Holdout: the later steps still run);
 //  5. variant: among those whose condition holds with content on a channel the customer is
 //     reachable on, the campaign's select: the first, a weighted draw, or Thompson sampling
@@ -23,7 +23,8 @@ import (
 //  6. channel: among those allowed, with content, consent, a valid address and room under
 //     the SMS cap, the first (channel_select: order) or the preferred, most engaging, then
 //     cheapest (best; channel_best.go); the others open to the customer are the Fallback
-//     (SkipNoChannel; SkipFrequencyCap when only the SMS cap stood in the way);
+//     (SkipNoChannel; SkipFrequencyCap when only an sms cap stood in the way; an SMS-only
+//     campaign meets its sms caps at step 3 instead);
 //  7. reward: see chooseReward (no reward is fine);
 //  8. send time: due (not before now), deferred by the cap, moved into the sending window;
 //     under send_time: optimize, the customer's best local hour within the window and the
@@ -61,6 +62,8 @@ type decider struct {
 	// timeReasons are the send-time reasons of steps that append them directly; the log
 	// takes them in (reasons.go).
 	timeReasons []string
+	// capDeferred is 1 + the index of the reason of a deferral by a cap, 0 when none.
+	capDeferred int
 	out         Decision
 	log         reasonLog
 	logBuf      [reasonBuf]byte
@@ -98,6 +101,7 @@ func (d *decider) run() {
 	}
 	d.holdout()
 	d.schedule()
+	d.settleCapDeferral()
 	chans := d.channels()
 	v, ok := d.variant(chans)
 	if !ok {

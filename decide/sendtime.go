@@ -2,79 +2,13 @@ package decide
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/rapporthq/rapport/config"
 )
 
-// maxCapDeferral is how far a per-customer frequency cap may push a message back.
-//
-// Skip or defer? A capped message was still wanted: a thank-you or a win-back offer is as
-// relevant tomorrow as today, so deferring it to when the oldest counted send leaves the
-// period respects the cap without losing the message. But a message deferred for weeks has
-// lost its moment (the purchase it thanks for is forgotten, the sale it announces is over),
-// and the worker would hold a task that long in asynq's scheduled set. Seven days keeps the
-// message timely and covers the common caps (per day, per week); beyond that it is skipped
-// with SkipFrequencyCap.
-const maxCapDeferral = 7 * 24 * time.Hour
-
 // localFormat prints local wall-clock times in reasons.
 const localFormat = "2006-01-02 15:04 MST"
-
-// capRelease applies a frequency cap at t: sends (of channel, or of every channel when
-// channel is "") with At in (t-Period, t] are counted. It returns t when there is room, else
-// the first instant at which enough of them have left the period, and how many were counted.
-// ok is false when the cap allows nothing at all (a count of 0).
-func capRelease(sends []Send, channel string, lim config.Limit, t time.Time) (release time.Time, counted int, ok bool) {
-	if lim.IsZero() {
-		return t, 0, true
-	}
-	period := lim.Period.D()
-	var at []time.Time
-	for _, s := range sends {
-		if channel != "" && s.Channel != channel {
-			continue
-		}
-		if s.At.After(t.Add(-period)) && !s.At.After(t) {
-			at = append(at, s.At)
-		}
-	}
-	if len(at) < lim.Count {
-		return t, len(at), true
-	}
-	if lim.Count <= 0 {
-		return time.Time{}, len(at), false
-	}
-	// With k sends counted and room for Count, the (k-Count+1)-th oldest must leave the
-	// period; it leaves exactly Period after it was sent (the period is open at its start).
-	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
-	return at[len(at)-lim.Count].Add(period), len(at), true
-}
-
-// frequency applies the per-customer cap across campaigns at d.start, deferring the start
-// (at most maxCapDeferral) or skipping.
-func (d *decider) frequency() bool {
-	lim := d.in.Policy.PerCustomer
-	if lim.IsZero() {
-		return true
-	}
-	release, n, ok := capRelease(d.cust.Sends, "", lim, d.start)
-	switch {
-	case !ok:
-		return d.stop(SkipFrequencyCap, fmt.Sprintf("frequency cap %s allows no message", lim))
-	case release.Equal(d.start):
-		d.reason("frequency cap %s: %d sent in the period, room for more", lim, n)
-		return true
-	case release.Sub(d.start) > maxCapDeferral:
-		return d.stop(SkipFrequencyCap, fmt.Sprintf("frequency cap %s: %d sent in the period, room again at %s, more than %s away: skipped",
-			lim, n, release.UTC().Format(time.RFC3339), config.Duration(maxCapDeferral)))
-	}
-	d.reason("frequency cap %s: %d sent in the period, deferred to %s when a send leaves it",
-		lim, n, release.UTC().Format(time.RFC3339))
-	d.start = release
-	return true
-}
 
 // schedule computes the send time from d.start: in the customer's time zone, a time outside
 // the sending window moves to the window's next opening. Its reasons are kept for the send

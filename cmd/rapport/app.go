@@ -157,7 +157,14 @@ func loadCatalog(cfg *config.Config) (*delivery.Catalog, error) {
 func customerOptions(cfg *config.Config, log *zap.Logger) customers.Options {
 	return customers.Options{DedupeTTL: cfg.DedupeTTL.D(), DefaultRegion: cfg.SMS.DefaultRegion,
 		Money: customers.Money{Base: cfg.Currency.Base, Rates: cfg.Currency.Rates}, Log: log,
-		MaxProfileBytes: int(cfg.MaxProfileBytes), MaxTraitBytes: int(cfg.MaxTraitBytes), Secret: cfg.Secret}
+		MaxProfileBytes: int(cfg.MaxProfileBytes), MaxTraitBytes: int(cfg.MaxTraitBytes), Secret: cfg.Secret,
+		SendHistory: config.LongestCap(cfg, nil)}
+}
+
+// sendHistory is how long the customers' send logs must reach back: the longest frequency
+// cap of rapport.yaml and the campaigns (customers.Options.SendHistory).
+func sendHistory(cfg *config.Config, cat *delivery.Catalog) time.Duration {
+	return config.LongestCap(cfg, cat.Set.Campaigns)
 }
 
 // openApp connects to Redis (or starts the embedded one) and wires the delivery pipeline.
@@ -197,6 +204,7 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *zap.Logger, opts 
 	a.catalog = delivery.NewCatalogRef(cat)
 	a.ledger = rewards.NewLedger(a.rdb, cfg.Secret)
 	storeOpts := customerOptions(cfg, log)
+	storeOpts.SendHistory = sendHistory(cfg, cat)
 	// An erasure also removes the customer's grant fields and queued send tasks.
 	storeOpts.Erasers = []customers.Eraser{a.ledger, &tasks.Eraser{Inspector: asynq.NewInspectorFromRedisClient(a.rdb)}}
 	a.store = customers.NewStore(a.rdb, storeOpts)

@@ -254,6 +254,7 @@ func (a *app) reload() (err error) {
 		return err
 	}
 	a.catalog.Store(cat)
+	a.store.SetSendHistory(sendHistory(a.cfg, cat))
 	a.log.Info("campaigns reloaded", zap.Int("campaigns", len(cat.Set.Campaigns)))
 	if cfg, err := loadConfig(a.cfg.File); err != nil {
 		a.log.Error("rapport.yaml does not load; keeping the previous currency rates", zap.Error(err))

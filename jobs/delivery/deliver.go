@@ -518,7 +518,7 @@ func (d *Deliverer) recordSent(ctx context.Context, c *claimable, in decide.Inpu
 		rec.ProviderID = r.ProviderID
 	}
 	send := decide.Send{Campaign: in.Campaign.ID, Occurrence: in.Occurrence, Variant: dec.Variant.ID,
-		Channel: dec.Channel, At: rec.At.UTC(), ProviderID: rec.ProviderID, Reward: rec.Reward}
+		Channel: dec.Channel, At: rec.At.UTC(), ProviderID: rec.ProviderID, Reward: rec.Reward, Priority: in.Campaign.CapPriority()}
 	until, ok := leaseEnd(claimValue(c.token))
 	if !ok {
 		until = d.cfg.Claims.now().Add(claimLease)
