@@ -49,8 +49,8 @@ func TestCapsCountLocalCalendarDaysAndRespectPriority(t *testing.T) {
 		priority    string // the campaign's, as written
 		onCap       string
 		maxDelay    config.Duration // the campaign's max_delay
-		tz          string    // the customer's time zone; Berlin when empty
-		now, due    time.Time // the fixture's now when zero
+		tz          string          // the customer's time zone; Berlin when empty
+		now, due    time.Time       // the fixture's now when zero
 		channels    []string
 		sends       []Send
 		wantSkip    SkipReason
