@@ -109,6 +109,16 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 // Paused returns the pause in force on campaign, nil when it runs. It answers from a
 // per-process snapshot of every paused campaign, read again at most once per TTL: it is on the
 // path of every send, where a Redis round trip per customer would cost as much as the claim
+// PausedBy is Paused as plain values, the form jobs/delivery.Pauses asks for: who paused the
+// campaign and when, and whether it is paused at all.
+func (s *Store) PausedBy(ctx context.Context, campaign string) (by string, at time.Time, paused bool, err error) {
+	p, err := s.Paused(ctx, campaign)
+	if err != nil || p == nil {
+		return "", time.Time{}, false, err
+	}
+	return p.By, p.At, true, nil
+}
+
 // does. The cost per call is an atomic load, a clock read and a map lookup (BenchmarkPaused).
 func (s *Store) Paused(ctx context.Context, campaign string) (*Pause, error) {
 	now := s.opts.Now()

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/tasks"
@@ -16,8 +16,21 @@ import (
 // Pauses tells whether a campaign is paused (campaignstate.Store). Paused is called before
 // every send and every page of a batch, so it must answer without a round trip most of the
 // time: campaignstate.Store answers from a per-process snapshot renewed once a second.
+// It answers with plain values rather than campaignstate's type so that delivery, on the
+// path of every send, does not depend on the package that serves the switch.
 type Pauses interface {
-	Paused(ctx context.Context, campaign string) (*campaignstate.Pause, error)
+	PausedBy(ctx context.Context, campaign string) (by string, at time.Time, paused bool, err error)
+}
+
+// Pause is a campaign's emergency stop: who pulled it and when.
+type Pause struct {
+	By string
+	At time.Time
+}
+
+// Reason is the text a skipped send carries: "campaign paused by NAME at TIME".
+func (p Pause) Reason() string {
+	return "campaign paused by " + p.By + " at " + p.At.UTC().Format(time.RFC3339)
 }
 
 // SkipPaused is the skip reason of a send whose campaign was paused when it came due. It is
@@ -28,15 +41,23 @@ type Pauses interface {
 const SkipPaused decide.SkipReason = "paused"
 
 // pauseOf returns the pause in force on campaign, nil when it runs or Pauses is not set.
-func (d *Deliverer) pauseOf(ctx context.Context, campaign string) (*campaignstate.Pause, error) {
-	if d.cfg.Pauses == nil {
+func (d *Deliverer) pauseOf(ctx context.Context, campaign string) (*Pause, error) {
+	return PauseOf(ctx, d.cfg.Pauses, campaign)
+}
+
+// PauseOf asks ps whether campaign is paused: nil when it runs or ps is nil.
+func PauseOf(ctx context.Context, ps Pauses, campaign string) (*Pause, error) {
+	if ps == nil {
 		return nil, nil
 	}
-	p, err := d.cfg.Pauses.Paused(ctx, campaign)
+	by, at, paused, err := ps.PausedBy(ctx, campaign)
 	if err != nil {
-		return nil, fmt.Errorf("send %s: %w", campaign, err)
+		return nil, fmt.Errorf("pause state of %s: %w", campaign, err)
 	}
-	return p, nil
+	if !paused {
+		return nil, nil
+	}
+	return &Pause{By: by, At: at}, nil
 }
 
 // skipIfPaused records the send as skipped when camp is paused: stop is true when the caller
@@ -54,7 +75,7 @@ func (d *Deliverer) skipIfPaused(ctx context.Context, camp *config.Campaign, p *
 // pipeline: a paused blast skips its pages at the cost of a round trip each. Each record is
 // written only where the occurrence has none (SET NX GET): a customer an interrupted attempt
 // already sent to keeps that record, and is reported as a duplicate of it.
-func (d *Deliverer) skipPaused(ctx context.Context, camp *config.Campaign, p *tasks.BatchPayload, ids []string, pause *campaignstate.Pause) ([]Delivered, error) {
+func (d *Deliverer) skipPaused(ctx context.Context, camp *config.Campaign, p *tasks.BatchPayload, ids []string, pause *Pause) ([]Delivered, error) {
 	rec := Record{State: StateSkipped, Reason: string(SkipPaused), Reasons: []string{pause.Reason()}, At: d.cfg.Now()}
 	val, ttl := rec.Encode(), recordTTL(camp)
 	pipe := d.cfg.Claims.rdb.Pipeline()

@@ -12,7 +12,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rapporthq/rapport/calendar"
-	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/tasks"
@@ -163,7 +162,7 @@ func (s *Scheduler) fire(ctx context.Context, cat *delivery.Catalog, camp *confi
 	if len(occs) == maxOccurrencesPerTick {
 		upTo = occs[len(occs)-1].Fire // the rest on the next tick
 	}
-	var pause *campaignstate.Pause
+	var pause *delivery.Pause
 	if len(occs) > 0 {
 		if pause, err = s.pauseOf(ctx, camp); err != nil {
 			return 0, err
