@@ -43,8 +43,10 @@ type campaignResults struct {
 	FunnelSVG template.HTML
 	DaysSVG   template.HTML
 	Variants  []variantRow
-	Uplift    string
-	Recent    []results.Decision
+	// Explore is the floor of exploration the shares are computed with.
+	Explore config.Percent
+	Uplift  string
+	Recent  []results.Decision
 }
 
 // funnelStep is one bar of the funnel; Metric names the report's JSON field.
@@ -171,7 +173,7 @@ func (h *handler) campaignResults(ctx context.Context, c *config.Campaign, from,
 	if err != nil {
 		return res, err
 	}
-	res.Variants = variantRows(c, rep, life.Variants())
+	res.Variants, res.Explore = variantRows(c, rep, life.Variants())
 	res.Recent, err = h.cfg.Results.Recent(ctx, c.ID, 20)
 	return res, err
 }
@@ -207,13 +209,19 @@ func messagesPerDay(id string, days []results.Day) template.HTML {
 // variantRows joins the period's report with the shares select: learn gives from the whole
 // life's statistics (decide.VariantSharesFor with the campaign's explore and min_sends), for
 // every variant written, sent or not.
-func variantRows(c *config.Campaign, rep results.Report, stats map[string]decide.VariantStats) []variantRow {
+func variantRows(c *config.Campaign, rep results.Report, stats map[string]decide.VariantStats) ([]variantRow, config.Percent) {
 	for _, v := range c.Variants {
 		if _, ok := stats[v.ID]; !ok {
 			stats[v.ID] = decide.VariantStats{}
 		}
 	}
-	shares := decide.VariantSharesFor(stats, float64(c.Explore), c.MinSends())
+	// A campaign that does not learn has no explore written: show the share it would get
+	// with the default one, as it would run if switched to select: learn.
+	explore := c.Explore
+	if c.Select.Mode != config.SelectLearn && explore == 0 {
+		explore = config.DefaultExplore
+	}
+	shares := decide.VariantSharesFor(stats, float64(explore), c.MinSends())
 	best := decide.ProbBestFor(stats, c.MinSends())
 	byID := map[string]results.VariantReport{}
 	for _, vr := range rep.Variants {
@@ -222,10 +230,14 @@ func variantRows(c *config.Campaign, rep results.Report, stats map[string]decide
 	var out []variantRow
 	for _, v := range c.Variants {
 		vr := byID[v.ID]
-		out = append(out, variantRow{ID: v.ID, Sends: vr.Sends, Conversions: vr.Conversions, Rate: rateText(vr.Rate),
+		rate := "–" // no send in the period: no rate, rather than the zero value's 0% (0% to 0%)
+		if vr.Sends > 0 {
+			rate = rateText(vr.Rate)
+		}
+		out = append(out, variantRow{ID: v.ID, Sends: vr.Sends, Conversions: vr.Conversions, Rate: rate,
 			Share: pctText(shares[v.ID]), ProbBest: pctText(best[v.ID])})
 	}
-	return out
+	return out, explore
 }
 
 // rateText writes a rate with its interval: "2.0% (1.1% to 3.5%)"; "–" without sends.
