@@ -12,7 +12,9 @@ import (
 	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/console"
 	"github.com/rapporthq/rapport/internal/testenv"
+	"github.com/rapporthq/rapport/jobs/schedule"
 	"github.com/rapporthq/rapport/results"
+	"github.com/rapporthq/rapport/rewards"
 )
 
 // campaignBundle is a console with the campaign state and results stores on their own Redis
@@ -32,7 +34,10 @@ func setupCampaigns(t *testing.T) *campaignBundle {
 		t.Fatal(err)
 	}
 	cb := &campaignBundle{rdb: rdb, states: campaignstate.NewStore(rdb, campaignstate.Options{}), results: rs}
-	cb.bundle = setup(t, func(c *console.Config) { c.Pauser, c.Results = cb.states, cb.results })
+	cb.bundle = setup(t, func(c *console.Config) {
+		c.Pauser, c.Results, c.Rewards = cb.states, cb.results, rewards.NewLedger(rdb, "secret")
+		c.Runs = &schedule.Runs{RDB: rdb, Catalog: c.Catalog}
+	})
 	return cb
 }
 
@@ -153,4 +158,20 @@ func TestLintWarningsOfTheLoadedFilesAreListed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Rewards show what they gave against their budgets (nothing yet: 0 of 1,000 grants), and a
+// scheduled campaign its runs.
+func TestCampaignPageShowsRewardSpendAgainstBudgetAndScheduledRuns(t *testing.T) {
+	t.Parallel()
+	cb := setupCampaigns(t)
+	c := cb.client(t)
+	cb.login(t, c, "olga")
+	_, body := cb.get(t, c, "/console/campaigns/thank-you")
+	contains(t, body, "<th>Sent with it</th>", `<td class="num">0 of 1,000</td>`)
+	if strings.Contains(body, "Scheduled runs") {
+		t.Error("a triggered campaign shows scheduled runs")
+	}
+	_, body = cb.get(t, c, "/console/campaigns/win-back")
+	contains(t, body, "<h2>Scheduled runs</h2>", "No run yet.")
 }
