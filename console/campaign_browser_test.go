@@ -244,7 +244,7 @@ func TestBrowserPauseStopsTheNextSendAndResumeRestartsIt(t *testing.T) {
 	// The campaign page samples the decisions with their reasons: the skip says who paused.
 	br.open(t, "/console/campaigns/thank-you")
 	recent := br.text(t, "table.recent tbody")
-	for _, want := range []string{"ann", "sent", "channel email"} {
+	for _, want := range []string{"ann", "sent", "channel email", "skipped", "campaign paused by maryam at"} {
 		if !strings.Contains(recent, want) {
 			t.Errorf("recent decisions lack %q:\n%s", want, recent)
 		}
