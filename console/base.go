@@ -23,6 +23,9 @@ type baseCache struct {
 	loyalty   *analytics.LoyaltyReport
 	loyaltyAt time.Time
 	countries map[string]int
+	// zones counts the customers of each time zone, in the same walk as countries: the
+	// campaigns page shows next occurrences in the base's main zones.
+	zones     map[string]int
 	countryAt time.Time
 }
 
@@ -54,31 +57,32 @@ func (b *baseCache) customersByCountry(ctx context.Context, cfg *Config, now tim
 	if b.countries != nil && now.Sub(b.countryAt) < b.ttl {
 		return b.countries, nil
 	}
-	counts := map[string]int{}
+	counts, zones := map[string]int{}, map[string]int{}
 	err := analytics.EachCustomer(ctx, cfg.Base, 0, func(p *customers.Profile) error {
 		counts[p.Country]++
+		zones[p.Timezone]++
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count customers by country: %w", err)
 	}
-	b.countries, b.countryAt = counts, now
+	b.countries, b.zones, b.countryAt = counts, zones, now
 	return counts, nil
 }
 
-// knownCountries returns the countries of the last count by country, most customers first,
+// knownZones returns the time zones of the last count by country, most customers first,
 // without walking the base: nil before the calendar page (or a refresh) has counted them.
-func (b *baseCache) knownCountries() []string {
+func (b *baseCache) knownZones() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]string, 0, len(b.countries))
-	for cc := range b.countries {
-		if cc != "" {
-			out = append(out, cc)
+	out := make([]string, 0, len(b.zones))
+	for z := range b.zones {
+		if z != "" {
+			out = append(out, z)
 		}
 	}
 	slices.SortFunc(out, func(x, y string) int {
-		return cmp.Or(cmp.Compare(b.countries[y], b.countries[x]), cmp.Compare(x, y))
+		return cmp.Or(cmp.Compare(b.zones[y], b.zones[x]), cmp.Compare(x, y))
 	})
 	return out
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/schedule"
 )
 
 //go:embed templates/*.html
@@ -36,11 +37,13 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Pauser tells whether a campaign is paused, by whom and since when. The pause store of
-// the pause/resume issue implements it; until then the console shows every campaign as
-// running.
+// Pauser tells whether a campaign is paused, by whom and since when, read now (not from a
+// worker's cache: the page shows a change at once), and pauses and resumes it in the name of
+// a console user (campaignstate.Store).
 type Pauser interface {
-	Paused(ctx context.Context, campaign string) (paused bool, who string, when time.Time, err error)
+	State(ctx context.Context, campaign string) (paused bool, who string, when time.Time, err error)
+	Pause(ctx context.Context, campaign, who string) error
+	Resume(ctx context.Context, campaign, who string) error
 }
 
 // Customers reads profiles (customers.Store).
@@ -82,8 +85,23 @@ type Config struct {
 	Outcomes  Outcomes
 	Base      analytics.CustomerPager
 	Models    Models
-	// Pauser gives each campaign's state; nil shows "running".
+	// Pauser gives each campaign's state and the editors' pause switch; nil shows "running"
+	// and no switch.
 	Pauser Pauser
+	// Results, Rewards and Runs are the campaign pages' figures (campaign_data.go); a nil one
+	// leaves its part out, saying so.
+	Results Results
+	Rewards RewardStats
+	Runs    Runs
+	// Describer computes the next occurrences as the scheduler does; it keeps the holiday
+	// calendar, so the app keeps one for its lifetime. Default: a new one.
+	Describer *schedule.Describer
+	// Traits are the traits lint knows besides rapport.yaml's traits (the columns of the
+	// customers CSVs, as `rapport lint` reads them), so that the console lists the warnings
+	// lint prints, no more.
+	Traits []string
+	// ReportDays is the campaign page's period when the address names none. Default 30.
+	ReportDays int
 	// BaseTTL is how long the walks over the whole base (loyalty, countries) are reused.
 	// Default 10m: at a million customers a walk takes tens of seconds of Redis time.
 	BaseTTL time.Duration
@@ -116,6 +134,12 @@ func (c *Config) withDefaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Describer == nil {
+		c.Describer = schedule.NewDescriber()
+	}
+	if c.ReportDays <= 0 {
+		c.ReportDays = 30
+	}
 	if c.Log == nil {
 		c.Log = zap.NewNop()
 	}
@@ -134,6 +158,7 @@ type handler struct {
 	// takes as long as for a known name with a wrong password.
 	dummyHash []byte
 	base      *baseCache
+	lint      *lintCache
 }
 
 // Handler returns the console, to be mounted at /console/ of the api role's listener.
@@ -146,7 +171,7 @@ func Handler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, keys: k, limiter: newLoginLimiter(cfg.LoginBurst, cfg.LoginEvery),
-		base: &baseCache{ttl: cfg.BaseTTL}}
+		base: &baseCache{ttl: cfg.BaseTTL}, lint: &lintCache{}}
 	if u, err := url.Parse(cfg.Settings.PublicURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -167,6 +192,7 @@ func Handler(cfg Config) (http.Handler, error) {
 	m.HandleFunc("POST /console/logout", h.authed(h.logout))
 	m.HandleFunc("GET /console/{$}", h.authed(h.campaignsPage))
 	m.HandleFunc("GET /console/campaigns/{id}", h.authed(h.campaignPage))
+	m.HandleFunc("POST /console/campaigns/{id}/{action}", h.authed(h.campaignSwitch))
 	m.HandleFunc("GET /console/customers", h.authed(h.customerSearch))
 	m.HandleFunc("GET /console/customers/{id}", h.authed(h.customerPage))
 	m.HandleFunc("GET /console/loyalty", h.authed(h.loyaltyPage))

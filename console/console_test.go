@@ -246,7 +246,10 @@ func TestEveryPageRenders(t *testing.T) {
 // pauses is a Pauser with fixed answers.
 type pauses map[string]string
 
-func (p pauses) Paused(_ context.Context, id string) (bool, string, time.Time, error) {
+func (p pauses) Pause(context.Context, string, string) error  { return errors.New("read only") }
+func (p pauses) Resume(context.Context, string, string) error { return errors.New("read only") }
+
+func (p pauses) State(_ context.Context, id string) (bool, string, time.Time, error) {
 	who, ok := p[id]
 	if who == "broken" {
 		return false, "", time.Time{}, errors.New("redis is down")
@@ -263,7 +266,7 @@ func TestCampaignStateComesFromThePauser(t *testing.T) {
 	contains(t, body, `<span class="state paused">paused</span> <span class="hint">by <bdi>maryam</bdi> at 2026-02-28 18:00 UTC</span>`,
 		`<span class="state unknown">unknown</span>`, `<span class="state running">running</span>`)
 	_, body = b.get(t, c, "/console/campaigns/thank-you")
-	contains(t, body, "<dt>State</dt><dd>paused</dd>")
+	contains(t, body, `<dt>State</dt><dd class="state-cell"><span class="state paused">paused</span>`)
 }
 
 func TestCustomerSearchFindsByIDEmailOrPhoneFromTheIndex(t *testing.T) {
@@ -293,14 +296,20 @@ func TestCustomerSearchFindsByIDEmailOrPhoneFromTheIndex(t *testing.T) {
 	}
 }
 
-func TestHolidayCampaignsShowTheirNextDateOnceTheBaseIsCounted(t *testing.T) {
+// The next occurrence is the scheduler's (schedule.Describer), with no walk over the base;
+// the base's main time zones show once the calendar page has counted the customers.
+func TestNextOccurrencesShowInUTCThenInTheBaseMainZones(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := b.client(t)
 	b.login(t, c, "olga")
 	_, body := b.get(t, c, "/console/")
-	contains(t, body, "nowruz in each customer&#39;s country")
-	b.get(t, c, "/console/calendar") // counts the customers by country
+	contains(t, body, `<time datetime="2026-03-20T10:00:00Z">2026-03-20 10:00 UTC</time>`,
+		"at that time on each customer&#39;s clock, in the countries that keep nowruz")
+	if strings.Contains(body, "Asia/Tehran") {
+		t.Error("a zone of the base is shown before the base was counted")
+	}
+	b.get(t, c, "/console/calendar") // counts the customers by country and zone
 	_, body = b.get(t, c, "/console/")
-	contains(t, body, `<time datetime="2026-03-21T10:00:00Z">2026-03-21 10:00 UTC</time> <span class="hint">in IR (the base&#39;s largest countries)`)
+	contains(t, body, `<span class="why zone">2026-03-20 10:00 &#43;0330 <span class="hint">Asia/Tehran</span></span>`)
 }

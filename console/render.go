@@ -56,6 +56,10 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"join": strings.Join,
+	// switchArgs is what the pause switch's form needs (campaigns.html's "switch").
+	"switchArgs": func(id, state, csrf, next string) map[string]string {
+		return map[string]string{"ID": id, "State": state, "CSRF": csrf, "Next": next}
+	},
 }
 
 func parsePages() (map[string]*template.Template, error) {

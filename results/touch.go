@@ -120,12 +120,18 @@ func (s *Store) Touch(ctx context.Context, ts ...Touch) error { return s.Record(
 // so on a Redis Cluster no script can write both. A writer that touches and counts (the
 // delivery recorder) thus pays two round trips per group of records, not per record.
 func (s *Store) Record(ctx context.Context, events []Event, ts []Touch) error {
-	if len(events) == 0 && len(ts) == 0 {
+	return s.record(ctx, events, ts, nil)
+}
+
+// record is Record, with decisions for the recent lists (recent.go) in the first pipeline.
+func (s *Store) record(ctx context.Context, events []Event, ts []Touch, ds []Decision) error {
+	if len(events) == 0 && len(ts) == 0 && len(ds) == 0 {
 		return nil
 	}
 	cmds := make([]*redis.Cmd, len(ts))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		s.AddTo(ctx, p, events...)
+		s.addDecisionsTo(ctx, p, ds...)
 		for i, t := range ts {
 			cmds[i] = p.EvalSha(ctx, touchScript.Hash(), []string{touchKey(t.Customer)}, s.touchArgs(t)...)
 		}

@@ -20,12 +20,16 @@ type resultsBatch struct {
 	mu      sync.Mutex
 	events  []results.Event
 	touches []results.Touch
+	// decisions feed each campaign's recent-decisions list (the console's sample), written
+	// in the same pipeline as the counters.
+	decisions []results.Decision
 }
 
-func (b *resultsBatch) add(events []results.Event, touches []results.Touch) {
+func (b *resultsBatch) add(events []results.Event, touches []results.Touch, ds ...results.Decision) {
 	b.mu.Lock()
 	b.events = append(b.events, events...)
 	b.touches = append(b.touches, touches...)
+	b.decisions = append(b.decisions, ds...)
 	b.mu.Unlock()
 }
 
@@ -36,7 +40,7 @@ func (d *Deliverer) writeResults(ctx context.Context, b *resultsBatch) {
 	if d.cfg.Results == nil || b == nil || (len(b.events) == 0 && len(b.touches) == 0) {
 		return
 	}
-	if err := d.cfg.Results.Record(ctx, b.events, b.touches); err != nil {
+	if err := d.cfg.Results.RecordDecisions(ctx, b.events, b.touches, b.decisions); err != nil {
 		d.cfg.Log.Error("count campaign results", zap.Error(err))
 	}
 }
@@ -80,7 +84,12 @@ func (d *Deliverer) countNotSent(ctx context.Context, into *resultsBatch, camp *
 	if b == nil {
 		b = &resultsBatch{}
 	}
-	b.add([]results.Event{eligible, what}, touches)
+	state := StateSkipped
+	if dec.Holdout {
+		state = StateHoldout
+	}
+	b.add([]results.Event{eligible, what}, touches, results.Decision{Campaign: camp.ID, At: at, Customer: p.Customer,
+		State: string(state), Variant: variant, Channel: dec.Channel, Reasons: dec.Reasons})
 	if into == nil {
 		d.writeResults(ctx, b)
 	}
@@ -101,6 +110,14 @@ func (d *Deliverer) countSent(ctx context.Context, group []*sentRecord, errs []e
 		eligible, sent := ev, ev
 		eligible.Metric, sent.Metric = results.Eligible, results.Sent
 		b.events = append(b.events, eligible, sent)
+		// The reasons travel in the encoded record only; decoding it costs far less than the
+		// round trip this batch already makes.
+		var reasons []string
+		if rec, err := DecodeRecord(r.value); err == nil {
+			reasons = rec.Reasons
+		}
+		b.decisions = append(b.decisions, results.Decision{Campaign: s.Campaign, At: s.At, Customer: r.customer,
+			State: string(StateSent), Variant: s.Variant, Channel: s.Channel, Reasons: reasons})
 		b.touches = append(b.touches, results.Touch{Customer: r.customer, Campaign: s.Campaign, Variant: s.Variant, Channel: s.Channel,
 			Arm: results.Treatment, At: s.At, Goal: r.goal.Event, Within: r.goal.Within.D()})
 	}
