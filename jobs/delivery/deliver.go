@@ -325,6 +325,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 		g = granted{}
 	}
 	exhausted, fallbacks := 0, 0
+	var refused []string // why each channel failed for good, for the record
 	for dec.Eligible {
 		if r := dec.Reward; r != nil && (g.grant == nil || g.grant.ID != r.ID) {
 			refund() // a new decision picked another reward: return the previous one
@@ -334,7 +335,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 					return Outcome{}, fmt.Errorf("send %s to customer %s: rewards keep running out: %w", camp.ID, cust.ID, err)
 				}
 				in.RewardsLeft = withExhausted(in.RewardsLeft, r.ID)
-				dec = decide.Decide(in)
+				dec = withRefused(decide.Decide(in), refused)
 				continue
 			}
 			if err != nil {
@@ -405,15 +406,20 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 			cust.Undeliverable = map[string]string{}
 		}
 		cust.Undeliverable[dec.Channel] = err.Error()
+		// The decision is made again with the channel undeliverable: it goes to the first of
+		// dec.Fallback that passes the checks Fallback leaves out (the address, the SMS cap),
+		// with the same variant, as decide is deterministic and nothing else changed. The
+		// record says first why the channel was left (fallback.go).
+		refused = append(refused, refusedReason(dec.Channel, err))
 		if fallbacks++; fallbacks >= len(camp.Channels) {
-			dec = decide.Decide(in)
+			dec = withRefused(decide.Decide(in), refused)
 			if dec.Eligible {
 				// Every channel failed once already; decide would pick one of them again.
 				dec.Eligible, dec.Skip = false, decide.SkipReason("undeliverable")
 			}
 			break
 		}
-		dec = decide.Decide(in)
+		dec = withRefused(decide.Decide(in), refused)
 	}
 	refund()
 	reason := string(dec.Skip)
