@@ -89,12 +89,20 @@ func (l *Ledger) Wallet(ctx context.Context, customer string) (Wallet, error) {
 
 // QueueBalance queues the read of a customer's points balance on pipe, for a caller that
 // already makes a round trip to keys of the customer's hash tag {c:ID} (the delivery's
-// claim); the returned function gives the balance once pipe has run (0 when none).
-func (l *Ledger) QueueBalance(ctx context.Context, pipe redis.Pipeliner, customer string) func() int64 {
+// claim); the returned function gives the balance once pipe has run (0 when none), or the
+// read's error.
+func (l *Ledger) QueueBalance(ctx context.Context, pipe redis.Pipeliner, customer string) func() (int64, error) {
 	cmd := pipe.Get(ctx, pointsKey(customer))
-	return func() int64 {
-		n, _ := strconv.ParseInt(cmd.Val(), 10, 64)
-		return n
+	return func() (int64, error) {
+		s, err := cmd.Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			return 0, nil
+		case err != nil:
+			return 0, fmt.Errorf("read the points of customer %s: %w", customer, err)
+		}
+		n, _ := strconv.ParseInt(s, 10, 64)
+		return n, nil
 	}
 }
 

@@ -209,7 +209,7 @@ func (d *Deliverer) deliver(ctx context.Context, p *tasks.SendPayload) (Outcome,
 	if c == nil {
 		return out, err
 	}
-	ok, prior, err := d.cfg.Claims.Take(ctx, c.key, c.token)
+	ok, prior, err := d.cfg.Claims.TakeReading(ctx, c.key, c.token, d.readPoints(ctx, c))
 	return d.deliverTaken(ctx, cat, c, ok, prior, err)
 }
 
@@ -220,6 +220,8 @@ type claimable struct {
 	key, token string
 	ttl        time.Duration
 	read       *customers.Profile // as read before deciding, to record the send on
+	// points is the customer's points balance, read with the claim (points.go).
+	points func() (int64, error)
 }
 
 // Input builds the decision input of a send for a loaded profile, as the worker decides it;
@@ -324,6 +326,10 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 		}
 		g = granted{}
 	}
+	points, err := d.pointsOf(ctx, c)
+	if err != nil {
+		return Outcome{}, err
+	}
 	exhausted, fallbacks := 0, 0
 	var refused []string // why each channel failed for good, for the record
 	for dec.Eligible {
@@ -345,7 +351,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 		} else if r == nil {
 			refund()
 		}
-		receipt, err := d.send(ctx, cat, in, dec, g.grant, c.key)
+		receipt, err := d.send(ctx, cat, in, dec, g.grant, c.key, points)
 		if err == nil {
 			return d.recordSent(ctx, c, in, dec, g.grant, fallbacks, receipt), nil
 		}
@@ -448,8 +454,9 @@ func (d *Deliverer) record(state State, in decide.Input, dec decide.Decision, g 
 }
 
 // send renders the message for the decided channel and hands it to the provider.
-func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, grant *rewards.Grant, key string) (channels.Receipt, error) {
+func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, grant *rewards.Grant, key string, points int64) (channels.Receipt, error) {
 	data := d.TemplateData(in, dec, grant)
+	data.Customer.Points = points
 	msg, err := cat.Templates.Render(dec.Variant, dec.Channel, dec.Locale, dec.Location, data)
 	if err != nil {
 		// A template that fails at send time is a configuration error that lint should have
