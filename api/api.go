@@ -113,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /v1/customers/{id}/export", s.auth(ScopeAdmin, s.handleExportCustomer))
 	route("GET /v1/campaigns/{id}/runs", s.auth(ScopeRead, s.handleRuns))
 	route("GET /v1/campaigns/{id}/report", s.auth(ScopeRead, s.handleReport))
+	route("GET /v1/campaigns/{id}/variants", s.auth(ScopeRead, s.handleVariants))
 	route("POST /v1/admin/reload", s.auth(ScopeAdmin, s.handleReload))
 	if s.States != nil {
 		route("POST /v1/campaigns/{id}/pause", s.auth(ScopeAdmin, s.handlePause))

@@ -16,6 +16,9 @@ type Reports struct {
 	// Known tells whether a campaign exists in the current catalog: the others answer 404,
 	// whatever counters a removed campaign left behind.
 	Known func(campaign string) bool
+	// Campaign returns a campaign of the current catalog, nil when there is none: GET
+	// /v1/campaigns/{id}/variants (campaigns_variants.go) reads its select and variants.
+	Campaign func(id string) *config.Campaign
 	// Location reads dates without a zone (?from=2026-12-01). Default UTC.
 	Location *time.Location
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
+	"github.com/rapporthq/rapport/rewards"
 )
 
 // Predictor computes a customer's predictions from the fitted models (analytics.Models). When the
@@ -43,6 +44,16 @@ type customerView struct {
 	// Engagement is per channel (opens and clicks of people, not of proxies and scanners).
 	Engagement map[string]engagementView `json:"engagement,omitempty"`
 	UpdatedAt  time.Time                 `json:"updated_at,omitzero"`
+	// Points (balance and latest entries) and Coupons (granted, redeemed or not, newest
+	// first) are what the customer holds; null when the server keeps no reward ledger.
+	Points  *rewards.Points      `json:"points"`
+	Coupons []rewards.HeldCoupon `json:"coupons"`
+}
+
+// Wallets reads what a customer holds (rewards.Ledger). When the Server's Coupons also
+// implements it, GET /v1/customers/{id} shows the customer's points and coupons.
+type Wallets interface {
+	Wallet(ctx context.Context, customer string) (rewards.Wallet, error)
 }
 
 func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +75,17 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, viewOf(p))
+	v := viewOf(p)
+	if wl, ok := s.Coupons.(Wallets); ok {
+		held, err := wl.Wallet(r.Context(), id)
+		if err != nil {
+			s.Log.Error("read customer's wallet", zap.Error(err))
+			writeError(w, http.StatusServiceUnavailable, "", "could not read the customer's points and coupons; retry")
+			return
+		}
+		v.Points, v.Coupons = &held.Points, held.Coupons
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // viewOf is the JSON view of a profile.

@@ -1,11 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
+	"net/http/httptest"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/rapporthq/rapport/api"
+	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/internal/testenv"
+	"github.com/rapporthq/rapport/rewards"
 )
 
 // The README tour: u0028 bought three times in roubles, then posts an order of 80 EUR.
@@ -44,4 +51,57 @@ func TestCustomerJSONNeverAddsMoneyAcrossCurrencies(t *testing.T) {
 			t.Errorf("%s: by_currency %v, want %v", tc.name, s["by_currency"], want)
 		}
 	}
+}
+
+func TestCustomerShowsPointsAndCouponsGrantedAndRedeemed(t *testing.T) {
+	r := testenv.NewRedis(t)
+	store := customers.NewStore(r.Client, customers.Options{})
+	ledger := rewards.NewLedger(r.Client, "secret")
+	s := &api.Server{Ingest: storeIngester{store}, Customers: store, APIKeys: []string{"k2"}, Coupons: ledger}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	b := &testBundle{srv: srv, store: store}
+	if code, out := b.do(t, "POST", "/v1/identify", `{"userId":"ana","traits":{"email":"ana@example.com"},"messageId":"i-1"}`, bearer); code != 200 {
+		t.Fatalf("identify: %d %v", code, out)
+	}
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	ten := &config.Reward{ID: "ten-off", Kind: "coupon", Value: "10%"}
+	used := must(ledger.Grant(ctx, "spring", ten, "ana", "o-1", at))
+	kept := must(ledger.Grant(ctx, "autumn", ten, "ana", "o-2", at.Add(time.Hour)))
+	if c := must(ledger.Redeem(ctx, rewards.Order{Code: used.Code, Customer: "ana", ID: "order-9", Total: 50, Currency: "EUR", At: at.Add(2 * time.Hour)})); !c.Valid {
+		t.Fatalf("redeem: %+v", c)
+	}
+	pts := &rewards.Grant{ID: "points-200", Kind: "points", Value: "200"}
+	if err := ledger.Delivered(ctx, "spring", "ana", "o-3", pts, at); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out := b.do(t, "GET", "/v1/customers/ana", "", bearer)
+	if code != 200 {
+		t.Fatalf("get: %d %v", code, out)
+	}
+	p, _ := out["points"].(map[string]any)
+	entries, _ := p["entries"].([]any)
+	if p["balance"] != 200.0 || len(entries) != 1 || entries[0].(map[string]any)["campaign"] != "spring" {
+		t.Errorf("points %v, want 200 from spring", p)
+	}
+	coupons, _ := out["coupons"].([]any)
+	if len(coupons) != 2 {
+		t.Fatalf("coupons %v, want two", out["coupons"])
+	}
+	newest, oldest := coupons[0].(map[string]any), coupons[1].(map[string]any)
+	if newest["code"] != kept.Code || newest["campaign"] != "autumn" || newest["redeemed_at"] != nil {
+		t.Errorf("newest coupon %v, want %s granted by autumn, not redeemed", newest, kept.Code)
+	}
+	if oldest["code"] != used.Code || oldest["order"] != "order-9" || oldest["redeemed_at"] == nil || oldest["value"] != "10%" {
+		t.Errorf("oldest coupon %v, want %s redeemed by order-9", oldest, used.Code)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

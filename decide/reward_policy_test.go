@@ -121,3 +121,12 @@ func TestOnlyDiscountsEligibleStillGivesAReward(t *testing.T) {
 		t.Fatalf("a champion whose only eligible reward is a coupon got %v", r)
 	}
 }
+
+// chooseReward runs the reward step alone, as a decision reaching it would, and returns the
+// reward with the step's reasons.
+func chooseReward(c *config.Campaign, env map[string]any, left map[string]bool, cust *Customer, base *Base, now time.Time) (*config.Reward, []string, bool) {
+	d := &decider{in: Input{Campaign: c, Customer: cust, RewardsLeft: left, Base: base, Now: now}, c: c, cust: cust}
+	d.log.buf, d.log.segs = d.logBuf[:0], d.logSegs[:0]
+	r, failed := d.chooseReward(env)
+	return r, d.reasons(), failed
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -78,16 +77,5 @@ func (l *Ledger) Points(ctx context.Context, customer string) (Points, error) {
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Points{}, fmt.Errorf("read the points of customer %s: %w", customer, err)
 	}
-	var p Points
-	if s, err := bal.Result(); err == nil {
-		p.Balance, _ = strconv.ParseInt(s, 10, 64)
-	}
-	p.Entries = make([]PointsEntry, 0, len(log.Val()))
-	for _, s := range log.Val() {
-		var e PointsEntry
-		if err := json.Unmarshal([]byte(s), &e); err == nil {
-			p.Entries = append(p.Entries, e)
-		}
-	}
-	return p, nil
+	return pointsOf(bal, log), nil
 }

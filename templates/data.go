@@ -51,6 +51,9 @@ type CustomerData struct {
 	LastOrderTotal float64
 	LastCategories []string
 	LastCoupon     string
+	// Points is the customer's points balance when the message is sent, before the points
+	// of this message's own reward (add .Reward.Value for the balance after it).
+	Points int64
 
 	// Predicted is nil when no model has been fitted: guard it with {{with .Customer.Predicted}}.
 	Predicted *decide.Predictions
@@ -181,6 +184,7 @@ func SampleData(now time.Time) *Data {
 			LastOrderTotal: 59.9,
 			LastCategories: []string{"shoes", "bags"},
 			LastCoupon:     "WELCOME-10",
+			Points:         1200,
 			Predicted: &decide.Predictions{
 				CLV:               812.4,
 				PAlive:            0.93,

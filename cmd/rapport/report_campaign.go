@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapporthq/rapport/api"
 	"github.com/rapporthq/rapport/config"
 	"github.com/rapporthq/rapport/internal/redisconn"
 	"github.com/rapporthq/rapport/results"
@@ -41,7 +42,8 @@ func runReportCampaign(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if cat.Set.Campaign(*campaign) == nil {
+	c := cat.Set.Campaign(*campaign)
+	if c == nil {
 		return fmt.Errorf("--campaign: no campaign %q in %s", *campaign, cfg.Dir(cfg.Dirs.Campaigns))
 	}
 	store, closeFn, err := openResults(cfg, "report")
@@ -53,11 +55,51 @@ func runReportCampaign(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
+	// The variants' standing is over the campaign's whole life whatever the period: it is
+	// what select: learn draws from now.
+	life, err := store.Lifetime(ctx, *campaign)
+	if err != nil {
+		return err
+	}
+	learning := api.CampaignVariants(c, life)
 	if *asJSON {
-		return writeJSON(stdout, rep)
+		return writeJSON(stdout, campaignReportJSON{Report: rep, Learning: learning})
 	}
 	printCampaignReport(stdout, rep)
+	printVariantStanding(stdout, learning)
 	return nil
+}
+
+// campaignReportJSON is GET /v1/campaigns/{id}/report's object with GET .../variants' as
+// "learning".
+type campaignReportJSON struct {
+	results.Report
+	Learning api.VariantsReport `json:"learning"`
+}
+
+// printVariantStanding prints each variant's lifetime rate, share of traffic and P(best).
+func printVariantStanding(w io.Writer, l api.VariantsReport) {
+	if len(l.Variants) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nVariants over the campaign's life (select: %s, explore %.0f%%, judged by conversions from %d sends):\n", l.Select, 100*l.Explore, l.MinSends)
+	fmt.Fprintf(w, "%-16s %9s %9s %9s  %-26s %7s %7s\n", "variant", "sends", "convers.", "clicks", "conv. rate % [95% CI]", "share", "P(best)")
+	for _, v := range l.Variants {
+		share := "-"
+		if v.Share != nil {
+			share = fmt.Sprintf("%.1f%%", 100**v.Share)
+		}
+		fmt.Fprintf(w, "%-16s %9d %9d %9d  %-26s %7s %6.1f%%\n", truncateName(v.Variant, 16), v.Sends, v.Conversions, v.Clicks,
+			rateInterval(v.Rate), share, 100*v.ProbBest)
+	}
+}
+
+// rateInterval prints a rate in percent with its interval: "10.00 [7.43, 13.35]".
+func rateInterval(iv results.Interval) string {
+	if math.IsNaN(iv.Estimate) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f [%.2f, %.2f]", 100*iv.Estimate, 100*iv.Low, 100*iv.High)
 }
 
 // runReportCampaigns is `rapport report campaigns`: every campaign's headline numbers.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapporthq/rapport/api"
 	"github.com/rapporthq/rapport/internal/testenv"
 	"github.com/rapporthq/rapport/results"
 )
@@ -86,4 +87,39 @@ func TestReportCampaignPrintsTheFunnelAndTheUplift(t *testing.T) {
 	if code, _, errOut = runCmd("report", "--config", cfg, "--campaign", "nope"); code == 0 || !strings.Contains(errOut, `no campaign "nope"`) {
 		t.Errorf("unknown campaign: exit %d, %s", code, errOut)
 	}
+}
+
+func TestReportCampaignShowsEachVariantsShareAndChanceOfBeingBest(t *testing.T) {
+	r := testenv.NewRedis(t)
+	campaign := strings.Replace(springCampaign, "holdout: 50%\n", "holdout: 50%\nselect: learn\n", 1) +
+		"  - id: b\n    email: {subject: Spring too, html: spring.html}\n"
+	cfg := configWith(t, r, map[string]string{"campaigns/spring.yaml": campaign, "templates/spring.html": "<p>Spring</p>"})
+	seedCampaignResults(t, r, time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC))
+
+	code, out, errOut := runCmd("report", "--campaign", "spring", "--config", cfg, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var rep struct {
+		results.Report
+		Learning api.VariantsReport `json:"learning"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	l := rep.Learning
+	if rep.Funnel.Sent != 10 || l.Select != "learn" || len(l.Variants) != 2 || l.Variants[0].Variant != "a" || l.Variants[0].Sends != 10 {
+		t.Fatalf("report %+v, learning %+v", rep.Report, l)
+	}
+	for _, v := range l.Variants {
+		if v.Share == nil || *v.Share <= 0 || v.ProbBest <= 0 {
+			t.Errorf("variant %s: share %v, P(best) %v; want both", v.Variant, v.Share, v.ProbBest)
+		}
+	}
+
+	code, out, errOut = runCmd("report", "--config", cfg, "--campaign", "spring")
+	if code != 0 || !strings.Contains(out, "select: learn") || !strings.Contains(out, "P(best)") {
+		t.Errorf("text report: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Logf("rapport report --campaign spring:\n%s", out)
 }

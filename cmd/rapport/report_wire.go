@@ -21,5 +21,6 @@ func resultsOf(cfg *config.Config, rdb redis.UniversalClient) (*results.Store, e
 // reports serves GET /v1/campaigns/{id}/report for the campaigns of the current catalog.
 func (a *app) reports() *api.Reports {
 	return &api.Reports{Store: a.results, Location: a.cfg.Location(),
-		Known: func(id string) bool { return a.catalog.Load().Set.Campaign(id) != nil }}
+		Known:    func(id string) bool { return a.catalog.Load().Set.Campaign(id) != nil },
+		Campaign: func(id string) *config.Campaign { return a.catalog.Load().Set.Campaign(id) }}
 }

@@ -313,9 +313,34 @@ func recordTTL(c *config.Campaign) time.Duration {
 	return scheduledRecordTTL
 }
 
+// TakeReading is Take with reads queued by read in the same pipeline: reads of the
+// customer's own keys share the claim's hash tag {c:ID}, so they cost no round trip and, on a
+// Cluster, go to the same node (the points balance templates show, points.go). When the
+// connection breaks, Take is tried again alone and the reads' commands hold the error.
+func (c *Claims) TakeReading(ctx context.Context, key, token string, read func(redis.Pipeliner)) (ok bool, prior string, err error) {
+	if read == nil {
+		return c.Take(ctx, key, token)
+	}
+	pipe := c.rdb.Pipeline()
+	set := pipe.SetArgs(ctx, key, claimValue(token), takeArgsFor(token))
+	read(pipe)
+	_, _ = pipe.Exec(ctx) // the claim's answer is looked at below, the reads' by their caller
+	prior, err = set.Result()
+	if err != nil && !isRedisError(err) {
+		return c.Take(ctx, key, token)
+	}
+	return c.taken(ctx, key, token, prior, err)
+}
+
 // TakeMany is Take for many claims in one pipelined round trip (the keys may be in different
 // Cluster slots: go-redis splits the pipeline by slot). It returns, per key, what Take would.
 func (c *Claims) TakeMany(ctx context.Context, keys, tokens []string) (oks []bool, priors []string, errs []error) {
+	return c.TakeManyReading(ctx, keys, tokens, nil)
+}
+
+// TakeManyReading is TakeMany with read(i, pipe) queuing reads for the i-th claim's customer
+// in the same pipeline, as TakeReading does.
+func (c *Claims) TakeManyReading(ctx context.Context, keys, tokens []string, read func(int, redis.Pipeliner)) (oks []bool, priors []string, errs []error) {
 	oks, priors, errs = make([]bool, len(keys)), make([]string, len(keys)), make([]error, len(keys))
 	if len(keys) == 0 {
 		return
@@ -324,6 +349,9 @@ func (c *Claims) TakeMany(ctx context.Context, keys, tokens []string) (oks []boo
 	cmds := make([]*redis.StatusCmd, len(keys))
 	for i, k := range keys {
 		cmds[i] = pipe.SetArgs(ctx, k, claimValue(tokens[i]), takeArgsFor(tokens[i]))
+		if read != nil {
+			read(i, pipe)
+		}
 	}
 	_, _ = pipe.Exec(ctx) // every command's answer is looked at below
 	for i, cmd := range cmds {

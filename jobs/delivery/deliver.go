@@ -209,7 +209,7 @@ func (d *Deliverer) deliver(ctx context.Context, p *tasks.SendPayload) (Outcome,
 	if c == nil {
 		return out, err
 	}
-	ok, prior, err := d.cfg.Claims.Take(ctx, c.key, c.token)
+	ok, prior, err := d.cfg.Claims.TakeReading(ctx, c.key, c.token, d.readPoints(ctx, c))
 	return d.deliverTaken(ctx, cat, c, ok, prior, err)
 }
 
@@ -220,6 +220,8 @@ type claimable struct {
 	key, token string
 	ttl        time.Duration
 	read       *customers.Profile // as read before deciding, to record the send on
+	// points is the customer's points balance, read with the claim (points.go).
+	points func() (int64, error)
 }
 
 // Input builds the decision input of a send for a loaded profile, as the worker decides it;
@@ -324,7 +326,12 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 		}
 		g = granted{}
 	}
+	points, err := d.pointsOf(ctx, c)
+	if err != nil {
+		return Outcome{}, err
+	}
 	exhausted, fallbacks := 0, 0
+	var refused []string // why each channel failed for good, for the record
 	for dec.Eligible {
 		if r := dec.Reward; r != nil && (g.grant == nil || g.grant.ID != r.ID) {
 			refund() // a new decision picked another reward: return the previous one
@@ -334,7 +341,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 					return Outcome{}, fmt.Errorf("send %s to customer %s: rewards keep running out: %w", camp.ID, cust.ID, err)
 				}
 				in.RewardsLeft = withExhausted(in.RewardsLeft, r.ID)
-				dec = decide.Decide(in)
+				dec = withRefused(decide.Decide(in), refused)
 				continue
 			}
 			if err != nil {
@@ -344,7 +351,7 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 		} else if r == nil {
 			refund()
 		}
-		receipt, err := d.send(ctx, cat, in, dec, g.grant, c.key)
+		receipt, err := d.send(ctx, cat, in, dec, g.grant, c.key, points)
 		if err == nil {
 			return d.recordSent(ctx, c, in, dec, g.grant, fallbacks, receipt), nil
 		}
@@ -405,15 +412,20 @@ func (d *Deliverer) deliverClaimed(ctx context.Context, cat *Catalog, c *claimab
 			cust.Undeliverable = map[string]string{}
 		}
 		cust.Undeliverable[dec.Channel] = err.Error()
+		// The decision is made again with the channel undeliverable: it goes to the first of
+		// dec.Fallback that passes the checks Fallback leaves out (the address, the SMS cap),
+		// with the same variant, as decide is deterministic and nothing else changed. The
+		// record says first why the channel was left (fallback.go).
+		refused = append(refused, refusedReason(dec.Channel, err))
 		if fallbacks++; fallbacks >= len(camp.Channels) {
-			dec = decide.Decide(in)
+			dec = withRefused(decide.Decide(in), refused)
 			if dec.Eligible {
 				// Every channel failed once already; decide would pick one of them again.
 				dec.Eligible, dec.Skip = false, decide.SkipReason("undeliverable")
 			}
 			break
 		}
-		dec = decide.Decide(in)
+		dec = withRefused(decide.Decide(in), refused)
 	}
 	refund()
 	reason := string(dec.Skip)
@@ -442,8 +454,9 @@ func (d *Deliverer) record(state State, in decide.Input, dec decide.Decision, g 
 }
 
 // send renders the message for the decided channel and hands it to the provider.
-func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, grant *rewards.Grant, key string) (channels.Receipt, error) {
+func (d *Deliverer) send(ctx context.Context, cat *Catalog, in decide.Input, dec decide.Decision, grant *rewards.Grant, key string, points int64) (channels.Receipt, error) {
 	data := d.TemplateData(in, dec, grant)
+	data.Customer.Points = points
 	msg, err := cat.Templates.Render(dec.Variant, dec.Channel, dec.Locale, dec.Location, data)
 	if err != nil {
 		// A template that fails at send time is a configuration error that lint should have

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/jobs/tasks"
 )
@@ -159,7 +161,9 @@ func (d *Deliverer) DeliverMany(ctx context.Context, p *tasks.BatchPayload) ([]D
 		for i, s := range chunk {
 			keys[i], tokens[i] = s.c.key, s.c.token
 		}
-		oks, priors, errs := d.cfg.Claims.TakeMany(sendCtx, keys, tokens)
+		oks, priors, errs := d.cfg.Claims.TakeManyReading(sendCtx, keys, tokens, func(i int, pipe redis.Pipeliner) {
+			d.readPoints(sendCtx, chunk[i].c)(pipe)
+		})
 		var wg sync.WaitGroup
 		wg.Add(len(chunk))
 		for i, s := range chunk {
