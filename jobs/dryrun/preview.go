@@ -120,6 +120,13 @@ func Preview(ctx context.Context, d *delivery.Deliverer, campaignID, customerID 
 		out.Reward = &PreviewReward{ID: r.ID, Kind: r.Kind, Value: r.Value, Code: grant.Code, Text: r.Text}
 		data = d.TemplateData(in, dec, grant)
 	}
+	// The balance as the send reads it (before this message's own reward), so that a
+	// template showing {{.Customer.Points}} previews what it will send.
+	pts, err := d.Config().Rewards.Points(ctx, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("preview %s for customer %s: %w", campaignID, customerID, err)
+	}
+	data.Customer.Points = pts.Balance
 	msg, err := cat.Templates.Render(dec.Variant, dec.Channel, dec.Locale, dec.Location, data)
 	if err != nil {
 		return nil, fmt.Errorf("preview %s for customer %s: %w", campaignID, customerID, err)

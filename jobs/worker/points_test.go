@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapporthq/rapport/jobs/dryrun"
+
 	"github.com/rapporthq/rapport/jobs/tasks"
 	"github.com/rapporthq/rapport/rewards"
 )
@@ -41,6 +43,13 @@ func TestMessagesShowTheCustomersPointsBalance(t *testing.T) {
 	b.settle()
 	if !strings.Contains(msgs[0].HTML, "You have 300 points.") {
 		t.Fatalf("one-customer path: %q, want 300 points", msgs[0].HTML)
+	}
+
+	// Preview renders the balance the send will read.
+	if p, err := dryrun.Preview(ctx, b.deliverer, "pts", "max", b.clock.Now(), nil); err != nil {
+		t.Fatal(err)
+	} else if !strings.Contains(p.HTML, "You have 50 points.") {
+		t.Errorf("preview of max: %q, want 50 points as the send shows", p.HTML)
 	}
 
 	done, err := b.deliverer.DeliverMany(ctx, &tasks.BatchPayload{Campaign: "pts", Occurrence: "batch-1", Due: time.Now(), IDs: []string{"max", "zoe"}})
