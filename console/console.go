@@ -28,6 +28,7 @@ import (
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/delivery"
+	"github.com/rapporthq/rapport/jobs/schedule"
 )
 
 //go:embed templates/*.html
@@ -82,6 +83,12 @@ type Config struct {
 	Outcomes  Outcomes
 	Base      analytics.CustomerPager
 	Models    Models
+	// Deliverer and Audience: a campaign's preview and simulation (jobs/dryrun), on the
+	// worker's decision path; nil Deliverer leaves them out, nil Audience leaves simulate out.
+	// SimulateTimeout bounds a simulation (default 20s, within the server's WriteTimeout).
+	Deliverer       *delivery.Deliverer
+	Audience        schedule.AudienceStore
+	SimulateTimeout time.Duration
 	// Pauser gives each campaign's state; nil shows "running".
 	Pauser Pauser
 	// BaseTTL is how long the walks over the whole base (loyalty, countries) are reused.
@@ -167,6 +174,9 @@ func Handler(cfg Config) (http.Handler, error) {
 	m.HandleFunc("POST /console/logout", h.authed(h.logout))
 	m.HandleFunc("GET /console/{$}", h.authed(h.campaignsPage))
 	m.HandleFunc("GET /console/campaigns/{id}", h.authed(h.campaignPage))
+	m.HandleFunc("GET /console/campaigns/{id}/preview", h.authed(h.previewPage))
+	m.HandleFunc("GET /console/campaigns/{id}/preview/email", h.authed(h.previewEmail))
+	m.HandleFunc("POST /console/campaigns/{id}/simulate", h.authed(h.simulatePage))
 	m.HandleFunc("GET /console/customers", h.authed(h.customerSearch))
 	m.HandleFunc("GET /console/customers/{id}", h.authed(h.customerPage))
 	m.HandleFunc("GET /console/loyalty", h.authed(h.loyaltyPage))

@@ -15,6 +15,7 @@ func (a *app) withConsole(apiHandler http.Handler) http.Handler {
 	h, err := console.Handler(console.Config{
 		Settings: a.cfg, Catalog: a.catalog, Log: a.log,
 		Customers: a.store, Predictor: a.models, Outcomes: a.claims, Base: a.store, Models: a.models,
+		Deliverer: a.deliverer, Audience: a.store,
 	})
 	if err != nil {
 		a.log.Error("console not served", zap.Error(err))
