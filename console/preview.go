@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -45,8 +45,8 @@ type previewData struct {
 
 // simView is a dryrun.Simulation as tables and charts, each map sorted by count.
 type simView struct {
-	S        *dryrun.Simulation
-	Took     time.Duration
+	S       *dryrun.Simulation
+	Took    time.Duration
 	Tables  []countTable
 	Hours   template.HTML
 	Problem string
