@@ -76,8 +76,7 @@ type Config struct {
 	// Catalog holds the loaded campaigns; reloads show at the next request.
 	Catalog *delivery.CatalogRef
 	// Customers, Predictor, Outcomes: the customer page. Base and Models: loyalty and the
-	// calendar's head counts (they walk the whole base, so their answers are cached for
-	// BaseTTL).
+	// calendar's head counts (they walk the whole base, in the background: base.go).
 	Customers Customers
 	Predictor Predictor
 	Outcomes  Outcomes
@@ -91,9 +90,13 @@ type Config struct {
 	SimulateTimeout time.Duration
 	// Pauser gives each campaign's state; nil shows "running".
 	Pauser Pauser
-	// BaseTTL is how long the walks over the whole base (loyalty, countries) are reused.
-	// Default 10m: at a million customers a walk takes tens of seconds of Redis time.
+	// BaseTTL is how old the answer of a walk over the whole base (loyalty, countries) may
+	// be before a page view starts a new one in the background. Default 10m: at a million
+	// customers a walk takes tens of seconds of Redis time.
 	BaseTTL time.Duration
+	// BaseWait is how long a page waits for the first walk before saying it is being
+	// computed (later pages show the last answer at once). Default 2s.
+	BaseWait time.Duration
 	// LoginBurst attempts per user name and per client address, then one per LoginEvery.
 	// Defaults 5 and 1m.
 	LoginBurst int
@@ -153,7 +156,7 @@ func Handler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, keys: k, limiter: newLoginLimiter(cfg.LoginBurst, cfg.LoginEvery),
-		base: &baseCache{ttl: cfg.BaseTTL}}
+		base: newBaseCache(cfg)}
 	if u, err := url.Parse(cfg.Settings.PublicURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
