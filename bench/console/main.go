@@ -71,6 +71,17 @@ type report struct {
 	// address index, not a scan.
 	FindByEmailMs [2]float64 `json:"find_by_email_ms"`
 	RedisMB       float64    `json:"redis_mb"`
+	// Simulate is one POST .../simulate of a daily campaign over the whole base, as an editor
+	// runs it from the preview page, bounded by the console's SimulateTimeout (20 s).
+	Simulate simulateTime `json:"simulate"`
+}
+
+type simulateTime struct {
+	Campaign string  `json:"campaign"`
+	Seconds  float64 `json:"seconds"`
+	Finished bool    `json:"finished"`
+	// Customers is what the page says were looked at (empty when it did not finish).
+	Customers string `json:"customers,omitempty"`
 }
 
 const password = "bench-password"
@@ -184,6 +195,10 @@ func run(p params) error {
 	slices.Sort(finds)
 	rep.FindByEmailMs = [2]float64{ms(finds[len(finds)/2]), ms(finds[len(finds)*95/100])}
 	rep.RedisMB = rig.Round(r.MemoryMB())
+	if rep.Simulate, err = simulate(c, srv.URL, "c02"); err != nil {
+		return err
+	}
+	rig.Logf("simulate c02: %.1fs, finished %v, %s customers", rep.Simulate.Seconds, rep.Simulate.Finished, rep.Simulate.Customers)
 	return rig.PrintJSON(rep)
 }
 
@@ -258,6 +273,36 @@ func seedResults(ctx context.Context, r *rig.Redis, campaign string, n int) erro
 		}
 	}
 	return nil
+}
+
+var customersRE = regexp.MustCompile(`<dd class="customers">([^<]+)</dd>`)
+
+// simulate posts the preview page's simulate form for campaign and times the answer.
+func simulate(c *http.Client, base, campaign string) (simulateTime, error) {
+	st := simulateTime{Campaign: campaign}
+	body, err := get(c, base+"/console/campaigns/"+campaign+"/preview")
+	if err != nil {
+		return st, err
+	}
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		return st, errors.New("no simulate form on the preview page")
+	}
+	t := time.Now()
+	resp, err := c.PostForm(base+"/console/campaigns/"+campaign+"/simulate", url.Values{"csrf": {m[1]}})
+	if err != nil {
+		return st, err
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	st.Seconds = rig.Round(time.Since(t).Seconds())
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("simulate %s: %d %v", campaign, resp.StatusCode, err)
+	}
+	if n := customersRE.FindSubmatch(page); n != nil {
+		st.Finished, st.Customers = true, string(n[1])
+	}
+	return st, nil
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
