@@ -29,6 +29,10 @@ type calendarData struct {
 	Rows      []holidayRow
 	Countries []countryCount
 	Unknown   int
+	// CountedAt is when the customers were counted by country (in the background, base.go);
+	// Refreshing: a newer count is running; Failed: the last count failed.
+	CountedAt          time.Time
+	Refreshing, Failed bool
 }
 
 type countryCount struct {
@@ -44,11 +48,11 @@ func (h *handler) calendarPage(w http.ResponseWriter, r *http.Request, s session
 		return
 	}
 	now := h.cfg.Now().UTC()
-	counts, err := h.base.customersByCountry(r.Context(), &h.cfg, now)
-	if err != nil {
-		h.unavailable(w, r, "the customers' countries", err)
+	a := h.base.customersByCountry(r.Context(), &h.cfg, now)
+	if !h.baseReady(w, r, s, "calendar", "The count of customers by country", a.OK, a.Err) {
 		return
 	}
+	counts := a.Val
 	cat := h.cfg.Catalog.Load()
 	cal, err := calendar.New(cat.Set.Holidays, calendar.WithIslamicOffsets(h.cfg.Settings.Calendar.IslamicOffset))
 	if err != nil {
@@ -61,7 +65,8 @@ func (h *handler) calendarPage(w http.ResponseWriter, r *http.Request, s session
 			greeters[c.Trigger.Holiday.Name] = append(greeters[c.Trigger.Holiday.Name], c.ID)
 		}
 	}
-	d := calendarData{From: calendar.DateOf(now), To: calendar.DateOf(now.AddDate(0, 0, calendarDays))}
+	d := calendarData{From: calendar.DateOf(now), To: calendar.DateOf(now.AddDate(0, 0, calendarDays)),
+		CountedAt: a.At, Refreshing: a.Computing, Failed: a.Err != nil}
 	for cc, n := range counts {
 		if cc == "" {
 			d.Unknown = n

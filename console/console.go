@@ -78,8 +78,7 @@ type Config struct {
 	// Catalog holds the loaded campaigns; reloads show at the next request.
 	Catalog *delivery.CatalogRef
 	// Customers, Predictor, Outcomes: the customer page. Base and Models: loyalty and the
-	// calendar's head counts (they walk the whole base, so their answers are cached for
-	// BaseTTL).
+	// calendar's head counts (they walk the whole base, in the background: base.go).
 	Customers Customers
 	Predictor Predictor
 	Outcomes  Outcomes
@@ -102,9 +101,19 @@ type Config struct {
 	Traits []string
 	// ReportDays is the campaign page's period when the address names none. Default 30.
 	ReportDays int
-	// BaseTTL is how long the walks over the whole base (loyalty, countries) are reused.
-	// Default 10m: at a million customers a walk takes tens of seconds of Redis time.
+	// Deliverer and Audience: a campaign's preview and simulation (jobs/dryrun), on the
+	// worker's decision path; nil Deliverer leaves them out, nil Audience leaves simulate out.
+	// SimulateTimeout bounds a simulation (default 20s, within the server's WriteTimeout).
+	Deliverer       *delivery.Deliverer
+	Audience        schedule.AudienceStore
+	SimulateTimeout time.Duration
+	// BaseTTL is how old the answer of a walk over the whole base (loyalty, countries) may
+	// be before a page view starts a new one in the background. Default 10m: at a million
+	// customers a walk takes tens of seconds of Redis time.
 	BaseTTL time.Duration
+	// BaseWait is how long a page waits for the first walk before saying it is being
+	// computed (later pages show the last answer at once). Default 2s.
+	BaseWait time.Duration
 	// LoginBurst attempts per user name and per client address, then one per LoginEvery.
 	// Defaults 5 and 1m.
 	LoginBurst int
@@ -171,7 +180,7 @@ func Handler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, keys: k, limiter: newLoginLimiter(cfg.LoginBurst, cfg.LoginEvery),
-		base: &baseCache{ttl: cfg.BaseTTL}, lint: &lintCache{}}
+		base: newBaseCache(cfg), lint: &lintCache{}}
 	if u, err := url.Parse(cfg.Settings.PublicURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -193,6 +202,9 @@ func Handler(cfg Config) (http.Handler, error) {
 	m.HandleFunc("GET /console/{$}", h.authed(h.campaignsPage))
 	m.HandleFunc("GET /console/campaigns/{id}", h.authed(h.campaignPage))
 	m.HandleFunc("POST /console/campaigns/{id}/{action}", h.authed(h.campaignSwitch))
+	m.HandleFunc("GET /console/campaigns/{id}/preview", h.authed(h.previewPage))
+	m.HandleFunc("GET /console/campaigns/{id}/preview/email", h.authed(h.previewEmail))
+	m.HandleFunc("POST /console/campaigns/{id}/simulate", h.authed(h.simulatePage))
 	m.HandleFunc("GET /console/customers", h.authed(h.customerSearch))
 	m.HandleFunc("GET /console/customers/{id}", h.authed(h.customerPage))
 	m.HandleFunc("GET /console/loyalty", h.authed(h.loyaltyPage))

@@ -16,7 +16,7 @@ import (
 )
 
 // pageNames are the templates/*.html that are pages; layout.html wraps each of them.
-var pageNames = []string{"login", "error", "campaigns", "campaign", "customer", "loyalty", "calendar"}
+var pageNames = []string{"login", "error", "campaigns", "campaign", "customer", "loyalty", "calendar", "preview"}
 
 // page is what layout.html sees.
 type page struct {

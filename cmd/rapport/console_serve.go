@@ -21,7 +21,7 @@ func (a *app) withConsole(apiHandler http.Handler) http.Handler {
 		Settings: a.cfg, Catalog: a.catalog, Log: a.log,
 		Customers: a.store, Predictor: a.models, Outcomes: a.claims, Base: a.store, Models: a.models,
 		Pauser: a.states, Rewards: a.ledger, Runs: &schedule.Runs{RDB: a.rdb, Catalog: a.catalog},
-		Describer: schedule.NewDescriber(),
+		Describer: schedule.NewDescriber(), Deliverer: a.deliverer, Audience: a.store,
 	}
 	if a.results != nil { // a nil *results.Store in the interface would not read as nil
 		cc.Results = a.results
