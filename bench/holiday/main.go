@@ -28,7 +28,11 @@
 // does); each order's email is matched at the sink by its subject, and the JSON's
 // triggered_during_blast gives the time from track response to SMTP DATA done.
 //
-// Usage: go run ./bench/holiday [-customers 1000000] [-mode holiday|cron] [-triggered 200] [-concurrency 32] [-pool 8] [-cpuprofile worker.pprof]
+// With -learn (issue 10) the greeting learns its variant between two, its channel and its send
+// time (rig.Learn); with no opens yet, optimize keeps every instant, so every message is still
+// due now and the run's "sent" is the whole base.
+//
+// Usage: go run ./bench/holiday [-customers 1000000] [-mode holiday|cron] [-learn] [-triggered 200] [-concurrency 32] [-pool 8] [-cpuprofile worker.pprof]
 package main
 
 import (
@@ -58,6 +62,8 @@ type params struct {
 	CatchUpH    float64 `json:"catch_up_h"`
 	HorizonH    float64 `json:"fanout_horizon_h"`
 	DurationS   float64 `json:"duration_limit_s"`
+	// Learn: the greeting learns its variant (two), channel and send time (rig.Learn).
+	Learn bool `json:"learn"`
 	// Triggered is the rate of Order Completed events posted during the blast (0: none).
 	Triggered float64 `json:"triggered_per_s"`
 	// ListpackValue is Redis's hash-max-listpack-value when set (0: the server's default, 64).
@@ -134,6 +140,7 @@ func main() {
 	flag.IntVar(&p.Concurrency, "concurrency", 32, "worker concurrency (asynq)")
 	flag.IntVar(&p.Pool, "pool", 8, "SMTP connections (pool size, and go-mail goroutines)")
 	flag.IntVar(&p.RawMessages, "raw", 100_000, "messages of each go-mail measurement")
+	flag.BoolVar(&p.Learn, "learn", false, "the greeting learns its variant (two), channel and send time: select learn, channel_select best, send_time optimize (rig.Learn)")
 	flag.IntVar(&p.ListpackValue, "hash-max-listpack-value", 0, "set Redis's hash-max-listpack-value before loading (0: keep the default, 64)")
 	flag.Float64Var(&p.Triggered, "triggered", 0, "Order Completed events per second posted through POST /v1/track during the blast (0: off)")
 	dur := flag.Duration("duration", 15*time.Minute, "upper bound of the scheduled run")
@@ -215,6 +222,9 @@ func run(p params, w workerArgs, dur time.Duration) error {
 	}
 	rep.Params.CatchUpH, rep.Params.HorizonH = w.CatchUp.Hours(), horizon.Hours()
 	files := rig.GreetingFiles(wall, p.Mode == "cron")
+	if p.Learn {
+		rig.Learn(files)
+	}
 	if p.Triggered > 0 {
 		// The worker loads the triggered campaign too; the API below serves it.
 		for name, body := range rig.OrderFiles() {

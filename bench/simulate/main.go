@@ -3,9 +3,9 @@
 // It prints one JSON object on stdout and a summary on stderr.
 //
 // It starts a redis-server (bench/internal/rig), loads -customers customers over 24 time
-// zones through customers.Store.Apply, writes the holiday greeting of bench/holiday with the
-// campaign options of -campaign (see campaigns below) and runs dryrun.Simulate, the code
-// behind `rapport simulate`, on it.
+// zones through customers.Store.Apply, writes the holiday greeting of bench/holiday as it is
+// (-campaign plain) or learning its variant, channel and time (-campaign learn: rig.Learn),
+// and runs dryrun.Simulate, the code behind `rapport simulate`, on it.
 //
 // Usage: go run ./bench/simulate [-customers 1000000] [-campaign plain|learn] [-cpuprofile simulate.pprof]
 package main
@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -43,13 +42,6 @@ type report struct {
 	Simulation *dryrun.Simulation `json:"simulation"`
 }
 
-// campaigns are the options added to the greeting campaign: plain is bench/holiday's
-// greeting as it is; learn asks for every learned choice the decision engine makes.
-var campaigns = map[string]string{
-	"plain": "",
-	"learn": learnOptions,
-}
-
 func main() {
 	var p params
 	flag.IntVar(&p.Customers, "customers", 1_000_000, "customers in the base")
@@ -64,8 +56,7 @@ func main() {
 }
 
 func run(p params, prof string) error {
-	extra, ok := campaigns[p.Campaign]
-	if !ok {
+	if p.Campaign != "plain" && p.Campaign != "learn" {
 		return fmt.Errorf("-campaign %q: want plain or learn", p.Campaign)
 	}
 	ctx := context.Background()
@@ -82,11 +73,8 @@ func run(p params, prof string) error {
 	}
 	wall := time.Now().UTC().Truncate(time.Minute).Add(24 * time.Hour)
 	files := rig.GreetingFiles(wall, false)
-	files["campaigns/greeting.yaml"] = withOptions(files["campaigns/greeting.yaml"], extra)
-	if extra != "" {
-		y := files["campaigns/greeting.yaml"]
-		files["campaigns/greeting.yaml"] = y[:strings.Index(y, "variants:")] + learnVariants
-		files["templates/greeting/b.html"] = files["templates/greeting/standard.html"]
+	if p.Campaign == "learn" {
+		rig.Learn(files)
 	}
 	dir, err := rig.WriteConfig(files)
 	if err != nil {
@@ -130,32 +118,6 @@ func run(p params, prof string) error {
 	}
 	return rig.PrintJSON(rep)
 }
-
-// withOptions inserts campaign options after the campaign's name line.
-func withOptions(yaml, extra string) string {
-	if extra == "" {
-		return yaml
-	}
-	return strings.Replace(yaml, "name: Holiday greeting\n", "name: Holiday greeting\n"+extra, 1)
-}
-
-// learnOptions ask for every learned choice of the decision engine: the greeting's variant
-// by Thompson sampling between two (the second is added in run), its channel by engagement
-// and cost, its send time by the customer's and the base's hours. The greeting's own
-// variants key is replaced, since YAML refuses a key twice.
-const learnOptions = `select: learn
-explore: 5%
-channel_select: best
-send_time: optimize
-`
-
-// learnVariants replace the greeting's single variant.
-const learnVariants = `variants:
-  - id: standard
-    email: {subject: "Happy Bench Day{{with .Customer.FirstName}}, {{.}}{{end}}!", html: greeting/standard.html}
-  - id: warm
-    email: {subject: "A warm Bench Day to you{{with .Customer.FirstName}}, {{.}}{{end}}", html: greeting/b.html}
-`
 
 // noEmail refuses email: a simulation sends nothing, and a send reaching it is a bug.
 type noEmail struct{}

@@ -82,7 +82,14 @@ func printSimulation(w io.Writer, s *dryrun.Simulation) {
 			fmt.Fprintf(w, "  %-24s %g\n", k, s.Spend[k])
 		}
 	}
+	if len(s.ChannelCost) > 0 {
+		fmt.Fprintf(w, "channel cost (%s SMS segments):\n", thousands(s.SMSSegments))
+		for _, k := range slices.Sorted(maps.Keys(s.ChannelCost)) {
+			fmt.Fprintf(w, "  %-24s %g\n", k, s.ChannelCost[k])
+		}
+	}
 	section("send time (UTC hour)", s.Hours)
+	section("send time (customer's local hour)", s.LocalHours)
 }
 
 // thousands writes n with comma separators: 1,271.

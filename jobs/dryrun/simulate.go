@@ -13,7 +13,6 @@ import (
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/jobs/delivery"
 	"github.com/rapporthq/rapport/jobs/schedule"
-	"github.com/rapporthq/rapport/jobs/tasks"
 )
 
 // Simulation is the dry run of one occurrence over the whole audience: what `rapport
@@ -31,14 +30,22 @@ type Simulation struct {
 	Channels map[string]int64 `json:"channels"`
 	Rewards  map[string]int64 `json:"rewards"`
 	// WouldExceed counts, per budgeted reward, the customers who would have got it had its
-	// budget not run out during the run: their decisions fell to the next reward (or none).
+	// budget (its own or the campaign's budget: across its rewards) not run out during the
+	// run: their decisions fell to the next reward (or none).
 	WouldExceed map[string]int64 `json:"would_exceed"`
 	// Spend is the reward spend of the messages that would go out, per unit: "points",
 	// a currency ("EUR"), "coupons_percent" (coupons worth a share of an order: counted, not
 	// priced), "perks".
 	Spend map[string]float64 `json:"reward_spend"`
-	// Hours counts send times by UTC hour, "2027-03-21T10".
-	Hours map[string]int64 `json:"hours_utc"`
+	// Hours counts send times by UTC hour, "2027-03-21T10"; LocalHours by the hour of the
+	// day in each customer's own time zone, "19", where send_time: optimize shows its choices.
+	Hours      map[string]int64 `json:"hours_utc"`
+	LocalHours map[string]int64 `json:"hours_local"`
+	// ChannelCost is what the messages that would go out cost per channel, in the unit of
+	// email.cost_per_message and sms.cost_per_segment; an SMS costs its segments
+	// (decide.SMSSegments of its rendered text), which SMSSegments adds up.
+	ChannelCost map[string]float64 `json:"channel_cost"`
+	SMSSegments int64              `json:"sms_segments"`
 	// ConditionErrors says which conditions the condition_error skips come from and why,
 	// the most frequent first.
 	ConditionErrors []ConditionError `json:"condition_errors,omitempty"`
@@ -126,7 +133,8 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 		pageSize = 1000
 	}
 	sim := &Simulation{Campaign: camp.ID, Occurrence: "triggered at " + at.UTC().Format(time.RFC3339), Skipped: map[string]int64{},
-		Variants: map[string]int64{}, Channels: map[string]int64{}, Rewards: map[string]int64{}, WouldExceed: map[string]int64{}, Spend: map[string]float64{}, Hours: map[string]int64{}}
+		Variants: map[string]int64{}, Channels: map[string]int64{}, Rewards: map[string]int64{}, WouldExceed: map[string]int64{}, Spend: map[string]float64{}, Hours: map[string]int64{},
+		LocalHours: map[string]int64{}, ChannelCost: map[string]float64{}}
 	var whole *schedule.Whole
 	if !camp.Triggered() {
 		o, note, err := nextPopulated(ctx, d, store, camp, at, pageSize)
@@ -142,74 +150,17 @@ func Simulate(ctx context.Context, d *delivery.Deliverer, store schedule.Audienc
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
 	}
-	left := budgets.left
-	after := ""
-	for {
-		ids, next, err := store.Page(ctx, after, pageSize)
-		if err != nil {
-			return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
-		}
-		profs, err := store.GetMany(ctx, ids)
-		if err != nil {
-			return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
-		}
-		for _, prof := range profs {
-			if prof == nil {
-				continue
-			}
-			sim.Customers++
-			sp := &tasks.SendPayload{Campaign: camp.ID, Customer: prof.ID}
-			var in decide.Input
-			if whole != nil {
-				when, skip, why, err := whole.Explain(ctx, prof, at)
-				if err != nil {
-					return nil, err
-				}
-				if skip != "" {
-					sim.Skipped[skip]++
-					if skip == string(decide.SkipConditionFail) {
-						sim.conds.add(why)
-					}
-					continue
-				}
-				sp.Occurrence, sp.Due = sim.Occurrence, when
-				in = d.Input(cat, camp, sp, prof, left, when)
-			} else {
-				if err := delivery.FillPredictions(ctx, cfg.Predictor, prof, at); err != nil {
-					return nil, err
-				}
-				ev, _ := latestEvent(camp.Trigger.Event, prof, at)
-				sp.Occurrence, sp.Due = "simulate", at.Add(camp.Trigger.Delay.D())
-				in = d.Input(cat, camp, sp, prof, left, at)
-				in.Event = ev
-			}
-			if err := d.FillLearning(ctx, &in); err != nil {
-				return nil, err
-			}
-			dec := decide.Decide(in)
-			if !sim.add(dec) {
-				continue
-			}
-			budgets.spend(dec.Reward)
-			if budgets.exhausted() {
-				// What this customer would have got with no budget run out: counted when it
-				// is a reward whose budget did.
-				in.RewardsLeft = nil
-				if r := decide.Decide(in).Reward; r != nil && budgets.refuses(r.ID) && (dec.Reward == nil || dec.Reward.ID != r.ID) {
-					sim.WouldExceed[r.ID]++
-				}
-			}
-		}
-		if next == "" || len(ids) == 0 {
-			sim.ConditionErrors = sim.conds.sorted()
-			return sim, nil
-		}
-		after = next
+	r := &run{d: d, cat: cat, camp: camp, store: store, whole: whole, at: at, pageSize: pageSize, sim: sim, budgets: budgets}
+	if err := r.all(ctx); err != nil {
+		return nil, fmt.Errorf("simulate %s: %w", camp.ID, err)
 	}
+	sim.ConditionErrors = sim.conds.sorted()
+	return sim, nil
 }
 
-// add counts a decision; it reports whether the message would go out.
-func (s *Simulation) add(dec decide.Decision) bool {
+// add counts a decision, and the SMS segments of its message when it goes out by SMS; it
+// reports whether the message would go out.
+func (s *Simulation) add(dec decide.Decision, segments int, policy decide.Policy) bool {
 	switch {
 	case dec.Holdout && dec.Skip == decide.SkipHoldout:
 		s.Holdout++
@@ -225,6 +176,18 @@ func (s *Simulation) add(dec decide.Decision) bool {
 	s.Variants[dec.Variant.ID]++
 	s.Channels[dec.Channel]++
 	s.Hours[dec.SendAt.UTC().Format("2006-01-02T15")]++
+	loc := dec.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	s.LocalHours[localHours[dec.SendAt.In(loc).Hour()]]++
+	switch dec.Channel {
+	case decide.ChannelSMS:
+		s.SMSSegments += int64(segments)
+		s.ChannelCost[dec.Channel] += float64(segments) * policy.SMSCostPerSegment
+	case decide.ChannelEmail:
+		s.ChannelCost[dec.Channel] += policy.EmailCostPerMessage
+	}
 	if r := dec.Reward; r != nil {
 		s.Rewards[r.ID]++
 		unit, amount := spendOf(r)
@@ -232,6 +195,14 @@ func (s *Simulation) add(dec decide.Decision) bool {
 	}
 	return true
 }
+
+// localHours are the keys of Simulation.LocalHours, built once: "00" to "23".
+var localHours = func() (h [24]string) {
+	for i := range h {
+		h[i] = fmt.Sprintf("%02d", i)
+	}
+	return h
+}()
 
 // spendOf prices one reward: points and fixed-amount coupons by their value, anything else
 // counted once under its kind.
@@ -251,81 +222,4 @@ func spendOf(r *config.Reward) (string, float64) {
 		return c.Currency, c.Amount
 	}
 	return r.Kind + "s", 1
-}
-
-// countdown is the simulation's copy of the remaining budgets: spent as decisions go, so that
-// the decisions past a budget fall to the next reward as they would in the real run, where
-// every grant spends. It starts from what the ledger has spent already.
-type countdown struct {
-	// left is the RewardsLeft of the decisions; false once a budget has no room.
-	left map[string]bool
-	// count and amount are the grants and value left per budgeted reward; -1: no limit.
-	count  map[string]int
-	amount map[string]float64
-	value  map[string]float64 // the budget value of one grant (config.Reward.FaceValue)
-	spent  bool               // some budget ran out
-}
-
-// spentReader is what a countdown reads of the reward ledger (rewards.Ledger).
-type spentReader interface {
-	Spent(ctx context.Context, campaign, reward string) (count int, amount float64, err error)
-}
-
-func newCountdown(ctx context.Context, ledger spentReader, camp *config.Campaign) (*countdown, error) {
-	c := &countdown{left: map[string]bool{}, count: map[string]int{}, amount: map[string]float64{}, value: map[string]float64{}}
-	for i := range camp.Rewards {
-		r := &camp.Rewards[i]
-		if r.Budget == nil || (r.Budget.Count == 0 && r.Budget.Amount == 0) {
-			continue
-		}
-		n, amount, err := ledger.Spent(ctx, camp.ID, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		value, _, _ := r.FaceValue() // what an amount budget counts (config.Reward.FaceValue); lint refuses one without a face value
-		c.count[r.ID], c.amount[r.ID], c.value[r.ID] = -1, -1, value
-		if r.Budget.Count > 0 {
-			c.count[r.ID] = max(r.Budget.Count-n, 0)
-		}
-		if r.Budget.Amount > 0 {
-			c.amount[r.ID] = max(r.Budget.Amount-amount, 0)
-		}
-		c.update(r.ID)
-	}
-	return c, nil
-}
-
-// update sets whether reward id has room for one more grant, as rewards.Ledger.Left does.
-func (c *countdown) update(id string) {
-	room := (c.count[id] < 0 || c.count[id] > 0) && (c.amount[id] < 0 || c.value[id] <= c.amount[id])
-	c.left[id] = room
-	if !room {
-		c.spent = true
-	}
-}
-
-// spend takes one grant of r from its budget.
-func (c *countdown) spend(r *config.Reward) {
-	if r == nil {
-		return
-	}
-	if _, ok := c.left[r.ID]; !ok {
-		return
-	}
-	if c.count[r.ID] > 0 {
-		c.count[r.ID]--
-	}
-	if c.amount[r.ID] >= 0 {
-		c.amount[r.ID] -= c.value[r.ID]
-	}
-	c.update(r.ID)
-}
-
-// exhausted reports whether some budget has run out.
-func (c *countdown) exhausted() bool { return c.spent }
-
-// refuses reports whether reward id's budget has no room.
-func (c *countdown) refuses(id string) bool {
-	room, ok := c.left[id]
-	return ok && !room
 }

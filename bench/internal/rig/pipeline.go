@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/rapporthq/rapport/analytics"
 	"github.com/rapporthq/rapport/api"
 	"github.com/rapporthq/rapport/campaignstate"
 	"github.com/rapporthq/rapport/channels"
@@ -27,6 +28,7 @@ import (
 	"github.com/rapporthq/rapport/jobs/trigger"
 	"github.com/rapporthq/rapport/jobs/worker"
 	"github.com/rapporthq/rapport/links"
+	"github.com/rapporthq/rapport/results"
 	"github.com/rapporthq/rapport/rewards"
 	"github.com/rapporthq/rapport/templates"
 )
@@ -139,9 +141,16 @@ func (p *Pipeline) Close() {
 	_ = os.RemoveAll(p.dir)
 }
 
-// NewDeliverer wires the deliverer as `rapport serve` does, for the benchmark campaign.
+// NewDeliverer wires the deliverer as `rapport serve` does, for the benchmark campaign: with
+// the campaign counters (results) and the learning inputs read from them (variant statistics,
+// the base's priors), as cmd/rapport's app wires them.
 func NewDeliverer(cat *delivery.CatalogRef, store *customers.Store, rdb redis.UniversalClient, q tasks.Enqueuer, email channels.EmailSender, log *zap.Logger) (*delivery.Deliverer, error) {
+	counts, err := results.New(rdb, 0)
+	if err != nil {
+		return nil, err
+	}
 	return delivery.New(delivery.Config{
+		Results: counts, Variants: results.NewVariantCache(counts, 0, nil), Base: analytics.NewBaseCache(rdb, 0, nil),
 		Catalog: cat, Profiles: store, Claims: delivery.NewClaims(rdb),
 		Rewards: rewards.NewLedger(rdb, "bench-secret"), Email: email, SMS: noSMS{},
 		Links: links.NewSigner("bench-secret", "https://news.example.com"), Enqueue: q,
