@@ -20,6 +20,8 @@ import (
 	"github.com/rapporthq/rapport/customers"
 	"github.com/rapporthq/rapport/decide"
 	"github.com/rapporthq/rapport/predict"
+	"github.com/rapporthq/rapport/results"
+	"github.com/rapporthq/rapport/rewards"
 )
 
 // customerFile is the customer page: the same sources as GET /v1/customers/{id} (the
@@ -40,8 +42,12 @@ type customerFile struct {
 	Engagement   []engagementRow
 	Hours        template.HTML
 	Sends        []sendRow
-	UpdatedAt    time.Time
-	Now          time.Time
+	// Unsent are the latest decisions that sent nothing (held out, skipped); Wallet the
+	// points and coupons (customer_more.go).
+	Unsent    []results.Decision
+	Wallet    *rewards.Wallet
+	UpdatedAt time.Time
+	Now       time.Time
 }
 
 type trait struct{ Key, Value string }
@@ -185,6 +191,7 @@ func (h *handler) customerPage(w http.ResponseWriter, r *http.Request, s session
 	}
 	f.Hours = chart.Hours("Opens and clicks by local hour", hours)
 	f.Sends = h.sendRows(r, p)
+	h.customerExtras(r, &f)
 	h.render(w, r, http.StatusOK, "customer", s, page{Title: "Customer " + c.ID, Nav: "customers", Data: f})
 }
 

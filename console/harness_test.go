@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"github.com/redis/go-redis/v9"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -47,6 +48,16 @@ type bundle struct {
 
 // setup starts a console with an editor "maryam" and a viewer "olga", both with password.
 func setup(t testing.TB, mutate ...func(*console.Config)) *bundle {
+	t.Helper()
+	return setupOn(t, func(c *console.Config, _ redis.UniversalClient) {
+		for _, m := range mutate {
+			m(c)
+		}
+	})
+}
+
+// setupOn is setup with a mutation that also gets the console's Redis, to wire stores on it.
+func setupOn(t testing.TB, mutate func(*console.Config, redis.UniversalClient)) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load("../examples/rapport.yaml", nil)
@@ -100,9 +111,7 @@ func setup(t testing.TB, mutate ...func(*console.Config)) *bundle {
 	cc := console.Config{Settings: cfg, Catalog: delivery.NewCatalogRef(delivery.NewCatalog(set, nil)),
 		Customers: b.store, Outcomes: delivery.NewClaims(r.Client), Base: b.store,
 		Models: analytics.NewModels(r.Client, analytics.ModelsOptions{}), Now: func() time.Time { return b.now }}
-	for _, m := range mutate {
-		m(&cc)
-	}
+	mutate(&cc, r.Client)
 	h, err := console.Handler(cc)
 	if err != nil {
 		t.Fatal(err)

@@ -79,6 +79,55 @@ func (s *Store) addDecisionsTo(ctx context.Context, p redis.Pipeliner, ds ...Dec
 		p.LTrim(ctx, k, 0, RecentLen-1)
 		p.Expire(ctx, k, s.retention)
 	}
+	for _, d := range ds {
+		if d.State == "sent" || d.Customer == "" {
+			continue // sends are on the profile's send log, with their records
+		}
+		k := unsentKey(d.Customer)
+		p.LPush(ctx, k, d.encodeFor())
+		p.LTrim(ctx, k, 0, UnsentLen-1)
+		p.Expire(ctx, k, unsentTTL)
+	}
+}
+
+// UnsentLen is how many of a customer's decisions that sent nothing (held out, skipped) are
+// kept for their file in the console: the latest few, so that "why did I get nothing?" has
+// an answer, at a bounded cost (a few hundred bytes each, only for customers who have one).
+const UnsentLen = 5
+
+// unsentTTL is how long a customer's unsent decisions are kept after the latest.
+const unsentTTL = 90 * 24 * time.Hour
+
+// unsentKey is a customer's latest decisions that sent nothing:
+//
+//	rp:{c:<customer>}:nd  LIST of "unix|campaign|state|variant|channel|reasons", newest first,
+//	                      LPUSH then LTRIM to UnsentLen by every write, in the delivery
+//	                      recorder's pipeline. Lifetime: 90 days from the latest. Under the
+//	                      customer's hash tag, so erasing the customer deletes it.
+func unsentKey(customer string) string { return "rp:{c:" + customer + "}:nd" }
+
+// encodeFor is encode with the campaign in the customer's place: a customer's list names
+// the campaigns, a campaign's list the customers.
+func (d Decision) encodeFor() string {
+	c := d
+	c.Customer = d.Campaign
+	return c.encode()
+}
+
+// Unsent returns a customer's latest decisions that sent nothing, newest first.
+func (s *Store) Unsent(ctx context.Context, customer string) ([]Decision, error) {
+	vals, err := s.rdb.LRange(ctx, unsentKey(customer), 0, UnsentLen-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("results: read the unsent decisions of %s: %w", customer, err)
+	}
+	out := make([]Decision, 0, len(vals))
+	for _, v := range vals {
+		if d, ok := decodeDecision("", v); ok {
+			d.Campaign, d.Customer = d.Customer, customer
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // RecordDecisions is Record with a sample of the decisions for each campaign's recent list,
