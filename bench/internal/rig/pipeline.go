@@ -77,6 +77,7 @@ Rapport Demo Shop. <a href="{{.Links.Unsubscribe}}">Unsubscribe</a></p>
 func Logger() *zap.Logger {
 	cfg := zap.NewProductionConfig()
 	cfg.Level = zap.NewAtomicLevelAt(zapcore.WarnLevel)
+	cfg.EncoderConfig.TimeKey, cfg.EncoderConfig.EncodeTime = "time", zapcore.ISO8601TimeEncoder
 	cfg.OutputPaths, cfg.ErrorOutputPaths = []string{"stderr"}, []string{"stderr"}
 	l, _ := cfg.Build()
 	return l
