@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rapporthq/rapport/customers"
+	"github.com/rapporthq/rapport/internal/testenv"
 )
 
 // browser is one headless Chromium tab on a console, recording every JavaScript error.
@@ -28,31 +28,10 @@ type browser struct {
 	errs []string
 }
 
-// chromium finds the browser: Debian's chromium package (scripts/test.sh installs it), or
-// one named by CHROMIUM. Without it the browser tests skip, saying why, except under CI,
-// where they fail: a CI without a browser would pass them silently.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no chromium on PATH (apt-get install chromium, or run scripts/test.sh, which installs it; or set CHROMIUM)"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + ": skipping the browser test")
-	return ""
-}
-
 // newBrowser starts Chromium on b's console.
 func newBrowser(t *testing.T, b *bundle) *browser {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)), chromedp.NoSandbox,
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(testenv.Chromium(t)), chromedp.NoSandbox,
 		chromedp.WindowSize(1280, 1400), chromedp.Flag("lang", "en-US"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rapporthq/rapport/internal/testenv"
 )
 
 // demoCampaign is the campaign of the README's screenshot: the demo's purchases trigger it.
@@ -21,7 +21,7 @@ const demoCampaign = "thank-you"
 // directory, or over docs/demo-campaign.png and docs/demo-customer.png when
 // RAPPORT_UPDATE_SCREENSHOTS=1 (after a change of those pages).
 func TestDemoConsoleScreenshots(t *testing.T) {
-	browser := chromiumPath(t)
+	browser := testenv.Chromium(t)
 	t.Setenv("RAPPORT_LISTEN", freePort(t))
 	t.Setenv("RAPPORT_ADMIN_LISTEN", "localhost:0")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -75,24 +75,4 @@ func TestDemoConsoleScreenshots(t *testing.T) {
 	}
 	cancel()
 	<-done
-}
-
-// chromiumPath finds Debian's chromium (scripts/test.sh installs it) or the one named by
-// CHROMIUM; without it the test skips, but fails under CI.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no chromium on PATH (apt-get install chromium, or run scripts/test.sh; or set CHROMIUM)"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + ": skipping the screenshots")
-	return ""
 }
