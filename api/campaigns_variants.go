@@ -60,7 +60,7 @@ func CampaignVariants(c *config.Campaign, counts results.Counts) VariantsReport 
 		rep.Select = config.SelectFirst
 	}
 	pBest := decide.ProbBestFor(stats, minSends)
-	shares := variantShares(c, stats, minSends)
+	shares := variantShares(c, pBest)
 	for _, v := range c.Variants {
 		s := stats[v.ID]
 		vs := VariantStanding{Variant: v.ID, Sends: int64(s.Sends), Conversions: int64(s.Conversions), Clicks: int64(s.Clicks),
@@ -78,12 +78,12 @@ func CampaignVariants(c *config.Campaign, counts results.Counts) VariantsReport 
 }
 
 // variantShares is each variant's share of the traffic under the campaign's select: the
-// bandit's (decide.VariantSharesFor) under learn, the normalised weights under weights, none
+// bandit's (decide.SharesOf the probabilities of being best) under learn, the normalised weights under weights, none
 // under first.
-func variantShares(c *config.Campaign, stats map[string]decide.VariantStats, minSends int) map[string]float64 {
+func variantShares(c *config.Campaign, pBest map[string]float64) map[string]float64 {
 	switch c.Select.Mode {
 	case config.SelectLearn:
-		return decide.VariantSharesFor(stats, float64(c.Explore), minSends)
+		return decide.SharesOf(pBest, float64(c.Explore))
 	case config.SelectWeights:
 		total := 0.0
 		for _, v := range c.Variants {

@@ -221,8 +221,8 @@ func variantRows(c *config.Campaign, rep results.Report, stats map[string]decide
 	if c.Select.Mode != config.SelectLearn && explore == 0 {
 		explore = config.DefaultExplore
 	}
-	shares := decide.VariantSharesFor(stats, float64(explore), c.MinSends())
 	best := decide.ProbBestFor(stats, c.MinSends())
+	shares := decide.SharesOf(best, float64(explore))
 	byID := map[string]results.VariantReport{}
 	for _, vr := range rep.Variants {
 		byID[vr.Variant] = vr

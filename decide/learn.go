@@ -144,12 +144,19 @@ func VariantShares(stats map[string]VariantStats, explore float64) map[string]fl
 
 // VariantSharesFor is VariantShares for a campaign whose goal sets min_sends.
 func VariantSharesFor(stats map[string]VariantStats, explore float64, minSends int) map[string]float64 {
+	return SharesOf(ProbBestFor(stats, minSends), explore)
+}
+
+// SharesOf turns the probabilities of being best (ProbBestFor) into shares of sends under
+// the floor of exploration, for a caller that shows both and must not estimate them twice
+// (20,000 Monte Carlo rounds each).
+func SharesOf(pBest map[string]float64, explore float64) map[string]float64 {
 	explore = min(max(explore, 0), 1)
-	p := ProbBestFor(stats, minSends)
-	for id, pb := range p {
-		p[id] = (1-explore)*pb + explore/float64(len(p))
+	out := make(map[string]float64, len(pBest))
+	for id, pb := range pBest {
+		out[id] = (1-explore)*pb + explore/float64(len(pBest))
 	}
-	return p
+	return out
 }
 
 func sortedIDs(stats map[string]VariantStats) []string {
