@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,18 +152,10 @@ type deliverer struct {
 func newDeliverer(t *testing.T, cb *campaignBundle) *deliverer {
 	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{
+	testenv.WriteFiles(t, dir, map[string]string{
 		"campaigns/c.yaml": "id: thank-you\ntrigger: {event: Order Completed}\nchannels: [email]\nvariants: [{id: v, email: {subject: Thanks, html: c.html}}]\n",
 		"templates/c.html": "<p>Thanks</p>",
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	set, err := config.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package delivery
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,15 +32,7 @@ type bundle struct {
 func setup(t *testing.T, campaign string) *bundle {
 	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{"campaigns/c.yaml": campaign, "templates/c.html": "<p>Hi {{with .Reward}}{{.Code}}{{end}}</p>"} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, map[string]string{"campaigns/c.yaml": campaign, "templates/c.html": "<p>Hi {{with .Reward}}{{.Code}}{{end}}</p>"})
 	set, err := config.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,15 +55,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	r := testenv.NewRedis(t)
 	dir := t.TempDir()
-	for name, body := range map[string]string{"campaigns/thank-you.yaml": thankYou, "templates/t.html": "<p>Thanks</p>"} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, map[string]string{"campaigns/thank-you.yaml": thankYou, "templates/t.html": "<p>Thanks</p>"})
 	set, err := config.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
