@@ -24,12 +24,16 @@ type Results interface {
 	Daily(ctx context.Context, campaign string, from, to time.Time) ([]results.Day, error)
 	Lifetime(ctx context.Context, campaign string) (results.Counts, error)
 	Recent(ctx context.Context, campaign string, n int) ([]results.Decision, error)
+	// Unsent gives a customer's latest decisions that sent nothing, for their file.
+	Unsent(ctx context.Context, customer string) ([]results.Decision, error)
 }
 
 // RewardStats reads what a campaign's rewards have given against their budgets
 // (rewards.Ledger).
 type RewardStats interface {
 	Stats(ctx context.Context, c *config.Campaign) (rewards.CampaignStats, error)
+	// Wallet gives a customer's points and coupons, for their file.
+	Wallet(ctx context.Context, customer string) (rewards.Wallet, error)
 }
 
 // Runs reads the progress of a scheduled campaign's latest occurrences (schedule.Runs).
