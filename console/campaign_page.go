@@ -207,8 +207,8 @@ func messagesPerDay(id string, days []results.Day) template.HTML {
 }
 
 // variantRows joins the period's report with the shares select: learn gives from the whole
-// life's statistics (decide.SharesOf the probabilities of being best, with the campaign's explore and min_sends), for
-// every variant written, sent or not.
+// life's statistics (decide.SharesOf the probabilities of being best, with the campaign's
+// explore and min_sends), for every variant written, sent or not.
 func variantRows(c *config.Campaign, rep results.Report, stats map[string]decide.VariantStats) ([]variantRow, config.Percent) {
 	for _, v := range c.Variants {
 		if _, ok := stats[v.ID]; !ok {
